@@ -1,0 +1,114 @@
+"""Signed checkpoints (tree heads) of the audit log.
+
+A checkpoint is the JSON object ``{"origin", "tree_size", "root_hash", "timestamp", "key_id",
+"signature"}``. The signature is Ed25519 over the RFC 8785 bytes of the object without
+``signature``, base64-encoded. The key id is the hex SHA-256 of the raw 32-byte public key,
+truncated to 16 characters. The private key lives in a PEM file outside the database.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import hashlib
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from groupguard.audit.jcs import canonicalize
+from groupguard.audit.models import AuditLog, Checkpoint
+
+_key_cache: dict[str, Ed25519PrivateKey] = {}
+
+
+def signing_key() -> Ed25519PrivateKey:
+    path = Path(settings.GROUPGUARD_AUDIT_KEY_FILE)
+    cached = _key_cache.get(str(path))
+    if cached is not None:
+        return cached
+    if not path.exists():
+        key = Ed25519PrivateKey.generate()
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(pem)
+            print(
+                f"groupguard: generated an audit signing key at {path} (mode 0600).",
+                file=sys.stderr,
+            )
+    loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(loaded, Ed25519PrivateKey):
+        raise ValueError(f"{path} does not hold an Ed25519 private key")
+    _key_cache[str(path)] = loaded
+    return loaded
+
+
+def raw_public_key(public: Ed25519PublicKey) -> bytes:
+    return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def key_id_for(public: Ed25519PublicKey) -> str:
+    return hashlib.sha256(raw_public_key(public)).hexdigest()[:16]
+
+
+def public_key_info() -> dict[str, str]:
+    public = signing_key().public_key()
+    return {
+        "key_id": key_id_for(public),
+        "public_key": base64.b64encode(raw_public_key(public)).decode("ascii"),
+    }
+
+
+def origin_for(log: AuditLog) -> str:
+    return f"{settings.GROUPGUARD_AUDIT_ORIGIN}/{log.name}"
+
+
+def signed_body(checkpoint: dict[str, Any]) -> bytes:
+    return canonicalize({k: v for k, v in checkpoint.items() if k != "signature"})
+
+
+def make_checkpoint(log: AuditLog) -> Checkpoint:
+    """Sign the log's current tree head and store it. Runs inside the caller's transaction."""
+    from groupguard.audit.log import StoredHashSource
+
+    with transaction.atomic():
+        log = AuditLog.objects.select_for_update().get(pk=log.pk)
+        root = StoredHashSource(log).root(log.size)
+        key = signing_key()
+        body: dict[str, Any] = {
+            "origin": origin_for(log),
+            "tree_size": log.size,
+            "root_hash": root.hex(),
+            "timestamp": timezone.now().astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "key_id": key_id_for(key.public_key()),
+        }
+        body["signature"] = base64.b64encode(key.sign(signed_body(body))).decode("ascii")
+        return Checkpoint.objects.create(log=log, **body)
+
+
+def verify_checkpoint_signature(checkpoint: dict[str, Any], public_key_b64: str) -> bool:
+    try:
+        public = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key_b64, validate=True))
+        public.verify(
+            base64.b64decode(str(checkpoint["signature"]), validate=True), signed_body(checkpoint)
+        )
+    except (InvalidSignature, ValueError, KeyError, TypeError):
+        return False
+    return True

@@ -1,0 +1,242 @@
+"""Appending to the audit log, and reading tree hashes back from storage.
+
+``record()`` is called by every action inside its ``transaction.atomic`` block, so an entry
+commits or rolls back with the change it describes. Appends to one log are serialised: on
+PostgreSQL by a row lock on the log's head row, on SQLite by the write lock that every
+transaction takes when it begins (``transaction_mode = IMMEDIATE`` in settings).
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from groupguard.audit import context
+from groupguard.audit.jcs import canonicalize
+from groupguard.audit.merkle import EMPTY_ROOT, leaf_hash, node_hash
+from groupguard.audit.models import NODE_LEVEL, AuditEntry, AuditLog, AuditNode, Severity
+
+ENTRY_VERSION = 1
+SITE_LOG = "site"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did it: a staff user, a member through a signing link, or the system itself."""
+
+    kind: str  # "user" | "signing_token" | "system"
+    id: str | None = None
+
+    @classmethod
+    def user(cls, user: Any) -> Actor:
+        if user is None or not getattr(user, "is_authenticated", False):
+            return cls("anonymous")
+        return cls("user", str(user.pk))
+
+    def as_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "id": self.id}
+
+
+SYSTEM = Actor("system")
+
+
+def log_name_for(practice_id: uuid.UUID | None) -> str:
+    return f"practice/{practice_id}" if practice_id else SITE_LOG
+
+
+def log_for(practice_id: uuid.UUID | None) -> AuditLog:
+    """The log of a practice (or the site log), created on first use."""
+    log, _ = AuditLog.objects.get_or_create(
+        name=log_name_for(practice_id), defaults={"practice_id": practice_id}
+    )
+    return log
+
+
+def _rfc3339(ts: Any) -> str:
+    return str(ts.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+
+
+def record(
+    *,
+    practice_id: uuid.UUID | None,
+    actor: Actor,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    fields: Iterable[str] = (),
+    member_id: uuid.UUID | None = None,
+    severity: str = Severity.INFO,
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry. Must run inside the transaction that makes the change it records.
+
+    ``fields`` names the fields that changed; values are never logged, so the log holds no PHI.
+    ``detail`` takes small non-PHI facts (a status, a count, a reason code).
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit.record() must be called inside transaction.atomic()")
+    if obj is not None:
+        object_type = object_type or obj._meta.model_name
+        object_id = str(obj.pk)
+    now = timezone.now()
+    log = AuditLog.objects.select_for_update().filter(name=log_name_for(practice_id)).first()
+    if log is None:
+        log = log_for(practice_id)
+        log = AuditLog.objects.select_for_update().get(pk=log.pk)
+    index = log.size
+    entry = {
+        "v": ENTRY_VERSION,
+        "log": log.name,
+        "index": index,
+        "time": _rfc3339(now),
+        "actor": actor.as_json(),
+        "action": action,
+        "object": {"type": object_type, "id": object_id},
+        "fields": sorted(set(fields)),
+        "member": str(member_id) if member_id else None,
+        "ip": context.current().ip,
+        "severity": str(severity),
+        "detail": detail or {},
+    }
+    leaf = canonicalize(entry)
+    lh = leaf_hash(leaf)
+    row = AuditEntry.objects.create(
+        log=log,
+        index=index,
+        leaf=leaf,
+        leaf_hash=lh,
+        recorded_at=now,
+        action=action,
+        actor_user_id=int(actor.id) if actor.kind == "user" and actor.id else None,
+        object_type=object_type or "",
+        object_id=object_id or "",
+        member_id=member_id,
+        severity=severity,
+    )
+    _store_completed_nodes(log, index, lh)
+    log.size = index + 1
+    log.save(update_fields=["size"])
+    _maybe_checkpoint(log)
+    return row
+
+
+def _store_completed_nodes(log: AuditLog, index: int, last_leaf_hash: bytes) -> None:
+    """After leaf ``index``, store every stored-level subtree that it completes."""
+    size = index + 1
+    chunk = 1 << NODE_LEVEL
+    if size % chunk:
+        return
+    first = size - chunk
+    hashes = [
+        bytes(h)
+        for h in AuditEntry.objects.filter(log=log, index__gte=first, index__lt=index)
+        .order_by("index")
+        .values_list("leaf_hash", flat=True)
+    ]
+    hashes.append(last_leaf_hash)
+    level, node_index, value = NODE_LEVEL, first >> NODE_LEVEL, _perfect_root(hashes)
+    new_nodes = [AuditNode(log=log, level=level, index=node_index, hash=value)]
+    while node_index & 1:  # a right child completes its parent
+        left = AuditNode.objects.get(log=log, level=level, index=node_index - 1).hash
+        value = node_hash(bytes(left), value)
+        level, node_index = level + 1, node_index >> 1
+        new_nodes.append(AuditNode(log=log, level=level, index=node_index, hash=value))
+    AuditNode.objects.bulk_create(new_nodes)
+
+
+def _perfect_root(hashes: Sequence[bytes]) -> bytes:
+    layer = list(hashes)
+    while len(layer) > 1:
+        layer = [node_hash(layer[i], layer[i + 1]) for i in range(0, len(layer), 2)]
+    return layer[0]
+
+
+def _maybe_checkpoint(log: AuditLog) -> None:
+    from django.conf import settings
+
+    every: int = settings.GROUPGUARD_CHECKPOINT_EVERY
+    if every and log.size % every == 0:
+        from groupguard.audit.checkpoints import make_checkpoint
+
+        make_checkpoint(log)
+
+
+class StoredHashSource:
+    """Merkle subtree hashes of one log, read from stored nodes and leaf hashes.
+
+    Implements ``merkle.HashSource``: ``subtree_hash(start, end)`` is the RFC 9162 Merkle Tree
+    Hash of leaves ``[start, end)``. Aligned subtrees of ``2**NODE_LEVEL`` leaves or more are
+    read from ``AuditNode``; smaller ones are hashed from one read of their chunk's leaves.
+    """
+
+    def __init__(self, log: AuditLog) -> None:
+        self.log = log
+        self._chunks: dict[int, list[bytes]] = {}
+        self._nodes: dict[tuple[int, int], bytes] = {}
+
+    def subtree_hash(self, start: int, end: int) -> bytes:
+        size = end - start
+        if size <= 0:
+            return EMPTY_ROOT
+        if size & (size - 1) == 0 and start % size == 0:
+            return self._perfect(size.bit_length() - 1, start // size)
+        split = 1 << ((size - 1).bit_length() - 1)  # largest power of two below size
+        return node_hash(
+            self.subtree_hash(start, start + split), self.subtree_hash(start + split, end)
+        )
+
+    def root(self, size: int) -> bytes:
+        return self.subtree_hash(0, size)
+
+    def _perfect(self, level: int, index: int) -> bytes:
+        if level >= NODE_LEVEL:
+            key = (level, index)
+            if key not in self._nodes:
+                stored = (
+                    AuditNode.objects.filter(log=self.log, level=level, index=index)
+                    .values_list("hash", flat=True)
+                    .first()
+                )
+                if stored is None:
+                    raise LookupError(f"audit log {self.log.name}: node {level}/{index} is missing")
+                self._nodes[key] = bytes(stored)
+            return self._nodes[key]
+        first = index << level
+        chunk_index = first >> NODE_LEVEL
+        leaves = self._chunk(chunk_index)
+        offset = first - (chunk_index << NODE_LEVEL)
+        return _perfect_root(leaves[offset : offset + (1 << level)])
+
+    def _chunk(self, chunk_index: int) -> list[bytes]:
+        if chunk_index not in self._chunks:
+            first = chunk_index << NODE_LEVEL
+            self._chunks[chunk_index] = [
+                bytes(h)
+                for h in AuditEntry.objects.filter(
+                    log=self.log, index__gte=first, index__lt=first + (1 << NODE_LEVEL)
+                )
+                .order_by("index")
+                .values_list("leaf_hash", flat=True)
+            ]
+        return self._chunks[chunk_index]
+
+
+def record_read(
+    *, user: Any, practice_id: uuid.UUID, obj: models.Model, member_id: uuid.UUID | None = None
+) -> None:
+    """Record that PHI was shown to ``user`` (a page or an API response)."""
+    with transaction.atomic():
+        record(
+            practice_id=practice_id,
+            actor=Actor.user(user),
+            action=f"{obj._meta.model_name}.view",
+            obj=obj,
+            member_id=member_id,
+        )

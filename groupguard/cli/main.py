@@ -1,0 +1,44 @@
+"""The ``groupguard`` console command.
+
+Every subcommand is a Django management command (``groupguard help`` lists them). Commands
+that need no database are dispatched before Django starts, so they answer quickly.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+GROUPGUARD_COMMANDS = [
+    ("serve", "run the web server (migrates, loads the demo on first run with --demo)"),
+    ("demo", "create the demo practice (--reset rebuilds it)"),
+    ("createpractice", "create a practice"),
+    ("createuser", "create a staff user in a practice"),
+    ("groups", "list a practice's groups as JSON"),
+    ("members", "list a practice's members as JSON"),
+    ("rotate-keys", "re-encrypt every PHI field under a new key (resumable)"),
+    ("seed-scale", "generate a large practice for benchmarks"),
+]
+
+USAGE = (
+    "usage: groupguard COMMAND [options]   (groupguard COMMAND --help for each)\n\ncommands:\n"
+    + "\n".join(f"  {name:<16}{text}" for name, text in GROUPGUARD_COMMANDS)
+    + "\n\nDjango's own commands (migrate, check, shell, ...) work too: groupguard help --all\n"
+)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv if argv is None else argv)
+    if len(args) < 2 or args[1] in {"-h", "--help"} or args[1:] == ["help"]:
+        sys.stdout.write(USAGE)
+        return
+    if args[1:3] == ["help", "--all"]:
+        args = [args[0], "help"]
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "groupguard.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,511 @@
+"""Writes of the practice domain. Each action is atomic and writes its audit entry.
+
+Views, API handlers and commands parse input and check access, then call exactly one action.
+Actions validate (raising ``django.core.exceptions.ValidationError`` with per-field messages)
+before anything is written, so bad input changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone as dj_timezone
+
+from groupguard.accounts.models import Role, User
+from groupguard.audit.log import Actor, log_for, record
+from groupguard.practice.models import (
+    Attendance,
+    Enrollment,
+    Group,
+    GroupFacilitator,
+    GroupSession,
+    Member,
+    Practice,
+    PractitionerProfile,
+    RoleRelationship,
+)
+from groupguard.practice.models.groups import FacilitatorRole
+from groupguard.practice.models.sessions import SessionStatus
+
+
+def _clean(obj: models.Model, *, exclude: list[str] | None = None) -> None:
+    obj.full_clean(exclude=exclude, validate_unique=True, validate_constraints=True)
+
+
+def _apply(obj: models.Model, changes: dict[str, Any], allowed: set[str]) -> list[str]:
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError(
+            {name: "This field cannot be changed here." for name in sorted(unknown)}
+        )
+    changed = []
+    for name, value in changes.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed.append(name)
+    return changed
+
+
+# Practices and staff ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_practice(
+    *, name: str, slug: str, jurisdiction: str, timezone: str = "UTC", acting_user: User | None
+) -> Practice:
+    practice = Practice(name=name, slug=slug, jurisdiction=jurisdiction, timezone=timezone)
+    _clean(practice)
+    practice.save()
+    log_for(practice.id)
+    record(
+        practice_id=practice.id,
+        actor=Actor.user(acting_user) if acting_user else Actor("system"),
+        action="practice.create",
+        obj=practice,
+        fields=["name", "slug", "jurisdiction", "timezone"],
+    )
+    return practice
+
+
+@transaction.atomic
+def create_staff_user(
+    *,
+    practice: Practice,
+    username: str,
+    password: str,
+    role: str,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    acting_user: User | None,
+    validate_password: bool = True,
+) -> User:
+    from django.contrib.auth import password_validation
+
+    user = User(
+        practice=practice,
+        username=username,
+        role=role,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+    )
+    _clean(user, exclude=["password"])
+    if role not in Role.values:
+        raise ValidationError({"role": f"Choose one of {', '.join(Role.values)}."})
+    if validate_password:
+        password_validation.validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    record(
+        practice_id=practice.id,
+        actor=Actor.user(acting_user) if acting_user else Actor("system"),
+        action="user.create",
+        obj=user,
+        fields=["username", "role", "first_name", "last_name", "email"],
+        detail={"role": role},
+    )
+    return user
+
+
+@transaction.atomic
+def set_practitioner_profile(
+    *,
+    user: User,
+    license_type: str,
+    ethics_code: str,
+    license_number: str = "",
+    license_jurisdiction: str = "",
+    acting_user: User | None,
+) -> PractitionerProfile:
+    profile = PractitionerProfile.objects.filter(user=user).first() or PractitionerProfile(
+        user=user
+    )
+    created = profile._state.adding
+    changed = _apply(
+        profile,
+        {
+            "license_type": license_type,
+            "ethics_code": ethics_code,
+            "license_number": license_number,
+            "license_jurisdiction": license_jurisdiction,
+        },
+        {"license_type", "ethics_code", "license_number", "license_jurisdiction"},
+    )
+    _clean(profile, exclude=["user"])
+    profile.save()
+    record(
+        practice_id=user.practice_id,
+        actor=Actor.user(acting_user) if acting_user else Actor("system"),
+        action="practitioner.create" if created else "practitioner.update",
+        obj=profile,
+        fields=changed,
+    )
+    return profile
+
+
+# Groups ----------------------------------------------------------------------------------
+
+
+def _check_facilitator(practice: Practice, user: User, field: str) -> None:
+    if user.practice_id != practice.id or not user.is_active:
+        raise ValidationError({field: "Facilitators must be active staff of this practice."})
+
+
+@transaction.atomic
+def create_group(
+    *,
+    practice: Practice,
+    name: str,
+    modality: str,
+    lead: User,
+    co_facilitators: list[User] | None = None,
+    part2_program: bool = False,
+    membership: str = "closed",
+    status: str = "forming",
+    schedule: str = "",
+    acting_user: User | None,
+) -> Group:
+    group = Group(
+        practice=practice,
+        name=name,
+        modality=modality,
+        part2_program=part2_program,
+        membership=membership,
+        status=status,
+        schedule=schedule,
+    )
+    _clean(group)
+    _check_facilitator(practice, lead, "lead")
+    co = [u for u in (co_facilitators or []) if u.pk != lead.pk]
+    for user in co:
+        _check_facilitator(practice, user, "co_facilitators")
+    group.save()
+    actor = Actor.user(acting_user) if acting_user else Actor("system")
+    record(
+        practice_id=practice.id,
+        actor=actor,
+        action="group.create",
+        obj=group,
+        fields=["name", "modality", "part2_program", "membership", "status", "schedule"],
+    )
+    _add_facilitator(group, lead, FacilitatorRole.LEAD, actor)
+    for user in co:
+        _add_facilitator(group, user, FacilitatorRole.CO, actor)
+    return group
+
+
+def _add_facilitator(group: Group, user: User, role: str, actor: Actor) -> GroupFacilitator:
+    link = GroupFacilitator.objects.create(group=group, user=user, role=role)
+    record(
+        practice_id=group.practice_id,
+        actor=actor,
+        action="group.facilitator_add",
+        obj=link,
+        detail={"group": str(group.id), "user": user.pk, "role": role},
+    )
+    return link
+
+
+@transaction.atomic
+def update_group(group: Group, *, acting_user: User, **changes: Any) -> Group:
+    changed = _apply(
+        group, changes, {"name", "modality", "part2_program", "membership", "status", "schedule"}
+    )
+    if not changed:
+        return group
+    _clean(group)
+    group.save(update_fields=[*changed, "updated_at"])
+    record(
+        practice_id=group.practice_id,
+        actor=Actor.user(acting_user),
+        action="group.update",
+        obj=group,
+        fields=changed,
+    )
+    return group
+
+
+@transaction.atomic
+def add_co_facilitator(group: Group, user: User, *, acting_user: User) -> GroupFacilitator:
+    _check_facilitator(group.practice, user, "user")
+    if GroupFacilitator.objects.filter(group=group, user=user).exists():
+        raise ValidationError({"user": "Already a facilitator of this group."})
+    return _add_facilitator(group, user, FacilitatorRole.CO, Actor.user(acting_user))
+
+
+# Members ---------------------------------------------------------------------------------
+
+MEMBER_FIELDS = {
+    "given_name",
+    "family_name",
+    "preferred_name",
+    "date_of_birth",
+    "email",
+    "phone",
+    "is_minor",
+    "guardian_name",
+    "guardian_contact",
+}
+
+
+def _check_member(member: Member) -> None:
+    errors: dict[str, str] = {}
+    if not (member.given_name or "").strip():
+        errors["given_name"] = "Enter the member's given name."
+    if not (member.family_name or "").strip():
+        errors["family_name"] = "Enter the member's family name."
+    if member.is_minor and not (member.guardian_name or "").strip():
+        errors["guardian_name"] = "A minor needs a guardian on record."
+    if member.date_of_birth is not None and member.date_of_birth > dj_timezone.localdate():
+        errors["date_of_birth"] = "The date of birth cannot be in the future."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def create_member(*, practice: Practice, acting_user: User | None, **values: Any) -> Member:
+    unknown = set(values) - MEMBER_FIELDS
+    if unknown:
+        raise ValidationError({name: "Unknown member field." for name in sorted(unknown)})
+    member = Member(practice=practice, **values)
+    _check_member(member)
+    _clean(member)
+    member.save()
+    record(
+        practice_id=practice.id,
+        actor=Actor.user(acting_user) if acting_user else Actor("system"),
+        action="member.create",
+        obj=member,
+        member_id=member.id,
+        fields=[k for k, v in values.items() if v not in ("", None)],
+    )
+    return member
+
+
+@transaction.atomic
+def update_member(member: Member, *, acting_user: User, **changes: Any) -> Member:
+    changed = _apply(member, changes, MEMBER_FIELDS)
+    if not changed:
+        return member
+    _check_member(member)
+    _clean(member)
+    member.save(update_fields=[*changed, "updated_at"])
+    record(
+        practice_id=member.practice_id,
+        actor=Actor.user(acting_user),
+        action="member.update",
+        obj=member,
+        member_id=member.id,
+        fields=changed,
+    )
+    return member
+
+
+@transaction.atomic
+def enroll_member(
+    group: Group, member: Member, *, joined_on: datetime.date, acting_user: User | None
+) -> Enrollment:
+    if member.practice_id != group.practice_id:
+        raise ValidationError({"member": "The member belongs to another practice."})
+    if Enrollment.objects.filter(group=group, member=member, left_on__isnull=True).exists():
+        raise ValidationError({"member": "The member is already enrolled in this group."})
+    enrollment = Enrollment(group=group, member=member, joined_on=joined_on)
+    _clean(enrollment)
+    enrollment.save()
+    record(
+        practice_id=group.practice_id,
+        actor=Actor.user(acting_user) if acting_user else Actor("system"),
+        action="enrollment.create",
+        obj=enrollment,
+        member_id=member.id,
+        fields=["joined_on"],
+        detail={"group": str(group.id)},
+    )
+    return enrollment
+
+
+@transaction.atomic
+def end_enrollment(
+    enrollment: Enrollment, *, left_on: datetime.date, acting_user: User
+) -> Enrollment:
+    if enrollment.left_on is not None:
+        raise ValidationError({"left_on": "This enrollment has already ended."})
+    if left_on < enrollment.joined_on:
+        raise ValidationError({"left_on": "The leaving date is before the joining date."})
+    enrollment.left_on = left_on
+    enrollment.save(update_fields=["left_on", "updated_at"])
+    record(
+        practice_id=enrollment.group.practice_id,
+        actor=Actor.user(acting_user),
+        action="enrollment.end",
+        obj=enrollment,
+        member_id=enrollment.member_id,
+        fields=["left_on"],
+        detail={"group": str(enrollment.group_id)},
+    )
+    return enrollment
+
+
+# Roles -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_role(
+    *,
+    practitioner: User,
+    member: Member,
+    kind: str,
+    starts_on: datetime.date,
+    note: str = "",
+    acting_user: User | None,
+) -> RoleRelationship:
+    if practitioner.practice_id != member.practice_id:
+        raise ValidationError({"practitioner": "The practitioner belongs to another practice."})
+    role = RoleRelationship(
+        practitioner=practitioner, member=member, kind=kind, starts_on=starts_on, note=note
+    )
+    _clean(role)
+    # Roles of one kind with one member must not overlap: end the open one first.
+    if RoleRelationship.objects.filter(
+        practitioner=practitioner, member=member, kind=kind, ends_on__isnull=True
+    ).exists():
+        raise ValidationError(
+            {"kind": "This role is already open; end it before recording it again."}
+        )
+    role.save()
+    record(
+        practice_id=member.practice_id,
+        actor=Actor.user(acting_user) if acting_user else Actor("system"),
+        action="role.create",
+        obj=role,
+        member_id=member.id,
+        fields=["kind", "starts_on", "note"],
+        detail={"kind": kind, "practitioner": practitioner.pk},
+    )
+    return role
+
+
+@transaction.atomic
+def end_role(
+    role: RoleRelationship, *, ends_on: datetime.date, acting_user: User
+) -> RoleRelationship:
+    if role.ends_on is not None:
+        raise ValidationError({"ends_on": "This role has already ended."})
+    if ends_on < role.starts_on:
+        raise ValidationError({"ends_on": "The end date is before the start date."})
+    role.ends_on = ends_on
+    role.save(update_fields=["ends_on", "updated_at"])
+    record(
+        practice_id=role.member.practice_id,
+        actor=Actor.user(acting_user),
+        action="role.end",
+        obj=role,
+        member_id=role.member_id,
+        fields=["ends_on"],
+    )
+    return role
+
+
+# Sessions and attendance -----------------------------------------------------------------
+
+
+@transaction.atomic
+def schedule_session(
+    group: Group,
+    *,
+    starts_at: datetime.datetime,
+    duration_minutes: int = 90,
+    location: str = "",
+    telehealth: bool = False,
+    status: str = SessionStatus.SCHEDULED,
+    acting_user: User | None,
+) -> GroupSession:
+    session = GroupSession(
+        group=group,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        location=location,
+        telehealth=telehealth,
+        status=status,
+    )
+    _clean(session)
+    if not (1 <= duration_minutes <= 600):
+        raise ValidationError({"duration_minutes": "A session lasts between 1 and 600 minutes."})
+    session.save()
+    record(
+        practice_id=group.practice_id,
+        actor=Actor.user(acting_user) if acting_user else Actor("system"),
+        action="session.create",
+        obj=session,
+        fields=["starts_at", "duration_minutes", "location", "telehealth", "status"],
+        detail={"group": str(group.id)},
+    )
+    return session
+
+
+@transaction.atomic
+def set_session_status(session: GroupSession, *, status: str, acting_user: User) -> GroupSession:
+    if status not in SessionStatus.values:
+        raise ValidationError({"status": f"Choose one of {', '.join(SessionStatus.values)}."})
+    if session.status == status:
+        return session
+    session.status = status
+    session.save(update_fields=["status", "updated_at"])
+    record(
+        practice_id=session.group.practice_id,
+        actor=Actor.user(acting_user),
+        action="session.update",
+        obj=session,
+        fields=["status"],
+        detail={"status": status},
+    )
+    return session
+
+
+@transaction.atomic
+def record_attendance(
+    session: GroupSession, member: Member, *, status: str, acting_user: User
+) -> Attendance:
+    """Record (or correct) one member's attendance at one session."""
+    from groupguard.practice.models.sessions import AttendanceStatus
+
+    if status not in AttendanceStatus.values:
+        raise ValidationError({"status": f"Choose one of {', '.join(AttendanceStatus.values)}."})
+    if session.status == SessionStatus.CANCELLED:
+        raise ValidationError(
+            {"session": "The session was cancelled; attendance cannot be recorded."}
+        )
+    day = session.starts_at.date()
+    if (
+        not Enrollment.objects.filter(group_id=session.group_id, member=member)
+        .current(day)
+        .exists()
+    ):
+        raise ValidationError({"member": "The member was not enrolled in this group on that day."})
+    attendance = Attendance.objects.filter(session=session, member=member).first()
+    if attendance is not None and attendance.status == status:
+        return attendance
+    created = attendance is None
+    if attendance is None:
+        attendance = Attendance(
+            session=session, member=member, status=status, recorded_by=acting_user
+        )
+        attendance.save()
+    else:
+        attendance.status = status
+        attendance.recorded_by = acting_user
+        attendance.save(update_fields=["status", "recorded_by", "updated_at"])
+    record(
+        practice_id=session.group.practice_id,
+        actor=Actor.user(acting_user),
+        action="attendance.create" if created else "attendance.update",
+        obj=attendance,
+        member_id=member.id,
+        fields=["status"],
+        detail={"session": str(session.id), "status": status},
+    )
+    return attendance

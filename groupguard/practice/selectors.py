@@ -1,0 +1,210 @@
+"""Reads of the practice domain, shaped for the pages and the API.
+
+Each selector issues a fixed number of queries whatever the number of rows (pinned in tests):
+related rows come through ``select_related``/``prefetch_related`` or one grouped query.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Min, Prefetch, Q
+from django.utils import timezone
+
+from groupguard.accounts.models import User
+from groupguard.practice.access import visible_groups, visible_members
+from groupguard.practice.models import (
+    Attendance,
+    Enrollment,
+    Group,
+    GroupFacilitator,
+    GroupSession,
+    Member,
+    RoleRelationship,
+)
+from groupguard.practice.models.roles import RoleKind
+from groupguard.practice.models.sessions import SessionStatus
+
+
+def _current_enrollment_q(prefix: str, day: datetime.date) -> Q:
+    return Q(**{f"{prefix}joined_on__lte": day}) & (
+        Q(**{f"{prefix}left_on__isnull": True}) | Q(**{f"{prefix}left_on__gte": day})
+    )
+
+
+def groups_for_dashboard(*, user: User) -> list[Group]:
+    today = timezone.localdate()
+    now = timezone.now()
+    return list(
+        visible_groups(user)
+        .annotate(
+            member_count=Count(
+                "enrollments", filter=_current_enrollment_q("enrollments__", today), distinct=True
+            ),
+            next_session_at=Min(
+                "sessions__starts_at",
+                filter=Q(sessions__starts_at__gte=now)
+                & ~Q(sessions__status=SessionStatus.CANCELLED),
+            ),
+        )
+        .prefetch_related(
+            Prefetch(
+                "facilitator_links",
+                queryset=GroupFacilitator.objects.select_related("user"),
+            )
+        )
+        .order_by("name")
+    )
+
+
+def upcoming_sessions(*, user: User, days: int = 7, limit: int = 20) -> list[GroupSession]:
+    now = timezone.now()
+    return list(
+        GroupSession.objects.filter(
+            group__in=visible_groups(user).values("id"),
+            starts_at__gte=now,
+            starts_at__lt=now + datetime.timedelta(days=days),
+        )
+        .exclude(status=SessionStatus.CANCELLED)
+        .select_related("group")
+        .order_by("starts_at")[:limit]
+    )
+
+
+@dataclass
+class RoleCell:
+    kinds: list[str]
+    labels: list[str]
+    dual: bool
+
+
+@dataclass
+class MemberRow:
+    member: Member
+    enrollment: Enrollment
+    roles: dict[int, RoleCell] = field(default_factory=dict)
+
+    @property
+    def has_dual_role(self) -> bool:
+        return any(cell.dual for cell in self.roles.values())
+
+
+@dataclass
+class GroupPage:
+    group: Group
+    facilitators: list[GroupFacilitator]
+    rows: list[MemberRow]
+    past_members: list[Enrollment]
+    recent_sessions: list[GroupSession]
+    upcoming_sessions: list[GroupSession]
+
+
+def _role_cell(roles: list[RoleRelationship]) -> RoleCell:
+    # No documented role beyond the group means "group facilitator only".
+    kinds = sorted({r.kind for r in roles if r.kind != RoleKind.GROUP_ONLY})
+    if not kinds:
+        return RoleCell([RoleKind.GROUP_ONLY], [RoleKind.GROUP_ONLY.label], False)
+    return RoleCell(kinds, [RoleKind(k).label for k in kinds], True)
+
+
+def group_page(*, group: Group, sessions_shown: int = 8) -> GroupPage:
+    today = timezone.localdate()
+    now = timezone.now()
+    facilitators = list(
+        group.facilitator_links.select_related("user").order_by("role", "created_at")
+    )
+    enrollments = list(
+        Enrollment.objects.filter(group=group).select_related("member").order_by("joined_on")
+    )
+    current = [e for e in enrollments if e.is_current(today)]
+    past = [e for e in enrollments if e.left_on is not None and e.left_on < today]
+    facilitator_ids = [f.user_id for f in facilitators]
+    roles_by_pair: dict[tuple[Any, int], list[RoleRelationship]] = {}
+    for role in RoleRelationship.objects.on(today).filter(
+        practitioner_id__in=facilitator_ids, member_id__in=[e.member_id for e in current]
+    ):
+        roles_by_pair.setdefault((role.member_id, role.practitioner_id), []).append(role)
+    rows = []
+    for enrollment in current:
+        row = MemberRow(member=enrollment.member, enrollment=enrollment)
+        for uid in facilitator_ids:
+            row.roles[uid] = _role_cell(roles_by_pair.get((enrollment.member_id, uid), []))
+        rows.append(row)
+    rows.sort(key=lambda r: r.member.display_name.casefold())
+    sessions = GroupSession.objects.filter(group=group)
+    recent = list(sessions.filter(starts_at__lt=now).order_by("-starts_at")[:sessions_shown])
+    upcoming = list(sessions.filter(starts_at__gte=now).order_by("starts_at")[:sessions_shown])
+    return GroupPage(group, facilitators, rows, past, recent, upcoming)
+
+
+@dataclass
+class SessionPage:
+    session: GroupSession
+    rows: list[tuple[Member, Attendance | None]]
+
+
+def session_page(*, session: GroupSession) -> SessionPage:
+    day = session.starts_at.date()
+    enrollments = (
+        Enrollment.objects.filter(group_id=session.group_id).current(day).select_related("member")
+    )
+    attendance = {a.member_id: a for a in Attendance.objects.filter(session=session)}
+    rows = [(e.member, attendance.get(e.member_id)) for e in enrollments]
+    rows.sort(key=lambda r: r[0].display_name.casefold())
+    return SessionPage(session, rows)
+
+
+@dataclass
+class MemberPage:
+    member: Member
+    enrollments: list[Enrollment]
+    roles: list[RoleRelationship]
+    attendance: list[Attendance]
+
+
+def member_page(*, user: User, member: Member, attendance_shown: int = 50) -> MemberPage:
+    groups = visible_groups(user).values("id")
+    enrollments = list(
+        Enrollment.objects.filter(member=member, group__in=groups)
+        .select_related("group")
+        .order_by("-joined_on")
+    )
+    roles = list(
+        RoleRelationship.objects.filter(member=member)
+        .select_related("practitioner")
+        .order_by("-starts_on")
+    )
+    attendance = list(
+        Attendance.objects.filter(member=member, session__group__in=groups)
+        .select_related("session", "session__group")
+        .order_by("-session__starts_at")[:attendance_shown]
+    )
+    return MemberPage(member, enrollments, roles, attendance)
+
+
+@dataclass
+class MemberListRow:
+    member: Member
+    groups: list[Group]
+
+
+def member_list(*, user: User) -> list[MemberListRow]:
+    """All members the user may see, with their current groups, sorted by name."""
+    today = timezone.localdate()
+    groups = visible_groups(user).values("id")
+    members = list(
+        visible_members(user).prefetch_related(
+            Prefetch(
+                "enrollments",
+                queryset=Enrollment.objects.filter(group__in=groups)
+                .filter(_current_enrollment_q("", today))
+                .select_related("group"),
+                to_attr="current_enrollments",
+            )
+        )
+    )
+    rows = [MemberListRow(m, [e.group for e in m.current_enrollments]) for m in members]
+    rows.sort(key=lambda r: r.member.display_name.casefold())
+    return rows

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from groupguard.api.api import api
+
+admin.site.site_header = "groupguard administration"
+admin.site.site_title = "groupguard"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("groupguard.web.urls")),
+]

@@ -1,0 +1,185 @@
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from groupguard.audit.log import record_read
+from groupguard.practice import actions, selectors
+from groupguard.practice.access import access_group, require_admin, visible_members
+from groupguard.practice.models import Enrollment, Group
+from groupguard.web.forms import EnrollForm, GroupForm, SessionForm, apply_errors
+from groupguard.web.views.common import login_required, staff_user
+
+
+def _enroll_form(group: Group, request: HttpRequest, data: object = None) -> EnrollForm:
+    """Members the user may see who are not currently in the group."""
+    user = staff_user(request)
+    in_group = Enrollment.objects.filter(group=group).current().values("member_id")
+    members = sorted(
+        visible_members(user).exclude(id__in=in_group), key=lambda m: m.display_name.casefold()
+    )
+    choices = [(str(m.id), m.display_name) for m in members]
+    return EnrollForm(data, member_choices=choices, initial={"joined_on": timezone.localdate()})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def group_create(request: HttpRequest) -> HttpResponse:
+    user = staff_user(request)
+    require_admin(user)
+    form = GroupForm(request.POST or None, practice_id=user.practice_id)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            assert user.practice is not None  # noqa: S101  (require_admin checked)
+            group = actions.create_group(
+                practice=user.practice,
+                name=data["name"],
+                modality=data["modality"],
+                membership=data["membership"],
+                status=data["status"],
+                part2_program=data["part2_program"],
+                schedule=data["schedule"],
+                lead=data["lead"],
+                co_facilitators=list(data["co_facilitators"]),
+                acting_user=user,
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Group “{group.name}” created.")
+            return redirect("group_detail", group_id=group.id)
+    return render(request, "web/group_form.html", {"form": form, "title": "New group"})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def group_edit(request: HttpRequest, group_id: uuid.UUID) -> HttpResponse:
+    user = staff_user(request)
+    group = access_group(user, group_id)
+    initial = {
+        "name": group.name,
+        "modality": group.modality,
+        "membership": group.membership,
+        "status": group.status,
+        "part2_program": group.part2_program,
+        "schedule": group.schedule,
+    }
+    form = GroupForm(
+        request.POST or None, initial=initial, practice_id=user.practice_id, editing=True
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_group(group, acting_user=user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Group saved.")
+            return redirect("group_detail", group_id=group.id)
+    return render(
+        request,
+        "web/group_form.html",
+        {"form": form, "title": f"Edit {group.name}", "group": group},
+    )
+
+
+@login_required
+def group_detail(request: HttpRequest, group_id: uuid.UUID) -> HttpResponse:
+    user = staff_user(request)
+    group = access_group(user, group_id)
+    page = selectors.group_page(group=group)
+    record_read(user=user, practice_id=group.practice_id, obj=group)
+    return render(
+        request,
+        "web/group_detail.html",
+        {
+            "page": page,
+            "group": group,
+            "enroll_form": _enroll_form(group, request),
+            "session_form": SessionForm(initial={"duration_minutes": 90}),
+        },
+    )
+
+
+@require_POST
+@login_required
+def group_enroll(request: HttpRequest, group_id: uuid.UUID) -> HttpResponse:
+    user = staff_user(request)
+    group = access_group(user, group_id)
+    form = _enroll_form(group, request, request.POST)
+    if form.is_valid():
+        member = visible_members(user).filter(id=form.cleaned_data["member"]).first()
+        if member is None:
+            raise Http404("No such member")
+        try:
+            actions.enroll_member(
+                group, member, joined_on=form.cleaned_data["joined_on"], acting_user=user
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"{member.display_name} enrolled in {group.name}.")
+            return redirect("group_detail", group_id=group.id)
+    messages.error(
+        request,
+        "Could not enroll: "
+        + "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()),
+    )
+    return redirect("group_detail", group_id=group.id)
+
+
+@require_POST
+@login_required
+def group_schedule_session(request: HttpRequest, group_id: uuid.UUID) -> HttpResponse:
+    user = staff_user(request)
+    group = access_group(user, group_id)
+    form = SessionForm(request.POST)
+    if form.is_valid():
+        try:
+            session = actions.schedule_session(group, acting_user=user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Session scheduled.")
+            return redirect("session_detail", session_id=session.id)
+    page = selectors.group_page(group=group)
+    return render(
+        request,
+        "web/group_detail.html",
+        {
+            "page": page,
+            "group": group,
+            "enroll_form": _enroll_form(group, request),
+            "session_form": form,
+        },
+        status=400,
+    )
+
+
+@require_POST
+@login_required
+def enrollment_end(
+    request: HttpRequest, group_id: uuid.UUID, enrollment_id: uuid.UUID
+) -> HttpResponse:
+    user = staff_user(request)
+    group = access_group(user, group_id)
+    enrollment = (
+        Enrollment.objects.filter(group=group, id=enrollment_id)
+        .select_related("group", "member")
+        .first()
+    )
+    if enrollment is None:
+        raise Http404("No such enrollment")
+    try:
+        actions.end_enrollment(enrollment, left_on=timezone.localdate(), acting_user=user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{enrollment.member.display_name} has left {group.name}.")
+    return redirect("group_detail", group_id=group.id)

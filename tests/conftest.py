@@ -1,0 +1,160 @@
+"""The shared cast, built through the real actions so audit entries are exercised.
+
+Northside practice (US-CA):
+- alice: practice admin
+- bob: clinician, lead facilitator of "Thursday Group"
+- carol: clinician, co-facilitator of "Thursday Group", lead of "Monday Group"
+- dave: clinician with no groups
+Members: mia and noah in Thursday Group; olga in Monday Group.
+Southside practice (US-NY): oscar, an outsider (practice admin there), and his member "sam".
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from groupguard.accounts.models import User
+from groupguard.practice import actions
+from groupguard.practice.models import Group, GroupSession, Member, Practice
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@dataclass
+class Cast:
+    north: Practice
+    south: Practice
+    alice: User
+    bob: User
+    carol: User
+    dave: User
+    oscar: User
+    thursday: Group
+    monday: Group
+    south_group: Group
+    mia: Member
+    noah: Member
+    olga: Member
+    sam: Member
+    session: GroupSession
+
+    def client_for(self, user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+
+def make_user(practice: Practice, username: str, role: str = "clinician") -> User:
+    return actions.create_staff_user(
+        practice=practice,
+        username=username,
+        password=PASSWORD,
+        role=role,
+        first_name=username.title(),
+        last_name="Tester",
+        acting_user=None,
+    )
+
+
+def make_member(practice: Practice, given: str, **extra: object) -> Member:
+    return actions.create_member(
+        practice=practice,
+        given_name=given,
+        family_name="Zephyrine",
+        date_of_birth=datetime.date(1990, 1, 2),
+        acting_user=None,
+        **extra,
+    )
+
+
+@pytest.fixture
+def cast(db: None) -> Cast:
+    north = actions.create_practice(
+        name="Northside",
+        slug="north",
+        jurisdiction="US-CA",
+        timezone="America/Los_Angeles",
+        acting_user=None,
+    )
+    south = actions.create_practice(
+        name="Southside", slug="south", jurisdiction="US-NY", acting_user=None
+    )
+    alice = make_user(north, "alice", "admin")
+    bob = make_user(north, "bob")
+    carol = make_user(north, "carol")
+    dave = make_user(north, "dave")
+    oscar = make_user(south, "oscar", "admin")
+    thursday = actions.create_group(
+        practice=north,
+        name="Thursday Group",
+        modality="therapy",
+        lead=bob,
+        co_facilitators=[carol],
+        status="active",
+        acting_user=alice,
+    )
+    monday = actions.create_group(
+        practice=north,
+        name="Monday Group",
+        modality="support",
+        lead=carol,
+        status="active",
+        acting_user=alice,
+    )
+    south_group = actions.create_group(
+        practice=south, name="South Group", modality="therapy", lead=oscar, acting_user=oscar
+    )
+    joined = timezone.localdate() - datetime.timedelta(days=60)
+    mia = make_member(north, "Mia")
+    noah = make_member(north, "Noah")
+    olga = make_member(north, "Olga")
+    sam = make_member(south, "Sam")
+    for group, member in [(thursday, mia), (thursday, noah), (monday, olga), (south_group, sam)]:
+        actions.enroll_member(group, member, joined_on=joined, acting_user=None)
+    session = actions.schedule_session(
+        thursday,
+        starts_at=timezone.now() - datetime.timedelta(days=1),
+        acting_user=bob,
+    )
+    return Cast(
+        north,
+        south,
+        alice,
+        bob,
+        carol,
+        dave,
+        oscar,
+        thursday,
+        monday,
+        south_group,
+        mia,
+        noah,
+        olga,
+        sam,
+        session,
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_past_the_audit_triggers() -> None:
+    """Transactional tests end with a flush; the append-only triggers would refuse it."""
+    from django.core.management.commands import flush
+    from django.db import connections
+
+    from groupguard.audit import triggers
+
+    original = flush.Command.handle
+    if getattr(original, "_suspends_triggers", False):
+        return
+
+    def handle(self, *args, **options):
+        with triggers.suspended(connections[options.get("database", "default")]):
+            return original(self, *args, **options)
+
+    handle._suspends_triggers = True  # type: ignore[attr-defined]
+    setattr(flush.Command, "handle", handle)  # noqa: B010

@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from groupguard.audit.models import AuditEntry
+from groupguard.practice import actions
+from tests.conftest import Cast, make_member
+
+
+def grow(cast: Cast, extra: int) -> None:
+    """More members, roles, sessions and attendance in Thursday Group."""
+    joined = timezone.localdate() - datetime.timedelta(days=30)
+    for i in range(extra):
+        member = make_member(cast.north, f"Extra{i}")
+        actions.enroll_member(cast.thursday, member, joined_on=joined, acting_user=None)
+        actions.record_role(
+            practitioner=cast.bob,
+            member=member,
+            kind="individual_therapist",
+            starts_on=joined,
+            acting_user=None,
+        )
+        actions.record_attendance(cast.session, member, status="attended", acting_user=cast.bob)
+        actions.schedule_session(
+            cast.thursday,
+            starts_at=timezone.now() + datetime.timedelta(days=i + 1),
+            acting_user=cast.bob,
+        )
+
+
+def count_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, response.content[:500]
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("page", ["dashboard", "group", "member", "session", "members"])
+def test_query_counts_do_not_grow_with_rows(cast: Cast, page: str) -> None:
+    client = cast.client_for(cast.bob)
+    url = {
+        "dashboard": reverse("dashboard"),
+        "group": reverse("group_detail", args=[cast.thursday.id]),
+        "member": reverse("member_detail", args=[cast.mia.id]),
+        "session": reverse("session_detail", args=[cast.session.id]),
+        "members": reverse("member_list"),
+    }[page]
+    count_queries(client, url)  # warm caches (content types, session)
+    small = count_queries(client, url)
+    grow(cast, 12)
+    large = count_queries(client, url)
+    assert small == large
+
+
+def test_the_dashboard_lists_the_clinicians_groups_only(cast: Cast) -> None:
+    html = cast.client_for(cast.bob).get(reverse("dashboard")).content.decode()
+    assert "Thursday Group" in html
+    assert "Monday Group" not in html
+
+
+def test_the_group_page_flags_a_dual_role(cast: Cast) -> None:
+    actions.record_role(
+        practitioner=cast.bob,
+        member=cast.mia,
+        kind="individual_therapist",
+        starts_on=timezone.localdate(),
+        acting_user=cast.bob,
+    )
+    html = (
+        cast.client_for(cast.carol)
+        .get(reverse("group_detail", args=[cast.thursday.id]))
+        .content.decode()
+    )
+    assert "Dual role" in html
+    assert "Also individual therapist" in html
+    assert "Group facilitator only" in html  # carol's role with mia, and both with noah
+
+
+def test_reading_a_member_page_is_audited(cast: Cast) -> None:
+    cast.client_for(cast.bob).get(reverse("member_detail", args=[cast.mia.id]))
+    entry = AuditEntry.objects.filter(action="member.view").last()
+    assert (
+        entry is not None and entry.member_id == cast.mia.id and entry.actor_user_id == cast.bob.pk
+    )
+
+
+@pytest.mark.parametrize(
+    "name,args",
+    [
+        ("group_detail", "monday"),
+        ("group_edit", "monday"),
+        ("member_detail", "olga"),
+        ("member_edit", "olga"),
+    ],
+)
+def test_a_clinician_gets_404_outside_their_groups(cast: Cast, name: str, args: str) -> None:
+    obj = getattr(cast, args)
+    assert cast.client_for(cast.bob).get(reverse(name, args=[obj.id])).status_code == 404
+    assert cast.client_for(cast.oscar).get(reverse(name, args=[obj.id])).status_code == 404
+
+
+def test_anonymous_users_are_sent_to_login(client, cast: Cast) -> None:
+    response = client.get(reverse("group_detail", args=[cast.thursday.id]))
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_only_admins_create_groups(cast: Cast) -> None:
+    assert cast.client_for(cast.bob).get(reverse("group_create")).status_code == 404
+    response = cast.client_for(cast.alice).post(
+        reverse("group_create"),
+        {
+            "name": "Wednesday",
+            "modality": "therapy",
+            "membership": "closed",
+            "status": "forming",
+            "lead": cast.dave.pk,
+        },
+    )
+    assert response.status_code == 302
+
+
+def test_a_form_error_names_the_field_and_saves_nothing(cast: Cast) -> None:
+    response = cast.client_for(cast.alice).post(
+        reverse("member_create"), {"given_name": "", "family_name": "Q", "is_minor": "on"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "This field is required" in html
+
+
+def test_attendance_can_be_recorded_through_htmx(cast: Cast) -> None:
+    client = cast.client_for(cast.bob)
+    url = reverse("attendance_set", args=[cast.session.id, cast.mia.id])
+    response = client.post(url, {"status": "late"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert 'aria-pressed="true">Late' in response.content.decode()
+    bad = client.post(url, {"status": "nonsense"}, HTTP_HX_REQUEST="true")
+    assert bad.status_code == 400 and "Choose one of" in bad.content.decode()
+
+
+def test_pages_are_never_cached(cast: Cast) -> None:
+    response = cast.client_for(cast.bob).get(reverse("dashboard"))
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_login_and_logout_are_audited(client, cast: Cast) -> None:
+    from tests.conftest import PASSWORD
+
+    assert (
+        client.post(reverse("login"), {"username": "bob", "password": "wrong"}).status_code == 200
+    )
+    assert (
+        client.post(reverse("login"), {"username": "bob", "password": PASSWORD}).status_code == 302
+    )
+    client.post(reverse("logout"))
+    actions_seen = list(
+        AuditEntry.objects.filter(action__startswith="auth.").values_list("action", flat=True)
+    )
+    assert actions_seen == ["auth.login_failed", "auth.login", "auth.logout"]
