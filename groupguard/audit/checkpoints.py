@@ -84,13 +84,33 @@ def signed_body(checkpoint: dict[str, Any]) -> bytes:
     return canonicalize({k: v for k, v in checkpoint.items() if k != "signature"})
 
 
+def entry_head_body(origin: str, tree_size: int, root: bytes, key_id: str) -> bytes:
+    """The bytes an entry head signature covers (distinct from any checkpoint's bytes)."""
+    return canonicalize(
+        {
+            "kind": "entry-head",
+            "origin": origin,
+            "tree_size": tree_size,
+            "root_hash": root.hex(),
+            "key_id": key_id,
+        }
+    )
+
+
+def sign_entry_head(origin: str, tree_size: int, root: bytes) -> tuple[str, bytes]:
+    key = signing_key()
+    key_id = key_id_for(key.public_key())
+    return key_id, key.sign(entry_head_body(origin, tree_size, root, key_id))
+
+
 def make_checkpoint(log: AuditLog) -> Checkpoint:
     """Sign the log's current tree head and store it. Runs inside the caller's transaction."""
-    from groupguard.audit.log import StoredHashSource
+    from groupguard.audit.log import split_peaks
+    from groupguard.audit.merkle import RootBuilder
 
     with transaction.atomic():
         log = AuditLog.objects.select_for_update().get(pk=log.pk)
-        root = StoredHashSource(log).root(log.size)
+        root = RootBuilder(log.size, split_peaks(bytes(log.peaks))).root()
         key = signing_key()
         body: dict[str, Any] = {
             "origin": origin_for(log),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,8 +18,15 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from groupguard.audit import context
+from groupguard.audit.checkpoints import make_checkpoint, origin_for, sign_entry_head
 from groupguard.audit.jcs import canonicalize
-from groupguard.audit.merkle import EMPTY_ROOT, leaf_hash, node_hash
+from groupguard.audit.merkle import (
+    EMPTY_ROOT,
+    RootBuilder,
+    leaf_hash,
+    node_hash,
+    root_from_leaf_hashes,
+)
 from groupguard.audit.models import NODE_LEVEL, AuditEntry, AuditLog, AuditNode, Severity
 
 ENTRY_VERSION = 1
@@ -107,11 +114,17 @@ def record(
     }
     leaf = canonicalize(entry)
     lh = leaf_hash(leaf)
+    peaks, new_nodes = append_to_peaks(split_peaks(bytes(log.peaks)), index, lh)
+    root = RootBuilder(index + 1, peaks).root()
+    key_id, signature = sign_entry_head(origin_for(log), index + 1, root)
     row = AuditEntry.objects.create(
         log=log,
         index=index,
         leaf=leaf,
         leaf_hash=lh,
+        tree_root=root,
+        head_signature=signature,
+        key_id=key_id,
         recorded_at=now,
         action=action,
         actor_user_id=int(actor.id) if actor.kind == "user" and actor.id else None,
@@ -120,42 +133,42 @@ def record(
         member_id=member_id,
         severity=severity,
     )
-    _store_completed_nodes(log, index, lh)
+    if new_nodes:
+        AuditNode.objects.bulk_create(
+            [AuditNode(log=log, level=lv, index=ix, hash=h) for lv, ix, h in new_nodes]
+        )
     log.size = index + 1
-    log.save(update_fields=["size"])
+    log.peaks = b"".join(peaks)
+    log.save(update_fields=["size", "peaks"])
     _maybe_checkpoint(log)
     return row
 
 
-def _store_completed_nodes(log: AuditLog, index: int, last_leaf_hash: bytes) -> None:
-    """After leaf ``index``, store every stored-level subtree that it completes."""
+def split_peaks(blob: bytes) -> list[bytes]:
+    return [blob[i : i + 32] for i in range(0, len(blob), 32)]
+
+
+def append_to_peaks(
+    peaks: list[bytes], index: int, leaf: bytes
+) -> tuple[list[bytes], list[tuple[int, int, bytes]]]:
+    """Add leaf ``index`` to the peaks of a tree of ``index`` leaves.
+
+    Returns the new peaks and the stored-level subtrees the leaf completed, as
+    ``(level, node index, hash)``: adding a leaf merges equal-sized peaks like a carry in
+    binary addition, and each merge at ``NODE_LEVEL`` or above is a node to store.
+    """
+    stack = list(peaks)
     size = index + 1
-    chunk = 1 << NODE_LEVEL
-    if size % chunk:
-        return
-    first = size - chunk
-    hashes = [
-        bytes(h)
-        for h in AuditEntry.objects.filter(log=log, index__gte=first, index__lt=index)
-        .order_by("index")
-        .values_list("leaf_hash", flat=True)
-    ]
-    hashes.append(last_leaf_hash)
-    level, node_index, value = NODE_LEVEL, first >> NODE_LEVEL, _perfect_root(hashes)
-    new_nodes = [AuditNode(log=log, level=level, index=node_index, hash=value)]
-    while node_index & 1:  # a right child completes its parent
-        left = AuditNode.objects.get(log=log, level=level, index=node_index - 1).hash
-        value = node_hash(bytes(left), value)
-        level, node_index = level + 1, node_index >> 1
-        new_nodes.append(AuditNode(log=log, level=level, index=node_index, hash=value))
-    AuditNode.objects.bulk_create(new_nodes)
-
-
-def _perfect_root(hashes: Sequence[bytes]) -> bytes:
-    layer = list(hashes)
-    while len(layer) > 1:
-        layer = [node_hash(layer[i], layer[i + 1]) for i in range(0, len(layer), 2)]
-    return layer[0]
+    h, level, carry = leaf, 0, size
+    completed: list[tuple[int, int, bytes]] = []
+    while not carry & 1:
+        h = node_hash(stack.pop(), h)
+        level += 1
+        carry >>= 1
+        if level >= NODE_LEVEL:
+            completed.append((level, (size >> level) - 1, h))
+    stack.append(h)
+    return stack, completed
 
 
 def _maybe_checkpoint(log: AuditLog) -> None:
@@ -163,8 +176,6 @@ def _maybe_checkpoint(log: AuditLog) -> None:
 
     every: int = settings.GROUPGUARD_CHECKPOINT_EVERY
     if every and log.size % every == 0:
-        from groupguard.audit.checkpoints import make_checkpoint
-
         make_checkpoint(log)
 
 
@@ -212,7 +223,7 @@ class StoredHashSource:
         chunk_index = first >> NODE_LEVEL
         leaves = self._chunk(chunk_index)
         offset = first - (chunk_index << NODE_LEVEL)
-        return _perfect_root(leaves[offset : offset + (1 << level)])
+        return root_from_leaf_hashes(leaves[offset : offset + (1 << level)])
 
     def _chunk(self, chunk_index: int) -> list[bytes]:
         if chunk_index not in self._chunks:

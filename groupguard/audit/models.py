@@ -8,11 +8,15 @@ Terms:
 - A **node** is the stored hash of a complete, aligned subtree of ``2**level`` leaves, kept for
   levels ``NODE_LEVEL`` and up so proofs and roots need O(log n) reads, not a walk of every leaf.
 - A **checkpoint** is a signed statement of the tree's size and root hash at one moment.
+- Each entry also carries a signed **entry head**, the root after it, so that entries made
+  since the last checkpoint cannot be rewritten without the signing key either.
 
 Entries, nodes and checkpoints are append-only: database triggers refuse UPDATE and DELETE.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.db import models
 
@@ -21,7 +25,12 @@ NODE_LEVEL = 8
 
 
 class AuditLog(models.Model):
-    """The head of one log: its name (the checkpoint origin suffix) and current size."""
+    """The head of one log: its name, current size and peaks.
+
+    The **peaks** are the roots of the perfect subtrees that make up the tree of the current
+    size (one per set bit of the size, largest first, 32 bytes each). Keeping them makes an
+    append O(1) amortised: the new root never needs a walk over earlier leaves.
+    """
 
     name = models.CharField(max_length=80, unique=True)
     practice = models.OneToOneField(
@@ -32,6 +41,7 @@ class AuditLog(models.Model):
         related_name="audit_log",
     )
     size = models.BigIntegerField(default=0)
+    peaks = models.BinaryField(default=b"")
 
     def __str__(self) -> str:
         return f"audit log {self.name} ({self.size} entries)"
@@ -47,6 +57,12 @@ class AuditEntry(models.Model):
     index = models.BigIntegerField()
     leaf = models.BinaryField(help_text="RFC 8785 canonical JSON of the entry, exactly as hashed.")
     leaf_hash = models.BinaryField(max_length=32)
+    # The signed tree head after this entry: the root of entries 0..index, signed with the
+    # audit key. It protects entries appended since the last checkpoint: rewriting them
+    # changes the root, and a new signature needs the key, which is not in the database.
+    tree_root = models.BinaryField(max_length=32)
+    head_signature = models.BinaryField(max_length=64)
+    key_id = models.CharField(max_length=16)
     # Copies of entry fields, for filtering only; the leaf bytes are the record.
     recorded_at = models.DateTimeField()
     action = models.CharField(max_length=60)
@@ -106,7 +122,7 @@ class Checkpoint(models.Model):
     def __str__(self) -> str:
         return f"checkpoint {self.origin} @ {self.tree_size}"
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "origin": self.origin,
             "tree_size": self.tree_size,

@@ -1,0 +1,392 @@
+"""A large fictional practice for benchmarks (``groupguard seed-scale``, ``make bench``).
+
+``seed_scale`` builds the practice with slug ``scale``: an admin, about one clinician per ten
+groups (each the lead of about ten groups, some also co-facilitating others), the groups,
+members with syllable-made names, enrollments (about ten members a group; some members sit in
+two groups, some have left), a few documented roles (most of them dual roles), sessions from two
+years ago to two months ahead, and attendance for the sessions that were held.
+
+The practice and its staff go through ``actions.create_practice`` and
+``actions.create_staff_user``, with their audit entries. Everything else is written with
+``bulk_create`` in batches, for speed, and so deliberately skips the per-row audit entries the
+actions would write: generated rows are not facts anybody recorded. One audit entry,
+``practice.seed_scale`` with the counts, says where they came from. Encrypted fields are still
+sealed, because ``bulk_create`` calls each field's ``pre_save`` and primary keys are generated
+client side before the insert. The whole practice is written in one transaction: it appears
+complete or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+import secrets
+import time
+import zoneinfo
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from groupguard.accounts.models import Role, User
+from groupguard.audit.log import SYSTEM, record
+from groupguard.practice import actions
+from groupguard.practice.models import (
+    Attendance,
+    Enrollment,
+    Group,
+    GroupFacilitator,
+    GroupSession,
+    Member,
+    Practice,
+    PractitionerProfile,
+    RoleRelationship,
+)
+from groupguard.practice.models.groups import FacilitatorRole, GroupStatus, Membership, Modality
+from groupguard.practice.models.practice import EthicsCode, LicenseType
+from groupguard.practice.models.roles import RoleKind
+from groupguard.practice.models.sessions import AttendanceStatus, SessionStatus
+
+SCALE_SLUG = "scale"
+ADMIN_USERNAME = "scale-admin"
+CLINICIAN_PREFIX = "scale-clin-"
+TIMEZONE = "America/Los_Angeles"
+BATCH = 2000  # objects per bulk_create call (Django splits further for SQLite's limits)
+HISTORY_DAYS = 730  # sessions and enrollments reach back about two years
+AHEAD_DAYS = 61  # and sessions about two months ahead
+
+SYLLABLES = (
+    "ba bel bri cal cor da del dor el fa fen gar hal hen is jo ka kel la lor lu ma mer mi na "
+    "nor o pa per qui ra ren ros sa sel ta tor u va vin wen ya zel"
+).split()
+FAMILY_ENDINGS = "by ton wick mere holt ford dale wood brook stone field more well".split()
+PLACE_ENDINGS = "ford haven mere vale wick bury holm".split()
+GROUP_KINDS = {
+    Modality.THERAPY: "Process Group",
+    Modality.COUNSELING: "Counseling Group",
+    Modality.PSYCHOEDUCATION: "Skills Class",
+    Modality.SUPPORT: "Support Circle",
+}
+WEEKDAYS = ["Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays"]
+LICENCES = [
+    (LicenseType.MFT, EthicsCode.AAMFT),
+    (LicenseType.LCSW, EthicsCode.NASW),
+    (LicenseType.LPCC, EthicsCode.ACA),
+    (LicenseType.PSYCHOLOGIST, EthicsCode.APA),
+]
+ATTENDANCE_WEIGHTS = {
+    AttendanceStatus.ATTENDED: 80,
+    AttendanceStatus.LATE: 8,
+    AttendanceStatus.ABSENT: 8,
+    AttendanceStatus.CANCELLED: 4,
+}
+ROLE_WEIGHTS = {
+    RoleKind.INDIVIDUAL: 55,
+    RoleKind.COUPLE_FAMILY: 15,
+    RoleKind.SUPERVISOR: 5,
+    RoleKind.GROUP_ONLY: 25,
+}
+
+M = TypeVar("M", bound=models.Model)
+
+
+class ScalePracticeExists(Exception):
+    """The ``scale`` practice is already in this database; it is generated only once."""
+
+
+@dataclass
+class _Seat:
+    """One enrollment, kept in memory to decide who attended which session."""
+
+    member_id: Any
+    joined_on: datetime.date
+    left_on: datetime.date | None
+
+    def current(self, day: datetime.date) -> bool:
+        return self.joined_on <= day and (self.left_on is None or self.left_on >= day)
+
+
+def _word(rng: random.Random, low: int = 2, high: int = 3) -> str:
+    return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(low, high))).capitalize()
+
+
+def _chunks(items: Iterable[M], size: int = BATCH) -> Iterator[list[M]]:
+    chunk: list[M] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _bulk(model: type[M], rows: Iterable[M]) -> int:
+    count = 0
+    for chunk in _chunks(rows):
+        model._default_manager.bulk_create(chunk)
+        count += len(chunk)
+    return count
+
+
+def _weighted(rng: random.Random, weights: dict[Any, int]) -> Any:
+    return rng.choices(list(weights), list(weights.values()))[0]
+
+
+def seed_scale(
+    *,
+    groups: int = 200,
+    members: int = 2000,
+    sessions: int = 20000,
+    attendance: bool = True,
+    seed: int = 1,
+) -> dict[str, Any]:
+    """Create the ``scale`` practice and return what was made (counts, usernames, seconds).
+
+    The same ``seed`` gives the same names, rosters and calendar (relative to today); primary
+    keys differ. Raises ``ScalePracticeExists`` when the practice is already there and
+    ``ValueError`` for sizes that make no practice.
+    """
+    if groups < 1:
+        raise ValueError("groups must be at least 1")
+    if members < 0 or sessions < 0:
+        raise ValueError("members and sessions cannot be negative")
+    if Practice.objects.filter(slug=SCALE_SLUG).exists():
+        raise ScalePracticeExists(
+            f"a practice with slug {SCALE_SLUG!r} already exists in this database; seed-scale "
+            "generates it once, so use a fresh data directory (or database) to seed again"
+        )
+    started = time.perf_counter()
+    rng = random.Random(seed)  # noqa: S311  (deterministic fiction, not security)
+    with transaction.atomic():
+        practice, result = _build(
+            rng, groups=groups, members=members, sessions=sessions, attendance=attendance
+        )
+        record(
+            practice_id=practice.pk,
+            actor=SYSTEM,
+            action="practice.seed_scale",
+            detail={"seed": seed, **result["counts"]},
+        )
+    result["seconds"] = round(time.perf_counter() - started, 2)
+    return result
+
+
+def _build(
+    rng: random.Random, *, groups: int, members: int, sessions: int, attendance: bool
+) -> tuple[Practice, dict[str, Any]]:
+    now = timezone.now()
+    tz = zoneinfo.ZoneInfo(TIMEZONE)
+    today = now.astimezone(tz).date()
+
+    practice = actions.create_practice(
+        name="Scale Test Practice (generated)",
+        slug=SCALE_SLUG,
+        jurisdiction="US-CA",
+        timezone=TIMEZONE,
+        acting_user=None,
+    )
+    # Nobody is meant to log in with these passwords; `groupguard changepassword` sets one.
+    admin = actions.create_staff_user(
+        practice=practice,
+        username=ADMIN_USERNAME,
+        password=secrets.token_urlsafe(24),
+        role=Role.ADMIN,
+        first_name="Scale",
+        last_name="Admin",
+        acting_user=None,
+        validate_password=False,
+    )
+    clinicians = [
+        actions.create_staff_user(
+            practice=practice,
+            username=f"{CLINICIAN_PREFIX}{i + 1:03d}",
+            password=secrets.token_urlsafe(24),
+            role=Role.CLINICIAN,
+            first_name=_word(rng),
+            last_name=_word(rng) + rng.choice(FAMILY_ENDINGS),
+            acting_user=None,
+            validate_password=False,
+        )
+        for i in range(max(1, round(groups / 10)))
+    ]
+    staff: list[User] = [admin, *clinicians]
+    _bulk(
+        PractitionerProfile,
+        (
+            PractitionerProfile(
+                user=user,
+                license_type=LICENCES[i % len(LICENCES)][0],
+                ethics_code=LICENCES[i % len(LICENCES)][1],
+                license_number=f"SCALE-{10000 + i}",
+                license_jurisdiction="US-CA",
+            )
+            for i, user in enumerate(staff)
+        ),
+    )
+
+    # Groups, each led by one clinician in turn; two in five also have a co-facilitator.
+    group_rows: list[Group] = []
+    leads: list[User] = []
+    facilitators: list[GroupFacilitator] = []
+    hours: list[int] = []
+    for g in range(groups):
+        modality = rng.choice(list(Modality))
+        status = _weighted(
+            rng, {GroupStatus.ACTIVE: 85, GroupStatus.FORMING: 5, GroupStatus.CLOSED: 10}
+        )
+        hour = rng.choice([9, 10, 12, 16, 17, 18, 19])
+        group = Group(
+            practice=practice,
+            name=f"{_word(rng)}{rng.choice(PLACE_ENDINGS)} {GROUP_KINDS[modality]} {g + 1:03d}",
+            modality=modality,
+            part2_program=modality == Modality.SUPPORT and rng.random() < 0.3,
+            membership=rng.choice(list(Membership)),
+            status=status,
+            schedule=f"{rng.choice(WEEKDAYS)} {hour:02d}:00",
+        )
+        lead = clinicians[g % len(clinicians)]
+        facilitators.append(GroupFacilitator(group=group, user=lead, role=FacilitatorRole.LEAD))
+        if len(clinicians) > 1 and rng.random() < 0.4:
+            co = rng.choice([c for c in clinicians if c.pk != lead.pk])
+            facilitators.append(GroupFacilitator(group=group, user=co, role=FacilitatorRole.CO))
+        group_rows.append(group)
+        leads.append(lead)
+        hours.append(hour)
+    _bulk(Group, group_rows)
+    _bulk(GroupFacilitator, facilitators)
+
+    # Members: fictional syllable names; the encrypted fields are sealed by pre_save.
+    member_rows: list[Member] = []
+    for i in range(members):
+        given, family = _word(rng), _word(rng) + rng.choice(FAMILY_ENDINGS)
+        minor = rng.random() < 0.03
+        age_days = rng.randint(12 * 365, 17 * 365) if minor else rng.randint(19 * 365, 75 * 365)
+        member_rows.append(
+            Member(
+                practice=practice,
+                given_name=given,
+                family_name=family,
+                preferred_name=given[:3] if rng.random() < 0.15 else "",
+                date_of_birth=today - datetime.timedelta(days=age_days),
+                email=f"{given}.{family}.{i}@example.net".lower(),
+                phone=f"555-01{rng.randint(0, 99):02d}",
+                is_minor=minor,
+                guardian_name=f"{_word(rng)} {family}" if minor else "",
+                guardian_contact=f"555-02{rng.randint(0, 99):02d}" if minor else "",
+            )
+        )
+    _bulk(Member, member_rows)
+
+    # Enrollments: every member in one group in turn, three in ten in a second; one in ten left.
+    seats: list[list[_Seat]] = [[] for _ in range(groups)]
+    enrollment_rows: list[Enrollment] = []
+    for i, member in enumerate(member_rows):
+        in_groups = [i % groups]
+        if groups > 1 and rng.random() < 0.3:
+            in_groups.append(rng.choice([g for g in range(groups) if g != i % groups]))
+        for g in in_groups:
+            joined = today - datetime.timedelta(days=rng.randint(14, HISTORY_DAYS))
+            left = None
+            if rng.random() < 0.1:
+                stayed = rng.randint(7, max(7, (today - joined).days - 1))
+                left = min(joined + datetime.timedelta(days=stayed), today - datetime.timedelta(1))
+            enrollment_rows.append(
+                Enrollment(group=group_rows[g], member=member, joined_on=joined, left_on=left)
+            )
+            seats[g].append(_Seat(member.pk, joined, left))
+    _bulk(Enrollment, enrollment_rows)
+
+    # A few documented roles: one member in twenty, mostly with their first group's lead.
+    role_rows: list[RoleRelationship] = []
+    for i, member in enumerate(member_rows):
+        if rng.random() >= 0.05:
+            continue
+        practitioner = leads[i % groups] if rng.random() < 0.7 else rng.choice(clinicians)
+        starts = today - datetime.timedelta(days=rng.randint(30, HISTORY_DAYS))
+        ends = None
+        if rng.random() < 0.2:
+            ends = starts + datetime.timedelta(days=rng.randint(0, (today - starts).days))
+        role_rows.append(
+            RoleRelationship(
+                practitioner=practitioner,
+                member=member,
+                kind=_weighted(rng, ROLE_WEIGHTS),
+                starts_on=starts,
+                ends_on=ends,
+            )
+        )
+    _bulk(RoleRelationship, role_rows)
+
+    # Sessions: each group's share spread evenly from two years ago to two months ahead.
+    span = HISTORY_DAYS + AHEAD_DAYS
+    first_day = today - datetime.timedelta(days=HISTORY_DAYS)
+    held: list[tuple[GroupSession, int]] = []
+
+    def session_rows() -> Iterator[GroupSession]:
+        for g in range(groups):
+            count = sessions // groups + (1 if g < sessions % groups else 0)
+            telehealth = rng.random() < 0.2
+            for k in range(count):
+                day = first_day + datetime.timedelta(days=(k * span) // max(count, 1))
+                starts_at = datetime.datetime.combine(day, datetime.time(hours[g]), tzinfo=tz)
+                past = starts_at < now
+                cancelled = rng.random() < (0.03 if past else 0.02)
+                status = (
+                    SessionStatus.CANCELLED
+                    if cancelled
+                    else SessionStatus.HELD
+                    if past
+                    else SessionStatus.SCHEDULED
+                )
+                session = GroupSession(
+                    group=group_rows[g],
+                    starts_at=starts_at,
+                    duration_minutes=rng.choice([60, 90]),
+                    location="" if telehealth else f"Room {g % 12 + 1}",
+                    telehealth=telehealth,
+                    status=status,
+                )
+                if status == SessionStatus.HELD:
+                    held.append((session, g))
+                yield session
+
+    session_count = _bulk(GroupSession, session_rows())
+
+    # Attendance for every held session: whoever was enrolled that day, recorded by the lead.
+    def attendance_rows() -> Iterator[Attendance]:
+        for session, g in held:
+            day = session.starts_at.astimezone(tz).date()
+            for seat in seats[g]:
+                if seat.current(day):
+                    yield Attendance(
+                        session_id=session.pk,
+                        member_id=seat.member_id,
+                        status=_weighted(rng, ATTENDANCE_WEIGHTS),
+                        recorded_by_id=leads[g].pk,
+                    )
+
+    attendance_count = _bulk(Attendance, attendance_rows()) if attendance else 0
+
+    counts = {
+        "staff": len(staff),
+        "clinicians": len(clinicians),
+        "groups": len(group_rows),
+        "facilitator_links": len(facilitators),
+        "members": len(member_rows),
+        "enrollments": len(enrollment_rows),
+        "roles": len(role_rows),
+        "dual_roles": sum(1 for r in role_rows if r.kind != RoleKind.GROUP_ONLY),
+        "sessions": session_count,
+        "held_sessions": len(held),
+        "attendance": attendance_count,
+    }
+    return practice, {
+        "practice": SCALE_SLUG,
+        "practice_id": str(practice.pk),
+        "admin": admin.username,
+        "clinicians": [c.username for c in clinicians],
+        "counts": counts,
+    }
