@@ -24,5 +24,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 GROUPGUARD_CHECKPOINT_EVERY = 0
+if os.environ.get("GROUPGUARD_TEST_SQLITE_NAME"):
+    # A worker process of a test: use the test database the test runner created.
+    DATABASES["default"]["NAME"] = os.environ["GROUPGUARD_TEST_SQLITE_NAME"]
 if str(DATABASES["default"]["ENGINE"]).endswith("postgresql"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0

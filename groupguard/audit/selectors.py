@@ -92,7 +92,7 @@ def filtered_entries(
         entries = entries.filter(recorded_at__date__gte=since)
     if until:
         entries = entries.filter(recorded_at__date__lte=until)
-    return entries.order_by("-index").defer("leaf", "leaf_hash", "tree_root", "head_signature")
+    return entries.order_by("-index").defer("tree_root", "head_signature")
 
 
 def entry_object(entry: AuditEntry) -> dict[str, Any]:

@@ -116,6 +116,10 @@ class EncryptedTextField(EncryptedField):
 
 
 class EncryptedDateField(EncryptedField):
+    # What django-stubs reads as the attribute's type (the base is a TextField).
+    _pyi_private_set_type: datetime.date | None  # type: ignore[assignment]
+    _pyi_private_get_type: datetime.date | None  # type: ignore[assignment]
+
     def to_plaintext(self, value: Any) -> str:
         if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
             raise crypto.EncryptionError(f"{self.name} must be a date")

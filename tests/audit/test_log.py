@@ -53,6 +53,7 @@ def test_an_entry_rolls_back_with_its_change(cast: Cast) -> None:
 def test_indexes_are_contiguous_per_practice_and_leaves_are_canonical(cast: Cast) -> None:
     for practice in (cast.north, cast.south):
         log = selectors.log_of_practice(practice.id)
+        assert log is not None
         rows = list(AuditEntry.objects.filter(log=log).order_by("index"))
         assert [r.index for r in rows] == list(range(len(rows))) == list(range(log.size))
         for row in rows:

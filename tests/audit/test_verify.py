@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -38,7 +39,7 @@ def rows(log: AuditLog) -> list[tuple[int, bytes, bytes]]:
     ]
 
 
-def sql(statement: str, params: list[object]) -> None:
+def sql(statement: str, params: list[Any]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
 

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from groupguard.accounts.models import User
+from groupguard.audit import selectors
+from groupguard.audit.log import Actor, log_for, record
+from groupguard.audit.verify import verify_log
+from groupguard.practice.access import require_admin
+from groupguard.practice.models import Member
+from groupguard.web.views.common import login_required, staff_user
+
+
+class AuditFilterForm(forms.Form):
+    member = forms.ChoiceField(required=False)
+    user = forms.ChoiceField(required=False, label="Staff user")
+    action = forms.CharField(required=False, help_text="e.g. member, auth.login, attendance")
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, members: list[Member], users: list[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        member: Any = self.fields["member"]
+        member.choices = [("", "Any member"), *[(str(m.id), m.display_name) for m in members]]
+        user: Any = self.fields["user"]
+        user.choices = [("", "Anyone"), *[(str(u.pk), u.display_name) for u in users]]
+
+
+@require_GET
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    user = staff_user(request)
+    require_admin(user)
+    members = sorted(
+        Member.objects.filter(practice=user.practice), key=lambda m: m.display_name.casefold()
+    )
+    users = list(User.objects.filter(practice=user.practice).order_by("username"))
+    form = AuditFilterForm(request.GET or None, members=members, users=users)
+    log = log_for(user.practice_id)
+    entries = selectors.filtered_entries(log)
+    if form.is_valid():
+        data = form.cleaned_data
+        entries = selectors.filtered_entries(
+            log,
+            member_id=data["member"] or None,
+            user_id=int(data["user"]) if data["user"] else None,
+            action=data["action"].strip(),
+            since=data["since"],
+            until=data["until"],
+        )
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    names = {str(m.id): m.display_name for m in members}
+    usernames = {str(u.pk): u.display_name for u in users}
+    rows = []
+    for entry in page.object_list:
+        data = selectors.entry_object(entry)
+        actor = data["actor"]
+        rows.append(
+            {
+                "index": entry.index,
+                "time": entry.recorded_at,
+                "actor": usernames.get(str(actor.get("id")), actor.get("kind"))
+                if actor.get("kind") == "user"
+                else actor.get("kind"),
+                "action": entry.action,
+                "object": f"{entry.object_type} {entry.object_id[:8]}" if entry.object_type else "",
+                "member": names.get(str(entry.member_id), "") if entry.member_id else "",
+                "fields": ", ".join(data.get("fields", [])),
+                "ip": data.get("ip") or "",
+                "severity": entry.severity,
+            }
+        )
+    query = request.GET.copy()
+    query.pop("page", None)
+    with transaction.atomic():
+        record(
+            practice_id=user.practice_id,
+            actor=Actor.user(user),
+            action="audit.view",
+            object_type="audit_log",
+            detail={"page": page.number},
+        )
+    return render(
+        request,
+        "web/audit_log.html",
+        {"form": form, "page": page, "rows": rows, "log": log, "query": query.urlencode()},
+    )
+
+
+@require_POST
+@login_required
+def audit_verify(request: HttpRequest) -> HttpResponse:
+    user = staff_user(request)
+    require_admin(user)
+    log = log_for(user.practice_id)
+    report = verify_log(log)
+    with transaction.atomic():
+        record(
+            practice_id=user.practice_id,
+            actor=Actor.user(user),
+            action="audit.verify",
+            detail={"ok": report.ok, "tree_size": report.size, "via": "web"},
+            severity="info" if report.ok else "high",
+        )
+    return render(request, "web/_audit_verify.html", {"report": report})
