@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "groupguard.audit.middleware.RequestContextMiddleware",
+    "groupguard.web.middleware.PracticeTimezoneMiddleware",
     "groupguard.web.middleware.NoStoreMiddleware",
 ]
 

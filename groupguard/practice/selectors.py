@@ -52,7 +52,9 @@ def groups_for_dashboard(*, user: User) -> list[Group]:
         .prefetch_related(
             Prefetch(
                 "facilitator_links",
-                queryset=GroupFacilitator.objects.select_related("user"),
+                queryset=GroupFacilitator.objects.select_related("user").order_by(
+                    "-role", "created_at"
+                ),
             )
         )
         .order_by("name")
@@ -113,7 +115,7 @@ def group_page(*, group: Group, sessions_shown: int = 8) -> GroupPage:
     today = timezone.localdate()
     now = timezone.now()
     facilitators = list(
-        group.facilitator_links.select_related("user").order_by("role", "created_at")
+        group.facilitator_links.select_related("user").order_by("-role", "created_at")
     )
     enrollments = list(
         Enrollment.objects.filter(group=group).select_related("member").order_by("joined_on")

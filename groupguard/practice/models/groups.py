@@ -75,7 +75,7 @@ class GroupFacilitator(DomainModel):
     role = models.CharField(max_length=4, choices=FacilitatorRole.choices)
 
     class Meta:
-        ordering = ["role", "created_at"]
+        ordering = ["-role", "created_at"]  # the lead ("lead" > "co") first
         constraints = [
             models.UniqueConstraint(fields=["group", "user"], name="facilitator_once_per_group"),
             models.UniqueConstraint(

@@ -1,0 +1,449 @@
+"""Killing the server (kill -9) in the middle of writes leaves a log that verifies and holds an
+entry for every write that was acknowledged.
+
+A pure subprocess test: it uses no test database of pytest-django (it asks for no ``db``).
+It builds the demo practice in its own data directory (SQLite, or a fresh PostgreSQL database
+when the suite runs with ``DATABASE_URL``), serves it with ``groupguard serve``, drives API
+writes from several client threads and kills the server's whole process group with SIGKILL
+at a random moment, again and again. Afterwards fresh processes check the database and log.
+
+``GROUPGUARD_CRASH_KILLS`` sets the number of kills (default 5); ``GROUPGUARD_CRASH_SEED``
+replays the same random choices (the timing of a crash never replays exactly).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import http.client
+import json
+import os
+import random
+import secrets
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from tests.support import missing_component
+
+ROOT = Path(__file__).resolve().parents[2]
+KILLS = max(1, int(os.environ.get("GROUPGUARD_CRASH_KILLS", "5")))
+CLIENTS = 4
+BOOT_SECONDS = 30.0
+REQUEST_SECONDS = 10.0
+STATUSES = ["attended", "late", "absent"]
+ENCRYPTION_KEYS = json.dumps(
+    {"active": "kcrash1", "keys": {"kcrash1": base64.b64encode(b"c" * 32).decode()}}
+)
+SECRET_KEY = "crash-test-secret-key-" + "y" * 50
+
+ISSUE_TOKEN = """
+import django
+django.setup()
+from groupguard.accounts.actions import issue_api_token
+from groupguard.accounts.models import User
+ada = User.objects.get(username="ada", practice__slug="demo")
+print(issue_api_token(ada, name="crash test", acting_user=ada)[1])
+"""
+
+ATTENDANCE_ROWS = """
+import json
+import django
+django.setup()
+from groupguard.practice.models import Attendance
+rows = Attendance.objects.filter(session__group__practice__slug="demo")
+print(json.dumps([[str(a.session_id), str(a.member_id), a.status] for a in rows]))
+"""
+
+# Never send the test's requests through a proxy from the environment.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+@dataclass
+class Acks:
+    """What the server acknowledged (a 2xx answer), and what else happened, across threads."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    members: dict[str, str] = field(default_factory=dict)  # member id -> family name sent
+    attendance: list[tuple[str, str, str]] = field(default_factory=list)  # session, member, status
+    refused: list[str] = field(default_factory=list)  # non-2xx answers
+    broken: int = 0  # requests that got no answer: the server died under them
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _call(
+    base: str, method: str, path: str, token: str | None = None, body: object = None
+) -> tuple[int, Any]:
+    """One request to the local server: (status, parsed JSON or text). Raises on no answer."""
+    assert base.startswith("http://127.0.0.1:")
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, method=method)  # noqa: S310
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with _OPENER.open(request, timeout=REQUEST_SECONDS) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        status, raw = exc.code, exc.read()
+    try:
+        return status, json.loads(raw)
+    except ValueError:
+        return status, raw.decode("utf-8", "replace")
+
+
+class Server:
+    """``groupguard serve`` in its own process group, killed with SIGKILL."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env = env
+        self.log = log
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.base = ""
+
+    def start(self) -> None:
+        port = _free_port()
+        self.base = f"http://127.0.0.1:{port}"
+        with self.log.open("ab") as out:
+            out.write(f"\n===== serve on port {port} =====\n".encode())
+            out.flush()
+            self.proc = subprocess.Popen(  # noqa: S603
+                [
+                    *_groupguard(),
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--workers",
+                    "2",
+                    "--threads",
+                    "2",
+                ],
+                env=self.env,
+                cwd=ROOT,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        t0 = time.monotonic()
+        deadline = time.monotonic() + BOOT_SECONDS
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail(f"groupguard serve exited with {self.proc.returncode}:\n{self.tail()}")
+            with contextlib.suppress(OSError, http.client.HTTPException):
+                if _call(self.base, "GET", "/healthz")[0] == 200:
+                    print("boot", time.monotonic() - t0)
+                    return
+            time.sleep(0.1)
+        pytest.fail(f"groupguard serve did not answer /healthz in {BOOT_SECONDS} s:\n{self.tail()}")
+
+    def kill(self) -> None:
+        """SIGKILL the master and its workers at once, and wait until they are gone."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        _wait_group_gone(proc.pid)
+
+    def tail(self, chars: int = 4000) -> str:
+        return self.log.read_text(errors="replace")[-chars:]
+
+
+def _wait_group_gone(pgid: int, timeout: float = 10.0) -> None:
+    """Wait until no live process is left in the group (zombies hold no locks or files)."""
+    proc_dir = Path("/proc")
+    if not proc_dir.is_dir():
+        time.sleep(0.2)
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        alive = False
+        for stat in proc_dir.glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                if int(fields[2]) == pgid and fields[0] != "Z":
+                    alive = True
+                    break
+        if not alive:
+            return
+        time.sleep(0.05)
+    pytest.fail(f"processes of group {pgid} outlived SIGKILL for {timeout} s")
+
+
+def _groupguard() -> list[str]:
+    return [sys.executable, "-m", "groupguard.cli.main"]
+
+
+def _run(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    t0 = time.monotonic()
+    try:
+        return _run2(env, *args, check=check)
+    finally:
+        print(args[:2], time.monotonic() - t0)
+
+
+def _run2(env, *args, check=True):
+    result = subprocess.run(  # noqa: S603
+        [*_groupguard(), *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    if check and result.returncode != 0:
+        pytest.fail(
+            f"groupguard {' '.join(args)} exited with {result.returncode}:\n"
+            f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        )
+    return result
+
+
+def _python(env: dict[str, str], code: str) -> str:
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    if result.returncode != 0:
+        pytest.fail(f"python snippet exited with {result.returncode}:\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+@contextlib.contextmanager
+def _database() -> Iterator[str | None]:
+    """None for SQLite; with DATABASE_URL, the URL of a fresh database on that server."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        yield None
+        return
+    import psycopg
+    from psycopg import sql
+
+    name = f"groupguard_crash_{secrets.token_hex(6)}"
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=5) as admin:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.OperationalError as exc:
+        missing_component(f"PostgreSQL at DATABASE_URL ({exc})")
+    try:
+        yield urlunsplit(urlsplit(url)._replace(path="/" + name))
+    finally:
+        with psycopg.connect(url, autocommit=True, connect_timeout=5) as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+def _environment(data_dir: Path, database_url: str | None) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("GROUPGUARD_")
+        and k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "PYTHONPATH"}
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="groupguard.settings",
+        GROUPGUARD_DATA_DIR=str(data_dir),
+        GROUPGUARD_ENCRYPTION_KEYS=ENCRYPTION_KEYS,
+        GROUPGUARD_SECRET_KEY=SECRET_KEY,
+        PYTHONPATH=str(ROOT),
+        PYTHONUNBUFFERED="1",
+        # gunicorn's control socket goes here, not into a ~/.gunicorn shared with other servers.
+        XDG_RUNTIME_DIR=str(data_dir),
+    )
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    return env
+
+
+def _attendance_targets(base: str, token: str, acks: Acks) -> list[tuple[str, str]]:
+    """(session, member) pairs whose attendance ada can record, each tried once."""
+    status, groups = _call(base, "GET", "/api/v1/groups", token)
+    assert status == 200, groups
+    targets: list[tuple[str, str]] = []
+    for group in groups:
+        status, sessions = _call(base, "GET", f"/api/v1/groups/{group['id']}/sessions", token)
+        assert status == 200, sessions
+        for session in [s for s in sessions if s["status"] != "cancelled"][:2]:
+            status, detail = _call(base, "GET", f"/api/v1/sessions/{session['id']}", token)
+            assert status == 200, detail
+            for row in detail["attendance"][:2]:
+                pair = (str(session["id"]), str(row["member_id"]))
+                path = f"/api/v1/sessions/{pair[0]}/attendance/{pair[1]}"
+                status, out = _call(base, "PUT", path, token, {"status": STATUSES[0]})
+                if status == 200:
+                    acks.attendance.append((*pair, STATUSES[0]))
+                    targets.append(pair)
+    return targets
+
+
+def _client(
+    number: int,
+    base: str,
+    token: str,
+    cycle: int,
+    seed: int,
+    targets: list[tuple[str, str]],
+    acks: Acks,
+    stop: threading.Event,
+) -> None:
+    """Write until stopped: mostly new members, some attendance on this client's own pairs."""
+    rng = random.Random(f"{seed}-{cycle}-{number}")
+    mine = targets[number::CLIENTS]  # one writer per pair: concurrent upserts are not the point
+    sent = 0
+    while not stop.is_set():
+        sent += 1
+        try:
+            if mine and rng.random() < 0.25:
+                session_id, member_id = rng.choice(mine)
+                choice = rng.choice(STATUSES)
+                path = f"/api/v1/sessions/{session_id}/attendance/{member_id}"
+                status, out = _call(base, "PUT", path, token, {"status": choice})
+                if 200 <= status < 300:
+                    with acks.lock:
+                        acks.attendance.append((session_id, member_id, choice))
+            else:
+                family = f"Crash{cycle}x{number}x{sent}"
+                status, out = _call(
+                    base,
+                    "POST",
+                    "/api/v1/members",
+                    token,
+                    {"given_name": "K", "family_name": family},
+                )
+                if 200 <= status < 300:
+                    with acks.lock:
+                        acks.members[str(out["id"])] = family
+        except (OSError, http.client.HTTPException):
+            # No answer: the server died under the request, or is down. Not acknowledged.
+            with acks.lock:
+                acks.broken += 1
+            time.sleep(0.02)
+            continue
+        if not 200 <= status < 300:
+            with acks.lock:
+                acks.refused.append(f"{status}: {str(out)[:300]}")
+
+
+def _check(env: dict[str, str], data_dir: Path, sqlite: bool, acks: Acks, note: str) -> None:
+    """With the server dead: fresh processes look at what survived."""
+    if sqlite:
+        db = sqlite3.connect(data_dir / "groupguard.sqlite3")
+        try:
+            integrity = db.execute("PRAGMA integrity_check").fetchall()
+        finally:
+            db.close()
+        assert integrity == [("ok",)], f"{note}: {integrity}"
+
+    verify = _run(env, "audit", "verify", "--practice", "demo", check=False)
+    assert verify.returncode == 0, f"{note}: audit verify failed:\n{verify.stdout}\n{verify.stderr}"
+
+    members = {row["id"] for row in json.loads(_run(env, "members", "--practice", "demo").stdout)}
+    lost = sorted(set(acks.members) - members)
+    assert not lost, f"{note}: {len(lost)} acknowledged members are missing: {lost[:10]}"
+
+    export = _run(env, "audit", "export", "--practice", "demo").stdout
+    entries = [json.loads(line)["entry"] for line in export.splitlines() if line.strip()]
+    assert [e["index"] for e in entries] == list(range(len(entries))), note
+    created = {e["object"]["id"] for e in entries if e["action"] == "member.create"}
+    unlogged = sorted(set(acks.members) - created)
+    assert not unlogged, (
+        f"{note}: {len(unlogged)} acknowledged members have no member.create entry: {unlogged[:10]}"
+    )
+    phantom = sorted(created - members)
+    assert not phantom, (
+        f"{note}: member.create entries for members that do not exist: {phantom[:10]}"
+    )
+
+    # Attendance: each acknowledged status was logged for its pair, and the last logged status
+    # of every pair is the one the database holds.
+    logged: dict[tuple[str, str], list[str]] = {}
+    for e in entries:
+        if e["action"] in {"attendance.create", "attendance.update"}:
+            logged.setdefault((e["detail"]["session"], e["member"]), []).append(
+                e["detail"]["status"]
+            )
+    missing = [a for a in acks.attendance if a[2] not in logged.get((a[0], a[1]), [])]
+    assert not missing, f"{note}: acknowledged attendance without a log entry: {missing[:10]}"
+    stored = {(s, m): status for s, m, status in json.loads(_python(env, ATTENDANCE_ROWS))}
+    for pair in {(s, m) for s, m, _ in acks.attendance}:
+        assert stored.get(pair) == logged[pair][-1], (
+            f"{note}: attendance {pair} is {stored.get(pair)!r} in the database but "
+            f"{logged[pair][-1]!r} in the log"
+        )
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX process groups")
+def test_kill_9_mid_writes_keeps_every_acknowledged_write_in_a_verifying_log(
+    tmp_path: Path,
+) -> None:
+    seed = int(os.environ.get("GROUPGUARD_CRASH_SEED") or secrets.randbits(32))
+    rng = random.Random(seed)
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    with _database() as database_url:
+        env = _environment(data_dir, database_url)
+        _run(env, "demo", "--quiet")
+        token = next(
+            line.strip()
+            for line in _python(env, ISSUE_TOKEN).splitlines()
+            if line.strip().startswith("gg_")
+        )
+        server = Server(env, tmp_path / "server.log")
+        acks = Acks()
+        cycles: list[str] = []
+        try:
+            server.start()
+            targets = _attendance_targets(server.base, token, acks)
+            assert targets, "no session of the demo takes attendance from ada"
+            for cycle in range(KILLS):
+                if cycle:
+                    server.start()
+                stop = threading.Event()
+                before = (len(acks.members) + len(acks.attendance), acks.broken)
+                threads = [
+                    threading.Thread(
+                        target=_client,
+                        args=(n, server.base, token, cycle, seed, targets, acks, stop),
+                        daemon=True,
+                    )
+                    for n in range(CLIENTS)
+                ]
+                for thread in threads:
+                    thread.start()
+                delay = rng.uniform(0.2, 1.5)
+                time.sleep(delay)
+                server.kill()
+                stop.set()
+                for thread in threads:
+                    thread.join(timeout=REQUEST_SECONDS + 5)
+                    assert not thread.is_alive(), "a client thread hung after the kill"
+                cycles.append(
+                    f"kill {cycle + 1} after {delay:.2f}s: "
+                    f"{len(acks.members) + len(acks.attendance) - before[0]} acked, "
+                    f"{acks.broken - before[1]} unanswered"
+                )
+        finally:
+            server.kill()
+        note = f"seed {seed}, db {'postgresql' if database_url else 'sqlite'}; " + "; ".join(cycles)
+        print(note)
+        assert not acks.refused, f"{note}: the server refused writes: {acks.refused[:5]}"
+        assert acks.members, f"{note}: no write was acknowledged"
+        _check(env, data_dir, database_url is None, acks, note)
