@@ -146,14 +146,12 @@ class Server:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        t0 = time.monotonic()
         deadline = time.monotonic() + BOOT_SECONDS
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 pytest.fail(f"groupguard serve exited with {self.proc.returncode}:\n{self.tail()}")
             with contextlib.suppress(OSError, http.client.HTTPException):
                 if _call(self.base, "GET", "/healthz")[0] == 200:
-                    print("boot", time.monotonic() - t0)
                     return
             time.sleep(0.1)
         pytest.fail(f"groupguard serve did not answer /healthz in {BOOT_SECONDS} s:\n{self.tail()}")
@@ -198,14 +196,6 @@ def _groupguard() -> list[str]:
 
 
 def _run(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    t0 = time.monotonic()
-    try:
-        return _run2(env, *args, check=check)
-    finally:
-        print(args[:2], time.monotonic() - t0)
-
-
-def _run2(env, *args, check=True):
     result = subprocess.run(  # noqa: S603
         [*_groupguard(), *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
     )
