@@ -10,7 +10,8 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Min, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from groupguard.accounts.models import User
@@ -35,19 +36,32 @@ def _current_enrollment_q(prefix: str, day: datetime.date) -> Q:
 
 
 def groups_for_dashboard(*, user: User) -> list[Group]:
+    """The user's groups with their current member count and next session.
+
+    Both figures are correlated subqueries rather than joins: joining enrollments and
+    sessions at once would multiply every member by every session before counting.
+    """
     today = timezone.localdate()
     now = timezone.now()
+    members = (
+        Enrollment.objects.filter(group=OuterRef("pk"))
+        .filter(_current_enrollment_q("", today))
+        .order_by()
+        .values("group")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    next_session = (
+        GroupSession.objects.filter(group=OuterRef("pk"), starts_at__gte=now)
+        .exclude(status=SessionStatus.CANCELLED)
+        .order_by("starts_at")
+        .values("starts_at")[:1]
+    )
     return list(
         visible_groups(user)
         .annotate(
-            member_count=Count(
-                "enrollments", filter=_current_enrollment_q("enrollments__", today), distinct=True
-            ),
-            next_session_at=Min(
-                "sessions__starts_at",
-                filter=Q(sessions__starts_at__gte=now)
-                & ~Q(sessions__status=SessionStatus.CANCELLED),
-            ),
+            member_count=Coalesce(Subquery(members), 0),
+            next_session_at=Subquery(next_session),
         )
         .prefetch_related(
             Prefetch(
