@@ -76,8 +76,12 @@ def public_key_info() -> dict[str, str]:
     }
 
 
+def origin_for_name(name: str) -> str:
+    return f"{settings.GROUPGUARD_AUDIT_ORIGIN}/{name}"
+
+
 def origin_for(log: AuditLog) -> str:
-    return f"{settings.GROUPGUARD_AUDIT_ORIGIN}/{log.name}"
+    return origin_for_name(log.name)
 
 
 def signed_body(checkpoint: dict[str, Any]) -> bytes:

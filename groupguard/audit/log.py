@@ -14,11 +14,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
 from groupguard.audit import context
-from groupguard.audit.checkpoints import make_checkpoint, origin_for, sign_entry_head
+from groupguard.audit.checkpoints import make_checkpoint, origin_for_name, sign_entry_head
 from groupguard.audit.jcs import canonicalize
 from groupguard.audit.merkle import (
     EMPTY_ROOT,
@@ -81,8 +82,10 @@ def record(
     member_id: uuid.UUID | None = None,
     severity: str = Severity.INFO,
     detail: dict[str, Any] | None = None,
-) -> AuditEntry:
-    """Append one entry. Must run inside the transaction that makes the change it records.
+) -> int:
+    """Append one entry and return its index.
+
+    Must run inside the transaction that makes the change it records.
 
     ``fields`` names the fields that changed; values are never logged, so the log holds no PHI.
     ``detail`` takes small non-PHI facts (a status, a count, a reason code).
@@ -93,55 +96,92 @@ def record(
         object_type = object_type or obj._meta.model_name
         object_id = str(obj.pk)
     now = timezone.now()
-    log = AuditLog.objects.select_for_update().filter(name=log_name_for(practice_id)).first()
-    if log is None:
-        log = log_for(practice_id)
-        log = AuditLog.objects.select_for_update().get(pk=log.pk)
-    index = log.size
-    entry = {
-        "v": ENTRY_VERSION,
-        "log": log.name,
-        "index": index,
-        "time": _rfc3339(now),
-        "actor": actor.as_json(),
-        "action": action,
-        "object": {"type": object_type, "id": object_id},
-        "fields": sorted(set(fields)),
-        "member": str(member_id) if member_id else None,
-        "ip": context.current().ip,
-        "severity": str(severity),
-        "detail": detail or {},
-    }
-    leaf = canonicalize(entry)
-    lh = leaf_hash(leaf)
-    peaks, new_nodes = append_to_peaks(split_peaks(bytes(log.peaks)), index, lh)
-    root = RootBuilder(index + 1, peaks).root()
-    key_id, signature = sign_entry_head(origin_for(log), index + 1, root)
-    row = AuditEntry.objects.create(
-        log=log,
-        index=index,
-        leaf=leaf,
-        leaf_hash=lh,
-        tree_root=root,
-        head_signature=signature,
-        key_id=key_id,
-        recorded_at=now,
-        action=action,
-        actor_user_id=int(actor.id) if actor.kind == "user" and actor.id else None,
-        object_type=object_type or "",
-        object_id=object_id or "",
-        member_id=member_id,
-        severity=severity,
-    )
-    if new_nodes:
-        AuditNode.objects.bulk_create(
-            [AuditNode(log=log, level=lv, index=ix, hash=h) for lv, ix, h in new_nodes]
+    name = log_name_for(practice_id)
+    # Plain SQL: this runs inside every write, and the ORM's per-statement overhead was
+    # most of an append's cost (see bench/audit.py).
+    with connection.cursor() as cursor:
+        head = _lock_head(cursor, name)
+        if head is None:
+            log_for(practice_id)
+            head = _lock_head(cursor, name)
+        assert head is not None  # noqa: S101  (created just above)
+        log_id, index, peaks_blob = head
+        entry = {
+            "v": ENTRY_VERSION,
+            "log": name,
+            "index": index,
+            "time": _rfc3339(now),
+            "actor": actor.as_json(),
+            "action": action,
+            "object": {"type": object_type, "id": object_id},
+            "fields": sorted(set(fields)),
+            "member": str(member_id) if member_id else None,
+            "ip": context.current().ip,
+            "severity": str(severity),
+            "detail": detail or {},
+        }
+        leaf = canonicalize(entry)
+        lh = leaf_hash(leaf)
+        peaks, new_nodes = append_to_peaks(split_peaks(bytes(peaks_blob)), index, lh)
+        root = RootBuilder(index + 1, peaks).root()
+        key_id, signature = sign_entry_head(origin_for_name(name), index + 1, root)
+        values = {
+            "log_id": log_id,
+            "index": index,
+            "leaf": leaf,
+            "leaf_hash": lh,
+            "tree_root": root,
+            "head_signature": signature,
+            "key_id": key_id,
+            "recorded_at": now,
+            "action": action,
+            "actor_user_id": int(actor.id) if actor.kind == "user" and actor.id else None,
+            "object_type": object_type or "",
+            "object_id": object_id or "",
+            "member_id": member_id,
+            "severity": str(severity),
+        }
+        cursor.execute(_insert_sql(AuditEntry, list(values)), _db_values(AuditEntry, values))
+        if new_nodes:
+            cursor.executemany(
+                _insert_sql(AuditNode, ["log_id", "level", "index", "hash"]),
+                [[log_id, lv, ix, h] for lv, ix, h in new_nodes],
+            )
+        cursor.execute(
+            f"UPDATE {AuditLog._meta.db_table} SET size = %s, peaks = %s WHERE id = %s",  # noqa: S608
+            [index + 1, b"".join(peaks), log_id],
         )
-    log.size = index + 1
-    log.peaks = b"".join(peaks)
-    log.save(update_fields=["size", "peaks"])
-    _maybe_checkpoint(log)
-    return row
+    every: int = settings.GROUPGUARD_CHECKPOINT_EVERY
+    if every and (index + 1) % every == 0:
+        make_checkpoint(AuditLog.objects.get(pk=log_id))
+    return index
+
+
+def _lock_head(cursor: Any, name: str) -> tuple[int, int, bytes] | None:
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    cursor.execute(
+        f"SELECT id, size, peaks FROM {AuditLog._meta.db_table} WHERE name = %s{lock}",  # noqa: S608
+        [name],
+    )
+    row = cursor.fetchone()
+    return (int(row[0]), int(row[1]), bytes(row[2])) if row else None
+
+
+def _field(model: type[models.Model], name: str) -> Any:
+    return model._meta.get_field(name)
+
+
+def _insert_sql(model: type[models.Model], columns: list[str]) -> str:
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(_field(model, c).column) for c in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    return f"INSERT INTO {model._meta.db_table} ({names}) VALUES ({marks})"  # noqa: S608
+
+
+def _db_values(model: type[models.Model], values: dict[str, Any]) -> list[Any]:
+    return [
+        _field(model, name).get_db_prep_save(value, connection) for name, value in values.items()
+    ]
 
 
 def split_peaks(blob: bytes) -> list[bytes]:
@@ -169,14 +209,6 @@ def append_to_peaks(
             completed.append((level, (size >> level) - 1, h))
     stack.append(h)
     return stack, completed
-
-
-def _maybe_checkpoint(log: AuditLog) -> None:
-    from django.conf import settings
-
-    every: int = settings.GROUPGUARD_CHECKPOINT_EVERY
-    if every and log.size % every == 0:
-        make_checkpoint(log)
 
 
 class StoredHashSource:

@@ -80,7 +80,8 @@ class Acks:
     members: dict[str, str] = field(default_factory=dict)  # member id -> family name sent
     attendance: list[tuple[str, str, str]] = field(default_factory=list)  # session, member, status
     refused: list[str] = field(default_factory=list)  # non-2xx answers
-    broken: int = 0  # requests that got no answer: the server died under them
+    cut_off: int = 0  # requests sent that got no answer: the server died under them
+    unreachable: int = 0  # connections refused: the server was already dead
 
 
 def _free_port() -> int:
@@ -321,10 +322,15 @@ def _client(
                 if 200 <= status < 300:
                     with acks.lock:
                         acks.members[str(out["id"])] = family
-        except (OSError, http.client.HTTPException):
-            # No answer: the server died under the request, or is down. Not acknowledged.
+        except (OSError, http.client.HTTPException) as exc:
+            # No answer: not acknowledged. Either the server died under the request or it was
+            # already dead and refused the connection.
+            reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
             with acks.lock:
-                acks.broken += 1
+                if isinstance(reason, ConnectionRefusedError):
+                    acks.unreachable += 1
+                else:
+                    acks.cut_off += 1
             time.sleep(0.02)
             continue
         if not 200 <= status < 300:
@@ -407,7 +413,7 @@ def test_kill_9_mid_writes_keeps_every_acknowledged_write_in_a_verifying_log(
                 if cycle:
                     server.start()
                 stop = threading.Event()
-                before = (len(acks.members) + len(acks.attendance), acks.broken)
+                before = (len(acks.members) + len(acks.attendance), acks.cut_off)
                 threads = [
                     threading.Thread(
                         target=_client,
@@ -428,12 +434,14 @@ def test_kill_9_mid_writes_keeps_every_acknowledged_write_in_a_verifying_log(
                 cycles.append(
                     f"kill {cycle + 1} after {delay:.2f}s: "
                     f"{len(acks.members) + len(acks.attendance) - before[0]} acked, "
-                    f"{acks.broken - before[1]} unanswered"
+                    f"{acks.cut_off - before[1]} cut off"
                 )
         finally:
             server.kill()
         note = f"seed {seed}, db {'postgresql' if database_url else 'sqlite'}; " + "; ".join(cycles)
+        note += f"; {acks.unreachable} connections refused after kills"
         print(note)
         assert not acks.refused, f"{note}: the server refused writes: {acks.refused[:5]}"
         assert acks.members, f"{note}: no write was acknowledged"
+        assert acks.cut_off, f"{note}: no kill hit a request in flight"
         _check(env, data_dir, database_url is None, acks, note)
