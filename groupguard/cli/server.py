@@ -34,5 +34,8 @@ def run_gunicorn(*, bind: str, workers: int, threads: int) -> None:
             "accesslog": "-",
             "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',
             "forwarded_allow_ips": "127.0.0.1",
+            # gunicorn's control socket lives in one per-user path shared by every server;
+            # groupguard does not use it, and several servers on one machine must not collide.
+            "control_socket_disable": True,
         }
     ).run()

@@ -479,7 +479,10 @@ def record_attendance(
         raise ValidationError(
             {"session": "The session was cancelled; attendance cannot be recorded."}
         )
-    day = session.starts_at.date()
+    # Lock the session row so two simultaneous recordings for one member queue up instead
+    # of both inserting (PostgreSQL; SQLite serialises writers already).
+    GroupSession.objects.select_for_update().filter(pk=session.pk).first()
+    day = session.local_day()
     if (
         not Enrollment.objects.filter(group_id=session.group_id, member=member)
         .current(day)

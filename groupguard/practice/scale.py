@@ -286,7 +286,7 @@ def _build(
     for i, member in enumerate(member_rows):
         in_groups = [i % groups]
         if groups > 1 and rng.random() < 0.3:
-            in_groups.append(rng.choice([g for g in range(groups) if g != i % groups]))
+            in_groups.append((i + rng.randint(1, groups - 1)) % groups)
         for g in in_groups:
             joined = today - datetime.timedelta(days=rng.randint(14, HISTORY_DAYS))
             left = None

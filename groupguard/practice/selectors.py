@@ -162,7 +162,7 @@ class SessionPage:
 
 
 def session_page(*, session: GroupSession) -> SessionPage:
-    day = session.starts_at.date()
+    day = session.local_day()
     enrollments = (
         Enrollment.objects.filter(group_id=session.group_id).current(day).select_related("member")
     )

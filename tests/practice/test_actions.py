@@ -149,3 +149,17 @@ def test_roles_are_dated_and_cannot_overlap(cast: Cast) -> None:
             starts_on=today,
             acting_user=cast.bob,
         )
+
+
+def test_attendance_uses_the_practice_calendar_day(cast: Cast) -> None:
+    import zoneinfo
+
+    # 18:00 in Los Angeles is already the next day in UTC.
+    la = zoneinfo.ZoneInfo("America/Los_Angeles")
+    day = timezone.localdate() - datetime.timedelta(days=3)
+    evening = datetime.datetime.combine(day, datetime.time(18, 0), tzinfo=la)
+    session = actions.schedule_session(cast.thursday, starts_at=evening, acting_user=cast.bob)
+    enrollment = Enrollment.objects.get(group=cast.thursday, member=cast.mia)
+    actions.end_enrollment(enrollment, left_on=day, acting_user=cast.bob)
+    assert session.local_day() == day
+    actions.record_attendance(session, cast.mia, status="attended", acting_user=cast.bob)

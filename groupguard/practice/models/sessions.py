@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import datetime
+import zoneinfo
+
 from django.conf import settings
 from django.db import models
 
@@ -30,6 +33,11 @@ class GroupSession(DomainModel):
 
     def __str__(self) -> str:
         return f"{self.group} – {self.starts_at:%Y-%m-%d %H:%M}"
+
+    def local_day(self) -> datetime.date:
+        """The calendar day of the session where the practice is (not in UTC)."""
+        tz = zoneinfo.ZoneInfo(self.group.practice.timezone)
+        return self.starts_at.astimezone(tz).date()
 
 
 class AttendanceStatus(models.TextChoices):
