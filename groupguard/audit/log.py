@@ -9,6 +9,7 @@ transaction takes when it begins (``transaction_mode = IMMEDIATE`` in settings).
 from __future__ import annotations
 
 import datetime
+import functools
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from groupguard.audit.merkle import (
 from groupguard.audit.models import NODE_LEVEL, AuditEntry, AuditLog, AuditNode, Severity
 
 ENTRY_VERSION = 1
+_MEMBER_FIELD: Any = AuditEntry._meta.get_field("member_id")
 SITE_LOG = "site"
 
 
@@ -125,26 +127,28 @@ def record(
         peaks, new_nodes = append_to_peaks(split_peaks(bytes(peaks_blob)), index, lh)
         root = RootBuilder(index + 1, peaks).root()
         key_id, signature = sign_entry_head(origin_for_name(name), index + 1, root)
-        values = {
-            "log_id": log_id,
-            "index": index,
-            "leaf": leaf,
-            "leaf_hash": lh,
-            "tree_root": root,
-            "head_signature": signature,
-            "key_id": key_id,
-            "recorded_at": now,
-            "action": action,
-            "actor_user_id": int(actor.id) if actor.kind == "user" and actor.id else None,
-            "object_type": object_type or "",
-            "object_id": object_id or "",
-            "member_id": member_id,
-            "severity": str(severity),
-        }
-        cursor.execute(_insert_sql(AuditEntry, list(values)), _db_values(AuditEntry, values))
+        ops = connection.ops
+        values = [
+            log_id,
+            index,
+            leaf,
+            lh,
+            root,
+            signature,
+            key_id,
+            ops.adapt_datetimefield_value(now),
+            action,
+            int(actor.id) if actor.kind == "user" and actor.id else None,
+            object_type or "",
+            object_id or "",
+            _MEMBER_FIELD.get_db_prep_value(member_id, connection),
+            str(severity),
+        ]
+        vendor = connection.vendor
+        cursor.execute(_insert_sql(vendor, AuditEntry._meta.db_table, _ENTRY_COLUMNS), values)
         if new_nodes:
             cursor.executemany(
-                _insert_sql(AuditNode, ["log_id", "level", "index", "hash"]),
+                _insert_sql(vendor, AuditNode._meta.db_table, _NODE_COLUMNS),
                 [[log_id, lv, ix, h] for lv, ix, h in new_nodes],
             )
         cursor.execute(
@@ -167,21 +171,19 @@ def _lock_head(cursor: Any, name: str) -> tuple[int, int, bytes] | None:
     return (int(row[0]), int(row[1]), bytes(row[2])) if row else None
 
 
-def _field(model: type[models.Model], name: str) -> Any:
-    return model._meta.get_field(name)
-
-
-def _insert_sql(model: type[models.Model], columns: list[str]) -> str:
+@functools.cache
+def _insert_sql(vendor: str, table: str, columns: tuple[str, ...]) -> str:
     quote = connection.ops.quote_name
-    names = ", ".join(quote(_field(model, c).column) for c in columns)
+    names = ", ".join(quote(c) for c in columns)
     marks = ", ".join(["%s"] * len(columns))
-    return f"INSERT INTO {model._meta.db_table} ({names}) VALUES ({marks})"  # noqa: S608
+    return f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
 
 
-def _db_values(model: type[models.Model], values: dict[str, Any]) -> list[Any]:
-    return [
-        _field(model, name).get_db_prep_save(value, connection) for name, value in values.items()
-    ]
+_ENTRY_COLUMNS = (
+    "log_id", "index", "leaf", "leaf_hash", "tree_root", "head_signature", "key_id",
+    "recorded_at", "action", "actor_user_id", "object_type", "object_id", "member_id", "severity",
+)  # fmt: skip
+_NODE_COLUMNS = ("log_id", "level", "index", "hash")
 
 
 def split_peaks(blob: bytes) -> list[bytes]:

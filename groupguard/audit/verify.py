@@ -163,20 +163,27 @@ def verify_log(
             rows = cursor.fetchmany(BATCH)
             if not rows:
                 break
-            hashes: list[bytes] = []
-            for index, leaf, stored in rows:
-                if index != expected:
-                    what = "missing" if index > expected else "duplicated or out of order"
-                    report.fault(f"entry {expected} is {what} (found index {index})", expected)
-                    stopped = True
-                    break
-                stored = bytes(stored)
-                if sha256(b"\x00" + bytes(leaf)).digest() != stored:
-                    report.fault(f"entry {index}: leaf bytes do not match their stored hash", index)
-                    stopped = True
-                    break
-                hashes.append(stored)
-                expected += 1
+            # Whole-batch list operations: this loop is the verifier's hot path.
+            count = len(rows)
+            indexes = [r[0] for r in rows]
+            hashes = [r[2] if type(r[2]) is bytes else bytes(r[2]) for r in rows]
+            computed = [sha256(b"\x00" + bytes(r[1])).digest() for r in rows]
+            good = count
+            if indexes != list(range(expected, expected + count)):
+                good = next(i for i in range(count) if indexes[i] != expected + i)
+            if computed != hashes:
+                good = min(good, next(i for i in range(count) if computed[i] != hashes[i]))
+            if good < count:
+                at = expected + good
+                if indexes[good] != at:
+                    found = indexes[good]
+                    what = "missing" if found > at else "duplicated or out of order"
+                    report.fault(f"entry {at} is {what} (found index {found})", at)
+                else:
+                    report.fault(f"entry {at}: leaf bytes do not match their stored hash", at)
+                stopped = True
+                hashes = hashes[:good]
+            expected += len(hashes)
             last_good = _feed(report, builder, hashes, targets, last_good)
             report.entries_checked = expected
             if report.faults:
