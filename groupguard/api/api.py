@@ -110,6 +110,33 @@ def me(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+@api.get("/practice", response=s.PracticeOut, tags=["account"])
+def practice(request: HttpRequest) -> Any:
+    return _user(request).practice
+
+
+@api.get("/staff", response=list[s.StaffOut], tags=["account"])
+def staff(request: HttpRequest) -> list[dict[str, Any]]:
+    user = _user(request)
+    out = []
+    for person in User.objects.filter(practice=user.practice).select_related("practitioner"):
+        profile = getattr(person, "practitioner", None)
+        out.append(
+            {
+                "id": person.pk,
+                "username": person.username,
+                "name": person.display_name,
+                "role": person.role,
+                "is_active": person.is_active,
+                "license_type": profile.license_type if profile else None,
+                "license_number": profile.license_number if profile else None,
+                "license_jurisdiction": profile.license_jurisdiction if profile else None,
+                "ethics_code": profile.ethics_code if profile else None,
+            }
+        )
+    return sorted(out, key=lambda row: str(row["name"]).casefold())
+
+
 @api.get("/groups", response=list[s.GroupOut], tags=["groups"])
 def list_groups(request: HttpRequest) -> list[dict[str, Any]]:
     user = _user(request)

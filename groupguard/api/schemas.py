@@ -21,6 +21,26 @@ class MeOut(Schema):
     practice: str | None
 
 
+class PracticeOut(Schema):
+    id: uuid.UUID
+    name: str
+    slug: str
+    jurisdiction: str
+    timezone: str
+
+
+class StaffOut(Schema):
+    id: int
+    username: str
+    name: str
+    role: str
+    is_active: bool
+    license_type: str | None
+    license_number: str | None
+    license_jurisdiction: str | None
+    ethics_code: str | None
+
+
 class FacilitatorOut(Schema):
     user_id: int
     name: str

@@ -512,3 +512,55 @@ def record_attendance(
         detail={"session": str(session.id), "status": status},
     )
     return attendance
+
+
+@transaction.atomic
+def update_practice(practice: Practice, *, acting_user: User, **changes: Any) -> Practice:
+    changed = _apply(practice, changes, {"name", "jurisdiction", "timezone"})
+    if not changed:
+        return practice
+    _clean(practice)
+    practice.save(update_fields=[*changed, "updated_at"])
+    record(
+        practice_id=practice.id,
+        actor=Actor.user(acting_user),
+        action="practice.update",
+        obj=practice,
+        fields=changed,
+    )
+    return practice
+
+
+@transaction.atomic
+def set_staff_active(user: User, *, active: bool, acting_user: User) -> User:
+    """Deactivate (or reactivate) a staff account; a deactivated user cannot log in."""
+    if user.pk == acting_user.pk and not active:
+        raise ValidationError({"user": "You cannot deactivate your own account."})
+    if (
+        not active
+        and user.facilitator_links.filter(group__status__in=["forming", "active"]).exists()
+    ):
+        raise ValidationError(
+            {"user": "This person still facilitates an open group: hand the group over first."}
+        )
+    if user.is_active == active:
+        return user
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    if not active:
+        # Sign them out everywhere and stop their API tokens.
+        from django.contrib.sessions.models import Session
+        from django.utils import timezone as tz
+
+        user.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=tz.now())
+        for session in Session.objects.filter(expire_date__gt=tz.now()).iterator():
+            if session.get_decoded().get("_auth_user_id") == str(user.pk):
+                session.delete()
+    record(
+        practice_id=user.practice_id,
+        actor=Actor.user(acting_user),
+        action="user.activate" if active else "user.deactivate",
+        obj=user,
+        fields=["is_active"],
+    )
+    return user

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from groupguard.web.views import account, audit, dashboard, groups, members, sessions
+from groupguard.web.views import account, audit, dashboard, groups, members, sessions, staff
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -41,6 +41,10 @@ urlpatterns = [
     path("members/<uuid:member_id>/edit/", members.member_edit, name="member_edit"),
     path("members/<uuid:member_id>/roles/", members.role_create, name="role_create"),
     path("members/<uuid:member_id>/roles/<uuid:role_id>/end/", members.role_end, name="role_end"),
+    path("practice/", staff.practice_settings, name="practice_settings"),
+    path("practice/staff/new/", staff.staff_create, name="staff_create"),
+    path("practice/staff/<int:user_id>/licence/", staff.staff_profile, name="staff_profile"),
+    path("practice/staff/<int:user_id>/active/", staff.staff_active, name="staff_active"),
     path("audit/", audit.audit_log, name="audit_log"),
     path("audit/verify/", audit.audit_verify, name="audit_verify"),
     path("account/tokens/", account.tokens, name="tokens"),

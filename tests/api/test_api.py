@@ -32,6 +32,8 @@ def endpoints(cast: Cast) -> list[tuple[str, str, object]]:
     """Every operation, aimed at Thursday Group (bob's) and its member mia."""
     return [
         ("get", "/me", None),
+        ("get", "/practice", None),
+        ("get", "/staff", None),
         ("get", "/groups", None),
         ("get", f"/groups/{cast.thursday.id}", None),
         ("patch", f"/groups/{cast.thursday.id}", {"schedule": "Thursdays"}),
@@ -85,7 +87,7 @@ def test_other_practices_and_other_groups_get_404(cast: Cast) -> None:
     outsider = bearer(cast, cast.oscar)
     other_clinician = bearer(cast, cast.dave)
     for method, path, body in endpoints(cast):
-        if path in ("/me", "/groups", "/members"):
+        if path in ("/me", "/groups", "/members", "/practice", "/staff"):
             continue
         if path == "/groups":
             continue
@@ -210,3 +212,9 @@ def test_openapi_is_served(client) -> None:
     schema = client.get(API + "/openapi.json").json()
     assert schema["info"]["title"] == "groupguard API"
     assert "/api/v1/members" in schema["paths"]
+
+
+def test_staff_and_practice_belong_to_the_callers_practice(cast: Cast) -> None:
+    staff = call("get", "/staff", bearer(cast, cast.oscar)).json()
+    assert [s["username"] for s in staff] == ["oscar"]
+    assert call("get", "/practice", bearer(cast, cast.bob)).json()["slug"] == "north"
