@@ -91,3 +91,15 @@ def test_bad_arguments_are_named(cast: Cast) -> None:
 def test_verify_without_a_practice_checks_every_log(cast: Cast) -> None:
     report = json.loads(run("verify"))
     assert report["ok"] and len(report["logs"]) >= 2
+
+
+def test_checkpoint_all_signs_only_logs_that_grew(cast: Cast) -> None:
+    first = json.loads(run("checkpoint", "--all"))
+    assert {cp["origin"].split("/practice/")[-1] for cp in first} >= {
+        str(cast.north.id),
+        str(cast.south.id),
+    }
+    assert json.loads(run("checkpoint", "--all")) == []
+    grow_log(cast.north, 1)
+    again = json.loads(run("checkpoint", "--all"))
+    assert [cp["origin"] for cp in again] == [f"groupguard/practice/{cast.north.id}"]

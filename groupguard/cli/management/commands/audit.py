@@ -24,8 +24,13 @@ class Command(BaseCommand):
         export = sub.add_parser("export", help="JSON Lines of every entry of a practice's log")
         export.add_argument("--practice", required=True, metavar="SLUG")
         export.add_argument("--out", metavar="FILE", help="write here instead of stdout")
-        checkpoint = sub.add_parser("checkpoint", help="make and print a signed checkpoint")
-        checkpoint.add_argument("--practice", required=True, metavar="SLUG")
+        checkpoint = sub.add_parser(
+            "checkpoint",
+            help="make and print a signed checkpoint (--all: of every log that grew, for cron)",
+        )
+        which = checkpoint.add_mutually_exclusive_group(required=True)
+        which.add_argument("--practice", metavar="SLUG")
+        which.add_argument("--all", action="store_true", help="every log with new entries")
         sub.add_parser("pubkey", help="print the audit signing key's id and raw public key")
         prove = sub.add_parser("prove", help="RFC 9162 inclusion proof of one entry")
         prove.add_argument("--practice", required=True, metavar="SLUG")
@@ -81,8 +86,18 @@ class Command(BaseCommand):
                 self.stdout.write(line)
 
     def _checkpoint(self, options: dict[str, Any]) -> None:
-        log = self._log(options["practice"])
-        self.stdout.write(dump_json(make_checkpoint(log).as_dict()))
+        if not options["all"]:
+            log = self._log(options["practice"])
+            self.stdout.write(dump_json(make_checkpoint(log).as_dict()))
+            return
+        made = []
+        for log in AuditLog.objects.filter(size__gt=0).order_by("name"):
+            last = (
+                log.checkpoints.order_by("-tree_size").values_list("tree_size", flat=True).first()
+            )
+            if last != log.size:
+                made.append(make_checkpoint(log).as_dict())
+        self.stdout.write(dump_json(made))
 
     def _pubkey(self, options: dict[str, Any]) -> None:
         self.stdout.write(dump_json(public_key_info()))
