@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "groupguard.core",
     "groupguard.accounts",
     "groupguard.practice",
+    "groupguard.agreements",
     "groupguard.audit",
     "groupguard.web",
     "groupguard.cli",

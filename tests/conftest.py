@@ -5,7 +5,8 @@ Northside practice (US-CA):
 - bob: clinician, lead facilitator of "Thursday Group"
 - carol: clinician, co-facilitator of "Thursday Group", lead of "Monday Group"
 - dave: clinician with no groups
-Members: mia and noah in Thursday Group; olga in Monday Group.
+Members: mia and noah in Thursday Group (both signed its agreement); olga in Monday Group
+(no agreement published there).
 Southside practice (US-NY): oscar, an outsider (practice admin there), and his member "sam".
 """
 
@@ -116,6 +117,19 @@ def cast(db: None) -> Cast:
     sam = make_member(south, "Sam")
     for group, member in [(thursday, mia), (thursday, noah), (monday, olga), (south_group, sam)]:
         actions.enroll_member(group, member, joined_on=joined, acting_user=None)
+    # Thursday Group has a published agreement that mia and noah signed; Monday Group has none.
+    from groupguard.agreements import actions as agreements
+
+    agreements.publish(thursday, acting_user=bob, effective_on=joined)
+    for member in (mia, noah):
+        agreements.record_signature(
+            thursday,
+            member,
+            typed_name=member.full_name,
+            method="in_person",
+            acting_user=bob,
+            signed_at=timezone.now() - datetime.timedelta(days=59),
+        )
     session = actions.schedule_session(
         thursday,
         starts_at=timezone.now() - datetime.timedelta(days=1),

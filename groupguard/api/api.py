@@ -42,6 +42,12 @@ api = NinjaAPI(
 )
 
 
+def _mount_routers() -> None:
+    from groupguard.api.agreements import router as agreements
+
+    api.add_router("", agreements)
+
+
 @api.exception_handler(ValidationError)
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
@@ -249,8 +255,13 @@ def get_session(request: HttpRequest, session_id: uuid.UUID) -> dict[str, Any]:
     record_read(user=user, practice_id=session.group.practice_id, obj=session)
     out = s.SessionOut.from_orm(session).dict()
     out["attendance"] = [
-        {"member_id": m.id, "name": m.display_name, "status": a.status if a else None}
-        for m, a in page.rows
+        {
+            "member_id": row.member.id,
+            "name": row.member.display_name,
+            "status": row.attendance.status if row.attendance else None,
+            "consent": row.consent,
+        }
+        for row in page.rows
     ]
     return out
 
@@ -370,3 +381,6 @@ def create_role(request: HttpRequest, member_id: uuid.UUID, payload: s.RoleIn) -
         acting_user=user,
     )
     return 201, role
+
+
+_mount_routers()

@@ -208,6 +208,7 @@ class AttendanceRowOut(Schema):
     member_id: uuid.UUID
     name: str
     status: str | None
+    consent: str
 
 
 class SessionDetailOut(SessionOut):

@@ -16,6 +16,11 @@ GROUPGUARD_COMMANDS = [
     ("createuser", "create a staff user in a practice"),
     ("groups", "list a practice's groups as JSON"),
     ("members", "list a practice's members as JSON"),
+    ("agreement", "group agreement status as JSON (agreement status --group ID)"),
+    (
+        "audit",
+        "the tamper-evident audit log: export, checkpoint, pubkey, prove, consistency, verify",
+    ),
     ("rotate-keys", "re-encrypt every PHI field under a new key (resumable)"),
     ("seed-scale", "generate a large practice for benchmarks"),
 ]

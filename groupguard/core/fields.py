@@ -9,6 +9,7 @@ silently storing or comparing plaintext.
 
 from __future__ import annotations
 
+import base64
 import datetime
 from typing import Any
 
@@ -144,6 +145,24 @@ class EncryptedDateField(EncryptedField):
         from django import forms
 
         return forms.DateField(**{"required": not self.blank, **kwargs})
+
+
+class EncryptedBytesField(EncryptedField):
+    """Small files (a scanned signature page): sealed like any other PHI value."""
+
+    _pyi_private_set_type: bytes | None  # type: ignore[assignment]
+    _pyi_private_get_type: bytes | None  # type: ignore[assignment]
+
+    def to_plaintext(self, value: Any) -> str:
+        if not isinstance(value, bytes | bytearray | memoryview):
+            raise crypto.EncryptionError(f"{self.name} must be bytes")
+        return base64.b64encode(bytes(value)).decode("ascii")
+
+    def from_plaintext(self, text: str) -> bytes:
+        return base64.b64decode(text)
+
+    def to_python(self, value: Any) -> Any:
+        return value
 
 
 def encrypted_fields(model: type[models.Model]) -> list[EncryptedField]:

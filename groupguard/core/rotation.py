@@ -9,13 +9,15 @@ operator removes them after a complete run.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.apps import apps
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
+from groupguard.audit import triggers
 from groupguard.core import crypto
 from groupguard.core.fields import _Stored, encrypted_fields
 
@@ -66,7 +68,15 @@ def reseal_all(
             ]
             checked += len(rows)
             if stale:
-                with transaction.atomic():
+                table = model._meta.db_table
+                # Append-only tables (signatures) let the re-sealing through: only the
+                # ciphertext changes, never the value, and the rotation is audited.
+                guard = (
+                    triggers.suspended(connection, only=[table])
+                    if table in triggers.ALL_TABLES
+                    else contextlib.nullcontext()
+                )
+                with transaction.atomic(), guard:
                     for obj in model._default_manager.select_for_update().filter(pk__in=stale):
                         for f in fields:
                             getattr(obj, f.attname)  # open under the old key

@@ -466,6 +466,39 @@ def set_session_status(session: GroupSession, *, status: str, acting_user: User)
     return session
 
 
+ATTENDING = frozenset({"attended", "late"})
+
+
+class AgreementRequired(ValidationError):
+    """Attendance refused: the member has no valid signature of the group's current agreement."""
+
+    def __init__(self, message: str, *, status: str) -> None:
+        super().__init__({"member": message}, code="agreement_required")
+        self.consent_status = status
+
+
+def _check_agreement_gate(session: GroupSession, member: Member) -> None:
+    """Group treatment needs the member's signature of the current group agreement first."""
+    from groupguard.agreements import selectors as agreements
+
+    if agreements.may_attend(session, member):
+        return
+    status = agreements.consent_status(session.group, member)
+    reason = {
+        agreements.NO_AGREEMENT: "this group has no published group agreement yet",
+        agreements.PENDING: "they have not signed the group agreement",
+        agreements.RECONSENT: (
+            "they signed an older version of the group agreement and need to sign the new one"
+        ),
+        agreements.WITHDRAWN: "they withdrew their consent to the group agreement",
+    }[status]
+    raise AgreementRequired(
+        f"{member.display_name} cannot be recorded as attending: {reason}. Send a signing link, "
+        "record a signature given in person, or record an override with a written reason.",
+        status=status,
+    )
+
+
 @transaction.atomic
 def record_attendance(
     session: GroupSession, member: Member, *, status: str, acting_user: User
@@ -489,6 +522,8 @@ def record_attendance(
         .exists()
     ):
         raise ValidationError({"member": "The member was not enrolled in this group on that day."})
+    if status in ATTENDING:
+        _check_agreement_gate(session, member)
     attendance = Attendance.objects.filter(session=session, member=member).first()
     if attendance is not None and attendance.status == status:
         return attendance

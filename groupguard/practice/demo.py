@@ -185,16 +185,94 @@ def build_demo(*, today: datetime.date | None = None, seed: int = 2008) -> DemoP
         note="Couple sessions with her partner, fortnightly.",
         acting_user=None,
     )
-    # A past member of the process group.
     process_leaver = actions.enroll_member(
         groups["process"], members[8], joined_on=start, acting_user=None
     )
+
+    leads = {"process": staff["ada"], "teens": staff["cleo"], "recovery": staff["ben"]}
+    _agreements(groups, leads, start)
+    # A past member of the process group, who signed and left after four weeks.
     actions.end_enrollment(
         process_leaver, left_on=start + datetime.timedelta(weeks=4), acting_user=staff["ada"]
     )
-
     _sessions(practice, groups, staff, rng, today)
+    _after_sessions(groups, leads, rosters, today)
     return DemoPractice(practice, staff, groups, members)
+
+
+def _signed_at(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(17, 30), tzinfo=datetime.UTC)
+
+
+def _agreements(
+    groups: dict[str, Group],
+    leads: dict[str, User],
+    start: datetime.date,
+) -> None:
+    """Each group's agreement, published before the group began and signed in person.
+
+    One newcomer of the open recovery group (Tad) has not signed yet: a link is waiting.
+    """
+    from groupguard.agreements import actions as agreements
+
+    for key, group in groups.items():
+        agreements.publish(
+            group, acting_user=leads[key], effective_on=start - datetime.timedelta(days=7)
+        )
+        for enrollment in group.enrollments.select_related("member").order_by("joined_on"):
+            member = enrollment.member
+            if key == "recovery" and member.given_name == "Thaddeus":
+                continue
+            day = enrollment.joined_on - datetime.timedelta(days=2)
+            agreements.record_signature(
+                group,
+                member,
+                typed_name=member.full_name,
+                guardian_name=member.guardian_name if member.is_minor else "",
+                minor_assent=member.is_minor,
+                method="in_person",
+                acting_user=leads[key],
+                signed_at=_signed_at(day),
+            )
+
+
+def _after_sessions(
+    groups: dict[str, Group],
+    leads: dict[str, User],
+    rosters: dict[str, list[Member]],
+    today: datetime.date,
+) -> None:
+    """Recent events: a second version of the process group's agreement (so two members need
+    to re-consent), and a signing link waiting for the recovery group's newcomer."""
+    from groupguard.agreements import actions as agreements
+
+    process = groups["process"]
+    draft = agreements.draft_for(process)
+    agreements.save_draft(
+        process,
+        policy=draft.policy,
+        clause_ids=list(draft.clause_ids),
+        role_statement=draft.role_statement
+        + " From this month, Ben Marrowby co-facilitates every session.",
+        acting_user=leads["process"],
+    )
+    agreements.publish(process, acting_user=leads["process"])
+    for member in rosters["process"][:6]:
+        agreements.record_signature(
+            process,
+            member,
+            typed_name=member.full_name,
+            method="in_person",
+            acting_user=leads["process"],
+        )
+    newcomer = next(m for m in rosters["recovery"] if m.given_name == "Thaddeus")
+    agreements.issue_signing_link(
+        groups["recovery"],
+        newcomer,
+        identity_check="dob",
+        valid_days=2,
+        acting_user=leads["recovery"],
+    )
 
 
 def _sessions(
@@ -218,6 +296,10 @@ def _sessions(
         (AttendanceStatus.ABSENT, 8),
         (AttendanceStatus.CANCELLED, 4),
     ]
+    from groupguard.agreements import actions as agreement_actions
+    from groupguard.agreements import selectors as agreements
+
+    overridden: dict[object, bool] = {}
     statuses = [s for s, _ in weights]
     probabilities = [w for _, w in weights]
     for key, (weekday, at, minutes, place, telehealth, recorder) in plans.items():
@@ -241,6 +323,17 @@ def _sessions(
                 continue
             for enrollment in group.enrollments.current(day).select_related("member"):
                 status = rng.choices(statuses, probabilities)[0]
-                actions.record_attendance(
-                    session, enrollment.member, status=status, acting_user=recorder
-                )
+                member = enrollment.member
+                if status in actions.ATTENDING and not agreements.may_attend(session, member):
+                    if not overridden.get(group.pk):
+                        # The newcomer came once before signing: recorded with a reason.
+                        agreement_actions.record_override(
+                            session,
+                            member,
+                            reason="Joined this week; signed on paper, scan to follow.",
+                            acting_user=recorder,
+                        )
+                        overridden[group.pk] = True
+                    else:
+                        status = AttendanceStatus.ABSENT
+                actions.record_attendance(session, member, status=status, acting_user=recorder)

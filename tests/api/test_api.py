@@ -159,9 +159,12 @@ def test_attendance_through_the_api(cast: Cast) -> None:
     assert call("put", path, auth, {"status": "late"}).json()["status"] == "late"
     assert call("put", path, auth, {"status": "nope"}).status_code == 400
     session = call("get", f"/sessions/{cast.session.id}", auth).json()
-    assert {"member_id": str(cast.mia.id), "name": "Mia Zephyrine", "status": "late"} in session[
-        "attendance"
-    ]
+    assert {
+        "member_id": str(cast.mia.id),
+        "name": "Mia Zephyrine",
+        "status": "late",
+        "consent": "signed",
+    } in session["attendance"]
     outside = f"/sessions/{cast.session.id}/attendance/{cast.olga.id}"
     assert call("put", outside, auth, {"status": "late"}).status_code == 404
 

@@ -37,7 +37,7 @@ def test_rotation_reseals_every_row_and_resumes(cast: Cast, tmp_path) -> None:
             out = io.StringIO()
             call_command("rotate-keys", "--batch-size", "2", stdout=out, stderr=io.StringIO())
             report = json.loads(out.getvalue())
-            assert report["rows_resealed"] == 4
+            assert report["rows_resealed"] == report["rows_checked"] >= 4
             assert key_ids() == {report["active_key"]}
             assert Member.objects.get(pk=cast.mia.pk).given_name == "Mia"
             out = io.StringIO()

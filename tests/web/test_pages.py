@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from groupguard.agreements import actions as agreements
 from groupguard.audit.models import AuditEntry
 from groupguard.practice import actions
 from tests.conftest import Cast, make_member
@@ -25,6 +26,13 @@ def grow(cast: Cast, extra: int) -> None:
             kind="individual_therapist",
             starts_on=joined,
             acting_user=None,
+        )
+        agreements.record_signature(
+            cast.thursday,
+            member,
+            typed_name=member.full_name,
+            method="in_person",
+            acting_user=cast.bob,
         )
         actions.record_attendance(cast.session, member, status="attended", acting_user=cast.bob)
         actions.schedule_session(

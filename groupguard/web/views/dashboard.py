@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from groupguard.agreements import selectors as agreement_selectors
 from groupguard.practice import selectors
 from groupguard.web.views.common import login_required, staff_user
 
@@ -14,10 +15,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
     groups = selectors.groups_for_dashboard(user=user)
     sessions = selectors.upcoming_sessions(user=user)
+    consent = agreement_selectors.dashboard_summaries(groups)
+    rows = [(g, consent[g.id]) for g in groups]
     return render(
         request,
         "web/dashboard.html",
-        {"groups": groups, "sessions": sessions, "practice": user.practice},
+        {"rows": rows, "groups": groups, "sessions": sessions, "practice": user.practice},
     )
 
 

@@ -1,16 +1,21 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from groupguard.agreements import actions as agreement_actions
 from groupguard.audit.log import record_read
 from groupguard.practice import actions, selectors
 from groupguard.practice.access import access_session, visible_members
+from groupguard.practice.actions import AgreementRequired
+from groupguard.practice.models import Attendance, GroupSession, Member
 from groupguard.practice.models.sessions import AttendanceStatus, SessionStatus
 from groupguard.web.views.common import is_htmx, login_required, staff_user
 
@@ -33,6 +38,43 @@ def session_detail(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
     )
 
 
+def _member(user: Any, member_id: uuid.UUID) -> Member:
+    member = visible_members(user).filter(id=member_id).first()
+    if member is None:
+        raise Http404("No such member")
+    return member
+
+
+def _row(
+    request: HttpRequest,
+    session: GroupSession,
+    member: Member,
+    *,
+    error: str | None,
+    gate: bool,
+    wanted: str,
+    override_error: str | None = None,
+) -> HttpResponse:
+    row = next(r for r in selectors.session_page(session=session).rows if r.member.id == member.id)
+    return render(
+        request,
+        "web/_attendance_row.html",
+        {
+            "session": session,
+            "member": member,
+            "row": row,
+            "attendance": Attendance.objects.filter(session=session, member=member).first(),
+            "statuses": AttendanceStatus.choices,
+            "error": error,
+            "gate": gate,
+            "wanted": wanted,
+            "override_error": override_error,
+            "saved": error is None,
+        },
+        status=200 if error is None else 400,
+    )
+
+
 @require_POST
 @login_required
 def attendance_set(
@@ -40,38 +82,58 @@ def attendance_set(
 ) -> HttpResponse:
     user = staff_user(request)
     session = access_session(user, session_id)
-    member = visible_members(user).filter(id=member_id).first()
-    if member is None:
-        raise Http404("No such member")
+    member = _member(user, member_id)
     status = request.POST.get("status", "")
     error = None
-    attendance = None
+    gate = False
     try:
-        attendance = actions.record_attendance(session, member, status=status, acting_user=user)
+        actions.record_attendance(session, member, status=status, acting_user=user)
+    except AgreementRequired as exc:
+        error, gate = " ".join(exc.messages), True
     except ValidationError as exc:
         error = " ".join(exc.messages)
     if is_htmx(request):
-        if attendance is None:
-            from groupguard.practice.models import Attendance
-
-            attendance = Attendance.objects.filter(session=session, member=member).first()
-        return render(
-            request,
-            "web/_attendance_row.html",
-            {
-                "session": session,
-                "member": member,
-                "attendance": attendance,
-                "statuses": AttendanceStatus.choices,
-                "error": error,
-                "saved": error is None,
-            },
-            status=200 if error is None else 400,
-        )
+        return _row(request, session, member, error=error, gate=gate, wanted=status)
     if error:
         messages.error(request, f"{member.display_name}: {error}")
     else:
         messages.success(request, f"Attendance saved for {member.display_name}.")
+    return redirect("session_detail", session_id=session.id)
+
+
+@require_POST
+@login_required
+def attendance_override(
+    request: HttpRequest, session_id: uuid.UUID, member_id: uuid.UUID
+) -> HttpResponse:
+    """Attendance without a valid signature: needs a written reason, audited and listed."""
+    user = staff_user(request)
+    session = access_session(user, session_id)
+    member = _member(user, member_id)
+    status = request.POST.get("status", "attended")
+    try:
+        with transaction.atomic():
+            agreement_actions.record_override(
+                session, member, reason=request.POST.get("reason", ""), acting_user=user
+            )
+            actions.record_attendance(session, member, status=status, acting_user=user)
+    except ValidationError as exc:
+        message = " ".join(exc.messages)
+        if is_htmx(request):
+            return _row(
+                request,
+                session,
+                member,
+                error="A reason is needed.",
+                gate=True,
+                wanted=status,
+                override_error=message,
+            )
+        messages.error(request, f"{member.display_name}: {message}")
+    else:
+        if is_htmx(request):
+            return _row(request, session, member, error=None, gate=False, wanted=status)
+        messages.success(request, f"Attendance saved for {member.display_name}, with your reason.")
     return redirect("session_detail", session_id=session.id)
 
 

@@ -1,0 +1,279 @@
+"""Reads of the group agreement: versions, consent status, what needs attention."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from groupguard.agreements import clauses
+from groupguard.agreements.models import (
+    AttendanceOverride,
+    ConsentWithdrawal,
+    LimitsRevisit,
+    PracticeClause,
+    Signature,
+    SigningLink,
+    StatementVersion,
+)
+from groupguard.practice.models import Enrollment, Group, GroupSession, Member, Practice
+from groupguard.practice.models.groups import GroupStatus
+
+SIGNED = "signed"
+RECONSENT = "reconsent"
+PENDING = "pending"
+WITHDRAWN = "withdrawn"
+NO_AGREEMENT = "no_agreement"
+
+STATUS_LABELS = {
+    SIGNED: "Signed",
+    RECONSENT: "Re-consent needed",
+    PENDING: "Not signed yet",
+    WITHDRAWN: "Consent withdrawn",
+    NO_AGREEMENT: "No agreement published",
+}
+
+
+def group_context(group: Group) -> clauses.GroupContext:
+    has_minors = Enrollment.objects.filter(group=group, member__is_minor=True).current().exists()
+    return clauses.GroupContext(
+        jurisdiction=group.practice.jurisdiction,
+        modality=group.modality,
+        part2_program=group.part2_program,
+        has_minors=has_minors,
+    )
+
+
+def extra_clauses(practice: Practice | Any) -> list[clauses.Clause]:
+    return [
+        clauses.custom_clause(c.clause_id, c.title, c.text, c.rationale, c.sources)
+        for c in PracticeClause.objects.filter(practice=practice, active=True).order_by("title")
+    ]
+
+
+def current_version(group: Group) -> StatementVersion | None:
+    return StatementVersion.objects.filter(group=group).order_by("-number").first()
+
+
+def versions(group: Group) -> QuerySet[StatementVersion]:
+    return (
+        StatementVersion.objects.filter(group=group)
+        .select_related("published_by")
+        .order_by("-number")
+    )
+
+
+@dataclass
+class ConsentRow:
+    member: Member
+    status: str
+    signature: Signature | None
+    withdrawal: ConsentWithdrawal | None
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+def _status(
+    current: StatementVersion | None,
+    signature: Signature | None,
+    withdrawal: ConsentWithdrawal | None,
+) -> str:
+    if current is None:
+        return NO_AGREEMENT
+    if signature is None:
+        return WITHDRAWN if withdrawal else PENDING
+    if withdrawal is not None and withdrawal.withdrawn_at >= signature.signed_at:
+        return WITHDRAWN
+    return SIGNED if signature.version_id == current.id else RECONSENT
+
+
+def consent_rows(group: Group, members: list[Member] | None = None) -> list[ConsentRow]:
+    """Consent status of the group's current members (or of ``members``), in three queries."""
+    if members is None:
+        members = [
+            e.member
+            for e in Enrollment.objects.filter(group=group).current().select_related("member")
+        ]
+    current = current_version(group)
+    ids = [m.id for m in members]
+    latest: dict[Any, Signature] = {}
+    for sig in (
+        Signature.objects.filter(version__group=group, member_id__in=ids)
+        .select_related("version")
+        .order_by("signed_at")
+    ):
+        latest[sig.member_id] = sig
+    withdrawals: dict[Any, ConsentWithdrawal] = {}
+    for w in ConsentWithdrawal.objects.filter(group=group, member_id__in=ids).order_by(
+        "withdrawn_at"
+    ):
+        withdrawals[w.member_id] = w
+    rows = [
+        ConsentRow(
+            m,
+            _status(current, latest.get(m.id), withdrawals.get(m.id)),
+            latest.get(m.id),
+            withdrawals.get(m.id),
+        )
+        for m in members
+    ]
+    rows.sort(key=lambda r: r.member.display_name.casefold())
+    return rows
+
+
+def consent_status(group: Group, member: Member) -> str:
+    return consent_rows(group, [member])[0].status
+
+
+def may_attend(session: GroupSession, member: Member) -> bool:
+    """True when the member signed the current version, or an override covers this session."""
+    if consent_status(session.group, member) == SIGNED:
+        return True
+    return AttendanceOverride.objects.filter(session=session, member=member).exists()
+
+
+def pending_revisit(group: Group) -> list[Enrollment]:
+    """Members who joined an active group after it began meeting, since the limits of
+    confidentiality were last re-explained to the group: the facilitator should revisit them."""
+    if (
+        group.status != GroupStatus.ACTIVE
+        or not StatementVersion.objects.filter(group=group).exists()
+    ):
+        return []
+    first = (
+        GroupSession.objects.filter(group=group, starts_at__lt=timezone.now())
+        .exclude(status="cancelled")
+        .order_by("starts_at")
+        .first()
+    )
+    if first is None:
+        return []
+    since = first.local_day() + datetime.timedelta(days=1)
+    last = LimitsRevisit.objects.filter(group=group).order_by("-covers_joins_until").first()
+    if last is not None:
+        since = max(since, last.covers_joins_until + datetime.timedelta(days=1))
+    return list(
+        Enrollment.objects.filter(group=group, joined_on__gte=since)
+        .current()
+        .select_related("member")
+        .order_by("joined_on")
+    )
+
+
+def open_links(group: Group) -> QuerySet[SigningLink]:
+    return (
+        SigningLink.objects.filter(
+            version__group=group,
+            used_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .select_related("member", "version")
+        .order_by("expires_at")
+    )
+
+
+def overrides(group: Group) -> QuerySet[AttendanceOverride]:
+    return (
+        AttendanceOverride.objects.filter(session__group=group)
+        .select_related("session", "member", "created_by")
+        .order_by("-created_at")
+    )
+
+
+@dataclass
+class GroupConsentSummary:
+    version: int | None
+    signed: int = 0
+    pending: int = 0
+    reconsent: int = 0
+    withdrawn: int = 0
+    overrides: int = 0
+    expiring_links: int = 0
+
+
+def dashboard_summaries(groups: list[Group]) -> dict[Any, GroupConsentSummary]:
+    """Consent counts of many groups in a fixed number of queries (for the dashboard)."""
+    from django.db.models import Count, Max
+
+    ids = [g.id for g in groups]
+    today = timezone.localdate()
+    numbers = dict(
+        StatementVersion.objects.filter(group_id__in=ids)
+        .values("group_id")
+        .annotate(n=Max("number"))
+        .values_list("group_id", "n")
+    )
+    current_ids = {
+        gid: vid
+        for gid, n, vid in StatementVersion.objects.filter(group_id__in=ids).values_list(
+            "group_id", "number", "id"
+        )
+        if numbers.get(gid) == n
+    }
+    members: dict[Any, list[Any]] = {}
+    for gid, mid in (
+        Enrollment.objects.filter(group_id__in=ids)
+        .current(today)
+        .values_list("group_id", "member_id")
+    ):
+        members.setdefault(gid, []).append(mid)
+    latest: dict[tuple[Any, Any], tuple[Any, Any]] = {}
+    for gid, mid, vid, at in (
+        Signature.objects.filter(version__group_id__in=ids)
+        .order_by("signed_at")
+        .values_list("version__group_id", "member_id", "version_id", "signed_at")
+    ):
+        latest[(gid, mid)] = (vid, at)
+    withdrawn: dict[tuple[Any, Any], Any] = {}
+    for gid, mid, at in (
+        ConsentWithdrawal.objects.filter(group_id__in=ids)
+        .order_by("withdrawn_at")
+        .values_list("group_id", "member_id", "withdrawn_at")
+    ):
+        withdrawn[(gid, mid)] = at
+    overrides = dict(
+        AttendanceOverride.objects.filter(session__group_id__in=ids)
+        .values("session__group_id")
+        .annotate(n=Count("id"))
+        .values_list("session__group_id", "n")
+    )
+    soon = timezone.now() + datetime.timedelta(days=2)
+    expiring = dict(
+        SigningLink.objects.filter(
+            version__group_id__in=ids,
+            used_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+            expires_at__lte=soon,
+        )
+        .values("version__group_id")
+        .annotate(n=Count("id"))
+        .values_list("version__group_id", "n")
+    )
+    out: dict[Any, GroupConsentSummary] = {}
+    for gid in ids:
+        summary = GroupConsentSummary(
+            version=numbers.get(gid),
+            overrides=overrides.get(gid, 0),
+            expiring_links=expiring.get(gid, 0),
+        )
+        if summary.version is not None:
+            for mid in members.get(gid, []):
+                sig = latest.get((gid, mid))
+                w = withdrawn.get((gid, mid))
+                if sig is None:
+                    summary.pending += 1
+                elif w is not None and w >= sig[1]:
+                    summary.withdrawn += 1
+                elif sig[0] == current_ids.get(gid):
+                    summary.signed += 1
+                else:
+                    summary.reconsent += 1
+        out[gid] = summary
+    return out

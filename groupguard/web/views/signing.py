@@ -1,0 +1,178 @@
+"""Signing the group agreement through a link: no account, works without JavaScript.
+
+Steps: confirm identity, read the statement, answer a short comprehension check (with
+feedback on a wrong answer), type the full name and sign. Progress is kept in the anonymous
+session, keyed by the link, so a step cannot be skipped by typing a URL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from groupguard.agreements import actions, selectors
+from groupguard.agreements import render as statement_render
+from groupguard.agreements.actions import LinkProblem
+from groupguard.agreements.models import SigningLink
+from groupguard.audit.middleware import client_ip
+
+
+def _state(request: HttpRequest, link: SigningLink) -> dict[str, Any]:
+    key = f"sign:{link.pk}"
+    state: dict[str, Any] = request.session.get(key) or {}
+    return state
+
+
+def _save(request: HttpRequest, link: SigningLink, state: dict[str, Any]) -> None:
+    request.session[f"sign:{link.pk}"] = state
+
+
+def _problem(request: HttpRequest, exc: LinkProblem) -> HttpResponse:
+    return render(request, "web/sign_problem.html", {"message": str(exc)}, status=exc.status)
+
+
+def _questions(link: SigningLink) -> list[Any]:
+    version = link.version
+    extra = selectors.extra_clauses(version.group.practice)
+    return list(statement_render.questions_for(version.clause_ids, extra))
+
+
+@require_http_methods(["GET", "POST"])
+def sign_start(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        link = actions.link_for_token(token)
+    except LinkProblem as exc:
+        return _problem(request, exc)
+    state = _state(request, link)
+    error = None
+    if request.method == "POST":
+        answer = request.POST.get("answer", "")
+        try:
+            ok = actions.check_identity(link, answer)
+        except LinkProblem as exc:
+            return _problem(request, exc)
+        if ok:
+            state["verified"] = True
+            _save(request, link, state)
+            return redirect("sign_read", token=token)
+        error = (
+            "That does not match our records. Check it and try again."
+            if link.identity_check == "code"
+            else "That date of birth does not match our records. Use the form YYYY-MM-DD."
+        )
+    return render(
+        request,
+        "web/sign_start.html",
+        {"link": link, "token": token, "error": error, "group": link.version.group},
+        status=400 if error else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def sign_read(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        link = actions.link_for_token(token)
+    except LinkProblem as exc:
+        return _problem(request, exc)
+    state = _state(request, link)
+    if not state.get("verified"):
+        return redirect("sign_start", token=token)
+    questions = _questions(link)
+    feedback: dict[str, str] = {}
+    chosen: dict[str, int] = {}
+    if request.method == "POST":
+        attempts = state.setdefault("attempts", {})
+        for q in questions:
+            raw = request.POST.get(f"q-{q.id}", "")
+            if raw.isdigit():
+                chosen[q.id] = int(raw)
+            attempts[q.id] = attempts.get(q.id, 0) + 1
+            if chosen.get(q.id) != q.correct:
+                feedback[q.id] = q.explanation
+        if not feedback:
+            state["answers"] = {
+                q.id: {"answer": chosen[q.id], "attempts": attempts[q.id]} for q in questions
+            }
+            _save(request, link, state)
+            return redirect("sign_finish", token=token)
+        _save(request, link, state)
+    return render(
+        request,
+        "web/sign_read.html",
+        {
+            "link": link,
+            "token": token,
+            "version": link.version,
+            "group": link.version.group,
+            "items": [
+                {
+                    "q": q,
+                    "feedback": feedback.get(q.id),
+                    "choices": [
+                        (i, text, chosen.get(q.id) == i) for i, text in enumerate(q.choices)
+                    ],
+                }
+                for q in questions
+            ],
+        },
+        status=400 if feedback else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def sign_finish(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        link = actions.link_for_token(token)
+    except LinkProblem as exc:
+        return _problem(request, exc)
+    state = _state(request, link)
+    if not state.get("verified"):
+        return redirect("sign_start", token=token)
+    if "answers" not in state:
+        return redirect("sign_read", token=token)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        if request.POST.get("agree") != "on":
+            errors["agree"] = ["Tick the box to say you have read and agree to the statement."]
+        else:
+            try:
+                signature = actions.sign_with_link(
+                    link,
+                    typed_name=request.POST.get("typed_name", ""),
+                    guardian_name=request.POST.get("guardian_name", ""),
+                    minor_assent=request.POST.get("minor_assent") == "on",
+                    answers=state["answers"],
+                    ip=client_ip(request) or "",
+                    user_agent=request.headers.get("User-Agent", ""),
+                )
+            except LinkProblem as exc:
+                return _problem(request, exc)
+            except ValidationError as exc:
+                errors = exc.message_dict
+            else:
+                request.session.pop(f"sign:{link.pk}", None)
+                return render(
+                    request,
+                    "web/sign_done.html",
+                    {"signature": signature, "version": link.version, "group": link.version.group},
+                )
+    return render(
+        request,
+        "web/sign_finish.html",
+        {
+            "link": link,
+            "token": token,
+            "member": link.member,
+            "version": link.version,
+            "group": link.version.group,
+            "errors": errors,
+            "general_errors": errors.get("__all__", []),
+            "typed_name": request.POST.get("typed_name", ""),
+            "guardian_name": request.POST.get("guardian_name", ""),
+        },
+        status=400 if errors else 200,
+    )
