@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "groupguard.web.middleware.SessionTouchMiddleware",
     "groupguard.audit.middleware.RequestContextMiddleware",
     "groupguard.web.middleware.PracticeTimezoneMiddleware",
     "groupguard.web.middleware.NoStoreMiddleware",
@@ -143,6 +144,7 @@ DATABASES = {"default": _database(env_secret("DATABASE_URL"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["groupguard.accounts.backends.PracticeBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -161,7 +163,8 @@ LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 SESSION_COOKIE_AGE = env_int("GROUPGUARD_SESSION_IDLE_SECONDS", 15 * 60, minimum=60)
-SESSION_SAVE_EVERY_REQUEST = True  # the idle timer restarts with every request
+# The idle timer restarts with activity (at most once a minute: web.middleware.SessionTouch).
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

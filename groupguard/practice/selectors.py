@@ -10,6 +10,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -35,7 +36,10 @@ def _current_enrollment_q(prefix: str, day: datetime.date) -> Q:
     )
 
 
-def groups_for_dashboard(*, user: User) -> list[Group]:
+DASHBOARD_GROUPS_PER_PAGE = 50
+
+
+def groups_for_dashboard(*, user: User, page: Any = 1) -> Page:  # type: ignore[type-arg]
     """The user's groups with their current member count and next session.
 
     Both figures are correlated subqueries rather than joins: joining enrollments and
@@ -57,8 +61,10 @@ def groups_for_dashboard(*, user: User) -> list[Group]:
         .order_by("starts_at")
         .values("starts_at")[:1]
     )
-    return list(
-        visible_groups(user)
+    groups = visible_groups(user).order_by("name")
+    paged = Paginator(groups, DASHBOARD_GROUPS_PER_PAGE).get_page(page)
+    paged.object_list = list(
+        Group.objects.filter(id__in=[g.id for g in paged.object_list])
         .annotate(
             member_count=Coalesce(Subquery(members), 0),
             next_session_at=Subquery(next_session),
@@ -73,6 +79,7 @@ def groups_for_dashboard(*, user: User) -> list[Group]:
         )
         .order_by("name")
     )
+    return paged
 
 
 def upcoming_sessions(*, user: User, days: int = 7, limit: int = 20) -> list[GroupSession]:
@@ -202,7 +209,7 @@ class MemberPage:
     attendance: list[Attendance]
 
 
-def member_page(*, user: User, member: Member, attendance_shown: int = 50) -> MemberPage:
+def member_page(*, user: User, member: Member, attendance_shown: int = 20) -> MemberPage:
     groups = visible_groups(user).values("id")
     enrollments = list(
         Enrollment.objects.filter(member=member, group__in=groups)

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -171,3 +172,34 @@ def test_login_and_logout_are_audited(client, cast: Cast) -> None:
         AuditEntry.objects.filter(action__startswith="auth.").values_list("action", flat=True)
     )
     assert actions_seen == ["auth.login_failed", "auth.login", "auth.logout"]
+
+
+def test_the_enroll_form_loads_on_demand_and_enrolls(cast: Cast) -> None:
+    extra = make_member(cast.north, "Newcomer")
+    actions.enroll_member(cast.monday, extra, joined_on=timezone.localdate(), acting_user=None)
+    client = cast.client_for(cast.carol)
+    url = reverse("group_enroll", args=[cast.thursday.id])
+    fragment = client.get(url + "?fragment=1").content.decode()
+    assert "Newcomer Zephyrine" in fragment and "Mia Zephyrine" not in fragment  # mia is in already
+    assert "<html" not in fragment
+    response = client.post(
+        url, {"member": str(extra.id), "joined_on": timezone.localdate().isoformat()}
+    )
+    assert response.status_code == 302
+    bad = client.post(url, {"member": "", "joined_on": ""})
+    assert bad.status_code == 400
+
+
+def test_an_idle_session_ends_and_activity_keeps_it_alive(cast: Cast, time_machine) -> None:
+    from tests.conftest import PASSWORD
+
+    time_machine.move_to(timezone.now(), tick=False)
+    client = Client()
+    client.post(reverse("login"), {"username": "bob", "password": PASSWORD})
+    assert client.get(reverse("dashboard")).status_code == 200
+    time_machine.shift(datetime.timedelta(minutes=10))
+    assert client.get(reverse("dashboard")).status_code == 200  # activity restarts the timer
+    time_machine.shift(datetime.timedelta(minutes=10))
+    assert client.get(reverse("dashboard")).status_code == 200
+    time_machine.shift(datetime.timedelta(minutes=16))
+    assert client.get(reverse("dashboard")).status_code == 302

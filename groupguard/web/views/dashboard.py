@@ -13,14 +13,15 @@ from groupguard.web.views.common import login_required, staff_user
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    groups = selectors.groups_for_dashboard(user=user)
+    page = selectors.groups_for_dashboard(user=user, page=request.GET.get("page", 1))
+    groups = list(page.object_list)
     sessions = selectors.upcoming_sessions(user=user)
     consent = agreement_selectors.dashboard_summaries(groups)
     rows = [(g, consent[g.id]) for g in groups]
     return render(
         request,
         "web/dashboard.html",
-        {"rows": rows, "groups": groups, "sessions": sessions, "practice": user.practice},
+        {"rows": rows, "page": page, "sessions": sessions, "practice": user.practice},
     )
 
 

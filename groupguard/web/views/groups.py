@@ -101,19 +101,19 @@ def group_detail(request: HttpRequest, group_id: uuid.UUID) -> HttpResponse:
         {
             "page": page,
             "group": group,
-            "enroll_form": _enroll_form(group, request),
             "session_form": SessionForm(initial={"duration_minutes": 90}),
         },
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def group_enroll(request: HttpRequest, group_id: uuid.UUID) -> HttpResponse:
+    """The enrollment form: loaded on demand, since listing every member is the slow part."""
     user = staff_user(request)
     group = access_group(user, group_id)
-    form = _enroll_form(group, request, request.POST)
-    if form.is_valid():
+    form = _enroll_form(group, request, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
         member = visible_members(user).filter(id=form.cleaned_data["member"]).first()
         if member is None:
             raise Http404("No such member")
@@ -126,12 +126,10 @@ def group_enroll(request: HttpRequest, group_id: uuid.UUID) -> HttpResponse:
         else:
             messages.success(request, f"{member.display_name} enrolled in {group.name}.")
             return redirect("group_detail", group_id=group.id)
-    messages.error(
-        request,
-        "Could not enroll: "
-        + "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()),
+    template = "web/_enroll_form.html" if request.GET.get("fragment") else "web/group_enroll.html"
+    return render(
+        request, template, {"group": group, "enroll_form": form}, status=400 if form.errors else 200
     )
-    return redirect("group_detail", group_id=group.id)
 
 
 @require_POST
@@ -155,7 +153,6 @@ def group_schedule_session(request: HttpRequest, group_id: uuid.UUID) -> HttpRes
         {
             "page": page,
             "group": group,
-            "enroll_form": _enroll_form(group, request),
             "session_form": form,
         },
         status=400,
