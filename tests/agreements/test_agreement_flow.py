@@ -342,3 +342,39 @@ def test_links_need_a_published_version_and_a_current_member(cast: Cast) -> None
     with pytest.raises(ValidationError, match="not currently enrolled"):
         actions.issue_signing_link(cast.thursday, cast.olga, acting_user=cast.bob)
     assert StatementVersion.objects.filter(group=cast.monday).count() == 0
+
+
+def test_every_signing_override_withdrawal_and_publication_is_audited(cast: Cast) -> None:
+    before = {
+        a: actions_logged(a)
+        for a in (
+            "signature.create",
+            "consent.withdraw",
+            "statement.publish",
+            "attendance.override",
+        )
+    }
+    actions.withdraw_consent(cast.thursday, cast.noah, acting_user=cast.bob)
+    actions.record_signature(
+        cast.thursday,
+        cast.noah,
+        typed_name="Noah Zephyrine",
+        method="in_person",
+        acting_user=cast.bob,
+    )
+    draft = actions.draft_for(cast.thursday)
+    actions.save_draft(
+        cast.thursday,
+        policy="discretion",
+        clause_ids=list(draft.clause_ids),
+        role_statement=draft.role_statement,
+        acting_user=cast.bob,
+    )
+    actions.publish(cast.thursday, acting_user=cast.bob)
+    actions.record_override(
+        cast.session, cast.noah, reason="Signing the new version after group.", acting_user=cast.bob
+    )
+    after = {a: actions_logged(a) for a in before}
+    assert all(after[a] == before[a] + 1 for a in before), (before, after)
+    withdrawal = AuditEntry.objects.filter(action="consent.withdraw").last()
+    assert withdrawal is not None and withdrawal.member_id == cast.noah.id
