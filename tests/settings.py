@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import tempfile
+from pathlib import Path
 
 os.environ.setdefault("GROUPGUARD_DATA_DIR", tempfile.mkdtemp(prefix="groupguard-test-"))
 os.environ.setdefault(
@@ -15,7 +16,7 @@ os.environ.setdefault(
 os.environ.setdefault("GROUPGUARD_SECRET_KEY", "test-secret-key-" + "x" * 50)
 
 from groupguard.settings import *  # noqa: E402, F403
-from groupguard.settings import DATABASES  # noqa: E402
+from groupguard.settings import DATABASES, STATIC_ROOT  # noqa: E402
 
 # Argon2 is the product's hasher; tests that check it set it back. Elsewhere speed matters.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # noqa: S303
@@ -29,3 +30,6 @@ if os.environ.get("GROUPGUARD_TEST_SQLITE_NAME"):
     DATABASES["default"]["NAME"] = os.environ["GROUPGUARD_TEST_SQLITE_NAME"]
 if str(DATABASES["default"]["ENGINE"]).endswith("postgresql"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# WhiteNoise warns when the collected-static directory is missing; tests serve no static files.
+Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
