@@ -35,6 +35,20 @@ def _problem(request: HttpRequest, exc: LinkProblem) -> HttpResponse:
     return render(request, "web/sign_problem.html", {"message": str(exc)}, status=exc.status)
 
 
+def _open_step(
+    request: HttpRequest, token: str
+) -> tuple[SigningLink, dict[str, Any]] | HttpResponse:
+    """The link and progress for a step after the identity check, or the response to send."""
+    try:
+        link = actions.link_for_token(token)
+    except LinkProblem as exc:
+        return _problem(request, exc)
+    state = _state(request, link)
+    if not state.get("verified"):
+        return redirect("sign_start", token=token)
+    return link, state
+
+
 def _questions(link: SigningLink) -> list[Any]:
     version = link.version
     extra = selectors.extra_clauses(version.group.practice)
@@ -74,13 +88,10 @@ def sign_start(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def sign_read(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        link = actions.link_for_token(token)
-    except LinkProblem as exc:
-        return _problem(request, exc)
-    state = _state(request, link)
-    if not state.get("verified"):
-        return redirect("sign_start", token=token)
+    opened = _open_step(request, token)
+    if isinstance(opened, HttpResponse):
+        return opened
+    link, state = opened
     questions = _questions(link)
     feedback: dict[str, str] = {}
     chosen: dict[str, int] = {}
@@ -125,13 +136,10 @@ def sign_read(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def sign_finish(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        link = actions.link_for_token(token)
-    except LinkProblem as exc:
-        return _problem(request, exc)
-    state = _state(request, link)
-    if not state.get("verified"):
-        return redirect("sign_start", token=token)
+    opened = _open_step(request, token)
+    if isinstance(opened, HttpResponse):
+        return opened
+    link, state = opened
     if "answers" not in state:
         return redirect("sign_read", token=token)
     errors: dict[str, list[str]] = {}
