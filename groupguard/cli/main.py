@@ -16,6 +16,7 @@ GROUPGUARD_COMMANDS = [
     ("createuser", "create a staff user in a practice"),
     ("groups", "list a practice's groups as JSON"),
     ("members", "list a practice's members as JSON"),
+    ("detect", "find requests for secrecy in a contact note, as JSON (no database)"),
     ("agreement", "group agreement status as JSON (agreement status --group ID)"),
     (
         "audit",
@@ -39,6 +40,10 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args[1:3] == ["help", "--all"]:
         args = [args[0], "help"]
+    if args[1] == "detect":  # pure Python: answers without Django's start-up
+        from groupguard.cli.detect import main as detect_main
+
+        sys.exit(detect_main(args[2:]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "groupguard.settings")
     from django.core.management import execute_from_command_line
 
