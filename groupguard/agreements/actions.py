@@ -293,23 +293,28 @@ def link_for_token(token: str) -> SigningLink:
         raise LinkProblem(
             "This signing link is not valid. Ask your facilitator for a new one.", 404
         )
-    now = timezone.now()
+    ensure_usable(link)
+    return link
+
+
+def ensure_usable(link: SigningLink) -> None:
+    """Raise LinkProblem unless the link can still sign: checked when it is opened, and again
+    on the locked row at signing time (it may have been used or revoked in between)."""
     if link.used_at is not None:
         raise LinkProblem("This link has already been used to sign. Each link works once.", 410)
     if link.revoked_at is not None:
         raise LinkProblem(
             "This link was withdrawn by your facilitator. Ask them for a new one.", 410
         )
-    if link.expires_at <= now:
+    if link.expires_at <= timezone.now():
         raise LinkProblem("This link has expired. Ask your facilitator for a new one.", 410)
     current = selectors.current_version(link.version.group)
-    if current is not None and current.id != link.version_id:
+    if current is None or current.id != link.version_id:
         raise LinkProblem(
             "The group agreement has changed since this link was sent. Ask your facilitator for a "
             "link to the new version.",
             410,
         )
-    return link
 
 
 def _signing_actor(link: SigningLink) -> Actor:
@@ -385,7 +390,7 @@ def sign_with_link(
     link = (
         SigningLink.objects.select_for_update().select_related("member", "version").get(pk=link.pk)
     )
-    link_for_token_check(link)
+    ensure_usable(link)
     member = link.member
     _check_names(member, typed_name, guardian_name, minor_assent)
     version = link.version
@@ -418,18 +423,6 @@ def sign_with_link(
         detail={"version": version.number, "sha256": version.sha256, "method": "link"},
     )
     return signature
-
-
-def link_for_token_check(link: SigningLink) -> None:
-    """Re-check a locked link row at signing time (it may have been used or revoked since)."""
-    now = timezone.now()
-    if link.used_at is not None or link.revoked_at is not None or link.expires_at <= now:
-        raise LinkProblem("This link can no longer be used to sign.", 410)
-    current = selectors.current_version(link.version.group)
-    if current is None or current.id != link.version_id:
-        raise LinkProblem(
-            "The group agreement has changed; ask for a link to the new version.", 410
-        )
 
 
 def detect_scan_type(data: bytes) -> str | None:

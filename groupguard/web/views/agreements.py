@@ -25,7 +25,7 @@ from groupguard.agreements.models import (
     StatementVersion,
 )
 from groupguard.audit.log import record_read
-from groupguard.practice.access import access_group, visible_members
+from groupguard.practice.access import access_group, access_member
 from groupguard.web.forms import DateInput, apply_errors
 from groupguard.web.views.common import login_required, staff_user
 
@@ -213,13 +213,6 @@ def agreement_version(request: HttpRequest, group_id: uuid.UUID, number: int) ->
     )
 
 
-def _member_of(user: Any, member_id: uuid.UUID) -> Any:
-    member = visible_members(user).filter(id=member_id).first()
-    if member is None:
-        raise Http404("No such member")
-    return member
-
-
 def qr_svg(url: str) -> str:
     import segno
 
@@ -235,7 +228,7 @@ def qr_svg(url: str) -> str:
 def agreement_link(request: HttpRequest, group_id: uuid.UUID, member_id: uuid.UUID) -> HttpResponse:
     user = staff_user(request)
     group = access_group(user, group_id)
-    member = _member_of(user, member_id)
+    member = access_member(user, member_id)
     form = LinkForm(request.POST)
     if not form.is_valid():
         messages.error(
@@ -290,7 +283,7 @@ def agreement_signature(
 ) -> HttpResponse:
     user = staff_user(request)
     group = access_group(user, group_id)
-    member = _member_of(user, member_id)
+    member = access_member(user, member_id)
     form = SignatureForm(
         request.POST or None,
         request.FILES or None,
@@ -342,7 +335,7 @@ def agreement_withdraw(
 ) -> HttpResponse:
     user = staff_user(request)
     group = access_group(user, group_id)
-    member = _member_of(user, member_id)
+    member = access_member(user, member_id)
     form = WithdrawForm(request.POST)
     form.is_valid()
     try:
@@ -392,8 +385,9 @@ def agreement_copy(
         .select_related("version", "member")
         .first()
     )
-    if signature is None or not visible_members(user).filter(id=signature.member_id).exists():
+    if signature is None:
         raise Http404("No such signature")
+    access_member(user, signature.member_id)  # the same 404 when the member is not theirs
     record_read(
         user=user, practice_id=group.practice_id, obj=signature, member_id=signature.member_id
     )

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from groupguard.audit.log import record_read
 from groupguard.practice import actions, selectors
-from groupguard.practice.access import access_group, require_admin, visible_members
+from groupguard.practice.access import access_group, access_member, require_admin, visible_members
 from groupguard.practice.models import Enrollment, Group
 from groupguard.web.forms import EnrollForm, GroupForm, SessionForm, apply_errors
 from groupguard.web.views.common import login_required, staff_user
@@ -114,9 +114,7 @@ def group_enroll(request: HttpRequest, group_id: uuid.UUID) -> HttpResponse:
     group = access_group(user, group_id)
     form = _enroll_form(group, request, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        member = visible_members(user).filter(id=form.cleaned_data["member"]).first()
-        if member is None:
-            raise Http404("No such member")
+        member = access_member(user, form.cleaned_data["member"])
         try:
             actions.enroll_member(
                 group, member, joined_on=form.cleaned_data["joined_on"], acting_user=user

@@ -1,19 +1,18 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from groupguard.agreements import actions as agreement_actions
 from groupguard.audit.log import record_read
 from groupguard.practice import actions, selectors
-from groupguard.practice.access import access_session, visible_members
+from groupguard.practice.access import access_member, access_session
 from groupguard.practice.actions import AgreementRequired
 from groupguard.practice.models import Attendance, GroupSession, Member
 from groupguard.practice.models.sessions import AttendanceStatus, SessionStatus
@@ -36,13 +35,6 @@ def session_detail(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
             "session_statuses": SessionStatus.choices,
         },
     )
-
-
-def _member(user: Any, member_id: uuid.UUID) -> Member:
-    member = visible_members(user).filter(id=member_id).first()
-    if member is None:
-        raise Http404("No such member")
-    return member
 
 
 def _row(
@@ -82,7 +74,7 @@ def attendance_set(
 ) -> HttpResponse:
     user = staff_user(request)
     session = access_session(user, session_id)
-    member = _member(user, member_id)
+    member = access_member(user, member_id)
     status = request.POST.get("status", "")
     error = None
     gate = False
@@ -109,7 +101,7 @@ def attendance_override(
     """Attendance without a valid signature: needs a written reason, audited and listed."""
     user = staff_user(request)
     session = access_session(user, session_id)
-    member = _member(user, member_id)
+    member = access_member(user, member_id)
     status = request.POST.get("status", "attended")
     try:
         with transaction.atomic():
