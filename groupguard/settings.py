@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "groupguard.accounts",
     "groupguard.practice",
     "groupguard.agreements",
+    "groupguard.contacts",
     "groupguard.audit",
     "groupguard.web",
     "groupguard.cli",

@@ -12,7 +12,8 @@ from typing import Any
 
 TABLES = ["audit_auditentry", "audit_auditnode", "audit_checkpoint"]
 AGREEMENT_TABLES = ["agreements_statementversion", "agreements_signature"]
-ALL_TABLES = TABLES + AGREEMENT_TABLES
+CONTACT_TABLES = ["contacts_amendment"]
+ALL_TABLES = TABLES + AGREEMENT_TABLES + CONTACT_TABLES
 
 
 def create_statements(vendor: str, tables: list[str] = TABLES) -> list[str]:  # noqa: B006

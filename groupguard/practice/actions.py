@@ -551,7 +551,9 @@ def record_attendance(
 
 @transaction.atomic
 def update_practice(practice: Practice, *, acting_user: User, **changes: Any) -> Practice:
-    changed = _apply(practice, changes, {"name", "jurisdiction", "timezone"})
+    changed = _apply(
+        practice, changes, {"name", "jurisdiction", "timezone", "referral_reminder_days"}
+    )
     if not changed:
         return practice
     _clean(practice)

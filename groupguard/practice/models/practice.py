@@ -5,6 +5,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from groupguard.core.models import DomainModel
@@ -40,6 +41,11 @@ class Practice(DomainModel):
         help_text="Where the practice's licences apply, e.g. US-CA. Decides the legal rules used.",
     )
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    referral_reminder_days = models.PositiveSmallIntegerField(
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="Remind facilitators of a referral still unanswered after this many days.",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -28,6 +28,12 @@ class PracticeForm(forms.Form):
         help_text="Where your licences apply, e.g. US-CA. It decides which legal rules apply.",
     )
     timezone = forms.CharField(max_length=64, help_text="IANA time zone, e.g. America/Los_Angeles")
+    referral_reminder_days = forms.IntegerField(
+        min_value=1,
+        max_value=365,
+        label="Referral reminder (days)",
+        help_text="Remind facilitators of a referral still unanswered after this many days.",
+    )
 
 
 class StaffForm(forms.Form):
@@ -83,6 +89,7 @@ def practice_settings(request: HttpRequest) -> HttpResponse:
             "name": practice.name,
             "jurisdiction": practice.jurisdiction,
             "timezone": practice.timezone,
+            "referral_reminder_days": practice.referral_reminder_days,
         },
     )
     if request.method == "POST" and form.is_valid():

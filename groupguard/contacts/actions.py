@@ -1,0 +1,605 @@
+"""Writes of contacts, amendments, promises and referrals. Each is atomic and audited.
+
+The audit entries carry no free text: the kind of contact, the request, the responses, and
+the SHA-256 of the entry's content, which is how an entry is signed (the audit log's entries
+are themselves signed and chained).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from groupguard.accounts.models import User
+from groupguard.audit.jcs import canonicalize
+from groupguard.audit.log import Actor, record
+from groupguard.contacts.detect import detect
+from groupguard.contacts.models import (
+    REFERRAL_MOVES,
+    Amendment,
+    Contact,
+    ContactMember,
+    Initiator,
+    Promise,
+    PromiseStatus,
+    Referral,
+    ReferralStatus,
+    Request,
+    Setting,
+)
+from groupguard.practice.models import Enrollment, Group, Member
+
+MAX_TEXT = 20_000
+# A phone's clock may run a little ahead of the server's.
+CLOCK_SKEW = datetime.timedelta(minutes=5)
+EDITABLE = (
+    "occurred_at",
+    "setting",
+    "initiated_by",
+    "others_present",
+    "summary",
+    "request",
+    "reminded_agreement",
+    "follow_up",
+    "follow_up_on",
+)
+
+
+def content_sha256(contact: Contact, member_ids: Sequence[Any]) -> str:
+    """The hash that signs an entry: every recorded fact, canonical JSON (RFC 8785)."""
+    content = {
+        "contact": str(contact.id),
+        "group": str(contact.group_id),
+        "facilitator": contact.facilitator_id,
+        "members": sorted(str(m) for m in member_ids),
+        "occurred_at": contact.occurred_at.astimezone(datetime.UTC).isoformat(),
+        "setting": contact.setting,
+        "initiated_by": contact.initiated_by,
+        "others_present": contact.others_present,
+        "summary": contact.summary,
+        "request": contact.request,
+        "responses": {
+            "reminded_agreement": contact.reminded_agreement,
+            "offered_referral": contact.offered_referral,
+            "promised_confidentiality": contact.promised_confidentiality,
+        },
+        "follow_up": contact.follow_up,
+        "follow_up_on": contact.follow_up_on.isoformat() if contact.follow_up_on else None,
+    }
+    return hashlib.sha256(canonicalize(content)).hexdigest()
+
+
+def amendment_sha256(amendment: Amendment) -> str:
+    content = {
+        "amendment": str(amendment.id),
+        "contact": str(amendment.contact_id),
+        "author": amendment.author_id,
+        "text": amendment.text,
+        "request": amendment.request,
+    }
+    return hashlib.sha256(canonicalize(content)).hexdigest()
+
+
+def _text(value: str, field: str, *, required: bool, label: str) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationError({field: f"Write the {label}."})
+    if len(value) > MAX_TEXT:
+        raise ValidationError(
+            {field: f"The {label} is {len(value):,} characters; the limit is {MAX_TEXT:,}."}
+        )
+    return value
+
+
+def _choice(value: str, field: str, choices: type[Any], *, blank: bool = False) -> str:
+    if blank and value == "":
+        return value
+    if value not in choices.values:
+        raise ValidationError({field: f"Choose one of: {', '.join(choices.values)}."})
+    return str(value)
+
+
+def _check_facts(values: dict[str, Any]) -> None:
+    occurred_at = values["occurred_at"]
+    if occurred_at is None or timezone.is_naive(occurred_at):
+        raise ValidationError({"occurred_at": "Give the date and time of the contact."})
+    if occurred_at > timezone.now() + CLOCK_SKEW:
+        raise ValidationError({"occurred_at": "The contact cannot be in the future."})
+    _choice(values["setting"], "setting", Setting)
+    _choice(values["initiated_by"], "initiated_by", Initiator)
+    _choice(values["request"], "request", Request)
+    values["summary"] = _text(values["summary"], "summary", required=True, label="summary")
+    values["others_present"] = _text(
+        values["others_present"], "others_present", required=False, label="list of others"
+    )
+    values["follow_up"] = _text(values["follow_up"], "follow_up", required=False, label="follow-up")
+
+
+def _check_members(group: Group, members: Sequence[Member], day: datetime.date) -> None:
+    if not members:
+        raise ValidationError({"members": "Choose the member or members you spoke with."})
+    if len({m.id for m in members}) != len(members):
+        raise ValidationError({"members": "A member is listed twice."})
+    enrolled = set(
+        Enrollment.objects.filter(group=group, member__in=members, joined_on__lte=day).values_list(
+            "member_id", flat=True
+        )
+    )
+    missing = [m.display_name for m in members if m.id not in enrolled]
+    if missing:
+        raise ValidationError(
+            {
+                "members": f"Not a member of {group.name} on {day:%d %b %Y}: "
+                + ", ".join(missing)
+                + "."
+            }
+        )
+
+
+def _check_writer(group: Group, user: User) -> None:
+    if user.practice_id != group.practice_id:
+        raise ValidationError("You can log contacts only for your own practice's groups.")
+    if not (user.is_practice_admin or group.facilitator_links.filter(user=user).exists()):
+        raise ValidationError(
+            "Only the group's facilitators (or a practice admin) can log contacts for it."
+        )
+
+
+def _detected(summary: str) -> tuple[str, list[dict[str, Any]]]:
+    found = detect(summary)
+    return found.request, [{"rule": m.rule, "start": m.start, "end": m.end} for m in found.matches]
+
+
+def _audit(
+    contact: Contact,
+    user: User,
+    action: str,
+    member_ids: Sequence[Any],
+    *,
+    fields: Sequence[str] = (),
+    detail: dict[str, Any] | None = None,
+    severity: str = "info",
+) -> None:
+    # One entry per member, so each member's history (and complaint packet) finds it.
+    for member_id in member_ids:
+        record(
+            practice_id=contact.practice_id,
+            actor=Actor.user(user),
+            action=action,
+            obj=contact,
+            member_id=member_id,
+            fields=fields,
+            severity=severity,
+            detail={"group": str(contact.group_id), **(detail or {})},
+        )
+
+
+def _promise_scope(scope: str, confirmed: bool) -> str:
+    problems: dict[str, str] = {}
+    if not confirmed:
+        problems["promise_confirmed"] = (
+            "A promise of confidentiality can conflict with your duty to the group: "
+            "confirm that you made it and that you read why."
+        )
+    scope = (scope or "").strip()
+    if not scope:
+        problems["promise_scope"] = "Say what the promise covers, in the words you used."
+    if problems:
+        raise ValidationError(problems)
+    if len(scope) > MAX_TEXT:
+        raise ValidationError({"promise_scope": "The scope is too long."})
+    return scope
+
+
+@transaction.atomic
+def log_contact(
+    *,
+    group: Group,
+    members: Sequence[Member],
+    acting_user: User,
+    occurred_at: datetime.datetime,
+    setting: str,
+    initiated_by: str,
+    summary: str,
+    request: str,
+    others_present: str = "",
+    reminded_agreement: bool = False,
+    offered_referral: bool = False,
+    promised_confidentiality: bool = False,
+    follow_up: str = "",
+    follow_up_on: datetime.date | None = None,
+    promise_scope: str = "",
+    promise_confirmed: bool = False,
+    referral_reason: str = "",
+    referral_to: User | None = None,
+    referral_to_name: str = "",
+    referral_to_contact: str = "",
+) -> Contact:
+    """Record a contact, with its promise and referral when the response included them."""
+    values: dict[str, Any] = {
+        "occurred_at": occurred_at,
+        "setting": setting,
+        "initiated_by": initiated_by,
+        "summary": summary,
+        "request": request,
+        "others_present": others_present,
+        "follow_up": follow_up,
+    }
+    _check_facts(values)
+    _check_writer(group, acting_user)
+    day = timezone.localtime(occurred_at).date()
+    _check_members(group, members, day)
+    scope = _promise_scope(promise_scope, promise_confirmed) if promised_confidentiality else ""
+    detected, rules = _detected(values["summary"])
+    contact = Contact(
+        practice_id=group.practice_id,
+        group=group,
+        facilitator=acting_user,
+        detected_request=detected,
+        detected_rules=rules,
+        reminded_agreement=bool(reminded_agreement),
+        offered_referral=bool(offered_referral),
+        promised_confidentiality=bool(promised_confidentiality),
+        follow_up_on=follow_up_on,
+        **values,
+    )
+    member_ids = [m.id for m in members]
+    contact.content_sha256 = content_sha256(contact, member_ids)
+    contact.save()
+    ContactMember.objects.bulk_create(
+        [ContactMember(contact=contact, member_id=member_id) for member_id in member_ids]
+    )
+    _audit(
+        contact,
+        acting_user,
+        "contact.create",
+        member_ids,
+        fields=[k for k in ("summary", "others_present", "follow_up") if values[k]],
+        detail={
+            "setting": contact.setting,
+            "request": contact.request,
+            "detected": contact.detected_request,
+            "responses": _responses(contact),
+            "sha256": contact.content_sha256,
+        },
+    )
+    for member in members:
+        if promised_confidentiality:
+            _make_promise(contact, member, scope, acting_user)
+        if offered_referral:
+            offer_referral(
+                member=member,
+                contact=contact,
+                acting_user=acting_user,
+                reason=referral_reason or _default_reason(contact),
+                to_practitioner=referral_to,
+                to_name=referral_to_name,
+                to_contact=referral_to_contact,
+                offered_on=day,
+            )
+    return contact
+
+
+def _responses(contact: Contact) -> list[str]:
+    return [
+        name
+        for name in ("reminded_agreement", "offered_referral", "promised_confidentiality")
+        if getattr(contact, name)
+    ]
+
+
+def _default_reason(contact: Contact) -> str:
+    return "A confidential space to talk about what the member raised outside the group."
+
+
+def _make_promise(contact: Contact, member: Member, scope: str, user: User) -> Promise:
+    promise = Promise.objects.create(
+        practice_id=contact.practice_id,
+        contact=contact,
+        member=member,
+        made_by=user,
+        made_at=contact.occurred_at,
+        scope=scope,
+        acknowledged_conflict=True,
+    )
+    record(
+        practice_id=contact.practice_id,
+        actor=Actor.user(user),
+        action="promise.create",
+        obj=promise,
+        member_id=member.id,
+        fields=["scope"],
+        severity="high",
+        detail={"contact": str(contact.id), "acknowledged_conflict": True},
+    )
+    return promise
+
+
+def member_ids_of(contact: Contact) -> list[Any]:
+    return list(
+        ContactMember.objects.filter(contact=contact)
+        .order_by("created_at")
+        .values_list("member_id", flat=True)
+    )
+
+
+@transaction.atomic
+def edit_contact(
+    contact: Contact,
+    *,
+    acting_user: User,
+    promise_scope: str = "",
+    promise_confirmed: bool = False,
+    **changes: Any,
+) -> Contact:
+    """Change an entry within 24 hours of writing it; afterwards only amendments."""
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    now = timezone.now()
+    if contact.is_locked(now):
+        raise ValidationError(
+            f"This entry was locked on {timezone.localtime(contact.locks_at):%d %b %Y %H:%M}, "
+            "24 hours after it was written. Add an amendment instead: the original stays as "
+            "it was.",
+            code="locked",
+        )
+    if contact.facilitator_id != acting_user.pk:
+        raise ValidationError("Only the facilitator who wrote an entry can edit it.")
+    unknown = set(changes) - set(EDITABLE) - {"promised_confidentiality"}
+    if unknown:
+        raise ValidationError(f"These cannot be edited: {', '.join(sorted(unknown))}.")
+    values = {k: changes.get(k, getattr(contact, k)) for k in EDITABLE}
+    _check_facts(values)
+    make_promise = bool(changes.get("promised_confidentiality")) and not (
+        contact.promised_confidentiality
+    )
+    if changes.get("promised_confidentiality") is False and contact.promised_confidentiality:
+        raise ValidationError(
+            {
+                "promised_confidentiality": "A recorded promise cannot be taken back by editing: "
+                "close it (released by the member, or withdrawn after telling them)."
+            }
+        )
+    scope = _promise_scope(promise_scope, promise_confirmed) if make_promise else ""
+    member_ids = member_ids_of(contact)
+    day = timezone.localtime(values["occurred_at"]).date()
+    _check_members(contact.group, list(Member.objects.filter(id__in=member_ids)), day)
+    changed = [k for k in EDITABLE if values[k] != getattr(contact, k)]
+    if make_promise:
+        changed.append("promised_confidentiality")
+        contact.promised_confidentiality = True
+    if not changed:
+        return contact
+    for k in EDITABLE:
+        setattr(contact, k, values[k])
+    contact.detected_request, contact.detected_rules = _detected(contact.summary)
+    contact.edited_at = now
+    contact.content_sha256 = content_sha256(contact, member_ids)
+    contact.save()
+    _audit(
+        contact,
+        acting_user,
+        "contact.edit",
+        member_ids,
+        fields=changed,
+        detail={
+            "request": contact.request,
+            "detected": contact.detected_request,
+            "responses": _responses(contact),
+            "sha256": contact.content_sha256,
+        },
+    )
+    if make_promise:
+        for member in Member.objects.filter(id__in=member_ids):
+            _make_promise(contact, member, scope, acting_user)
+    return contact
+
+
+@transaction.atomic
+def amend_contact(
+    contact: Contact, *, acting_user: User, text: str, request: str = ""
+) -> Amendment:
+    """Add to or correct an entry. The original is never changed."""
+    _check_writer(contact.group, acting_user)
+    text = _text(text, "text", required=True, label="amendment")
+    request = _choice(request, "request", Request, blank=True)
+    amendment = Amendment(contact=contact, author=acting_user, text=text, request=request)
+    amendment.content_sha256 = amendment_sha256(amendment)
+    amendment.save()
+    for member_id in member_ids_of(contact):
+        record(
+            practice_id=contact.practice_id,
+            actor=Actor.user(acting_user),
+            action="contact.amend",
+            obj=amendment,
+            member_id=member_id,
+            fields=["text"],
+            detail={
+                "contact": str(contact.id),
+                "request": request or None,
+                "sha256": amendment.content_sha256,
+            },
+        )
+    return amendment
+
+
+@transaction.atomic
+def close_promise(promise: Promise, *, status: str, note: str, acting_user: User) -> Promise:
+    promise = Promise.objects.select_for_update().get(pk=promise.pk)
+    if promise.status != PromiseStatus.OPEN:
+        raise ValidationError(f"This promise is already closed ({promise.get_status_display()}).")
+    if status not in (PromiseStatus.RELEASED, PromiseStatus.WITHDRAWN):
+        raise ValidationError(
+            {"status": "Choose released (by the member) or withdrawn (after telling them)."}
+        )
+    note = (note or "").strip()
+    if len(note) < 10:
+        raise ValidationError(
+            {
+                "note": "Write how and when the member released it, or was told "
+                "(10 characters or more)."
+            }
+        )
+    promise.status = status
+    promise.closed_at = timezone.now()
+    promise.closed_by = acting_user
+    promise.closing_note = _text(note, "note", required=True, label="note")
+    promise.save()
+    record(
+        practice_id=promise.practice_id,
+        actor=Actor.user(acting_user),
+        action="promise.close",
+        obj=promise,
+        member_id=promise.member_id,
+        fields=["status", "closing_note"],
+        detail={"status": status},
+    )
+    return promise
+
+
+def _check_recipient(practice_id: Any, to_practitioner: User | None, to_name: str) -> None:
+    if to_practitioner is not None:
+        if to_practitioner.practice_id != practice_id or not to_practitioner.is_active:
+            raise ValidationError(
+                {"to_practitioner": "Choose an active practitioner of your practice."}
+            )
+        if to_name:
+            raise ValidationError(
+                {
+                    "to_name": "Refer either to a practitioner of the practice or to an outside "
+                    "therapist, not both."
+                }
+            )
+
+
+@transaction.atomic
+def offer_referral(
+    *,
+    member: Member,
+    acting_user: User,
+    reason: str,
+    contact: Contact | None = None,
+    to_practitioner: User | None = None,
+    to_name: str = "",
+    to_contact: str = "",
+    offered_on: datetime.date | None = None,
+) -> Referral:
+    if member.practice_id != acting_user.practice_id:
+        raise ValidationError("You can refer only your own practice's members.")
+    reason = _text(reason, "reason", required=True, label="reason for the referral")
+    to_name = _text(to_name, "to_name", required=False, label="therapist's name")
+    to_contact = _text(to_contact, "to_contact", required=False, label="therapist's contact")
+    _check_recipient(member.practice_id, to_practitioner, to_name)
+    today = timezone.localdate()
+    offered_on = offered_on or today
+    if offered_on > today:
+        raise ValidationError({"offered_on": "The referral cannot be offered in the future."})
+    referral = Referral.objects.create(
+        practice_id=member.practice_id,
+        member=member,
+        contact=contact,
+        offered_by=acting_user,
+        to_practitioner=to_practitioner,
+        to_name=to_name,
+        to_contact=to_contact,
+        reason=reason,
+        offered_on=offered_on,
+    )
+    record(
+        practice_id=member.practice_id,
+        actor=Actor.user(acting_user),
+        action="referral.offer",
+        obj=referral,
+        member_id=member.id,
+        fields=[
+            "reason",
+            *(["to_name"] if to_name else []),
+            *(["to_contact"] if to_contact else []),
+        ],
+        detail={
+            "contact": str(contact.id) if contact else None,
+            "to_practitioner": to_practitioner.pk if to_practitioner else None,
+        },
+    )
+    return referral
+
+
+@transaction.atomic
+def update_referral(
+    referral: Referral,
+    *,
+    acting_user: User,
+    status: str | None = None,
+    on: datetime.date | None = None,
+    to_practitioner: User | None = None,
+    to_name: str | None = None,
+    to_contact: str | None = None,
+) -> Referral:
+    """Move a referral on (accepted, declined, completed) or name who it goes to."""
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    changed: list[str] = []
+    if to_practitioner is not None or to_name is not None or to_contact is not None:
+        if referral.status in (ReferralStatus.DECLINED, ReferralStatus.COMPLETED):
+            raise ValidationError("This referral is closed; offer a new one instead.")
+        name = _text(
+            to_name if to_name is not None else referral.to_name,
+            "to_name",
+            required=False,
+            label="therapist's name",
+        )
+        practitioner = to_practitioner if to_practitioner is not None else None
+        if to_practitioner is None and to_name is None:
+            practitioner = referral.to_practitioner
+        _check_recipient(referral.practice_id, practitioner, name)
+        new_contact = _text(
+            to_contact if to_contact is not None else referral.to_contact,
+            "to_contact",
+            required=False,
+            label="therapist's contact",
+        )
+        for field, value in (
+            ("to_practitioner", practitioner),
+            ("to_name", name),
+            ("to_contact", new_contact),
+        ):
+            current = (
+                referral.to_practitioner if field == "to_practitioner" else getattr(referral, field)
+            )
+            if value != current:
+                setattr(referral, field, value)
+                changed.append(field)
+    if status is not None and status != referral.status:
+        _choice(status, "status", ReferralStatus)
+        if status not in REFERRAL_MOVES[referral.status]:
+            raise ValidationError(
+                {
+                    "status": f"A referral that is {referral.get_status_display().lower()} "
+                    f"cannot become {ReferralStatus(status).label.lower()}."
+                }
+            )
+        day = on or timezone.localdate()
+        if day > timezone.localdate():
+            raise ValidationError({"on": "The date cannot be in the future."})
+        if day < referral.offered_on:
+            raise ValidationError({"on": "The date cannot be before the referral was offered."})
+        referral.status = status
+        setattr(referral, f"{status}_on", day)
+        changed += ["status", f"{status}_on"]
+    if not changed:
+        return referral
+    referral.save()
+    record(
+        practice_id=referral.practice_id,
+        actor=Actor.user(acting_user),
+        action="referral.update",
+        obj=referral,
+        member_id=referral.member_id,
+        fields=changed,
+        detail={"status": referral.status},
+    )
+    return referral

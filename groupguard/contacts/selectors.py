@@ -1,0 +1,266 @@
+"""Reads of contacts, promises and referrals, each through the access rules.
+
+A contact belongs to a group: whoever may see the group (its facilitators, the practice's
+admins) may see the contact. Referrals and promises follow the member: whoever may see the
+member may see them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from groupguard.contacts.models import (
+    Amendment,
+    Contact,
+    ContactMember,
+    Promise,
+    PromiseStatus,
+    Referral,
+    ReferralStatus,
+)
+from groupguard.practice.access import _parse_id, visible_groups, visible_members
+from groupguard.practice.models import Member, Practice
+
+
+def visible_contacts(user: Any) -> QuerySet[Contact]:
+    return Contact.objects.filter(group__in=visible_groups(user).values("id"))
+
+
+def with_details(contacts: QuerySet[Contact]) -> QuerySet[Contact]:
+    return contacts.select_related("group", "facilitator").prefetch_related(
+        Prefetch(
+            "member_links",
+            queryset=ContactMember.objects.select_related("member").order_by("created_at"),
+        ),
+        Prefetch(
+            "amendments", queryset=Amendment.objects.select_related("author").order_by("created_at")
+        ),
+    )
+
+
+def access_contact(user: Any, contact_id: Any) -> Contact:
+    contact = with_details(visible_contacts(user)).filter(pk=_parse_id(contact_id)).first()
+    if contact is None:
+        raise Http404("not found")
+    return contact
+
+
+def visible_referrals(user: Any) -> QuerySet[Referral]:
+    return Referral.objects.filter(member__in=visible_members(user).values("id"))
+
+
+def access_referral(user: Any, referral_id: Any) -> Referral:
+    referral = (
+        visible_referrals(user)
+        .select_related("member", "to_practitioner", "offered_by")
+        .filter(pk=_parse_id(referral_id))
+        .first()
+    )
+    if referral is None:
+        raise Http404("not found")
+    return referral
+
+
+def visible_promises(user: Any) -> QuerySet[Promise]:
+    return Promise.objects.filter(contact__group__in=visible_groups(user).values("id"))
+
+
+def access_promise(user: Any, promise_id: Any) -> Promise:
+    promise = (
+        visible_promises(user)
+        .select_related("member", "contact", "made_by")
+        .filter(pk=_parse_id(promise_id))
+        .first()
+    )
+    if promise is None:
+        raise Http404("not found")
+    return promise
+
+
+def members_of(contact: Contact) -> list[Member]:
+    return [link.member for link in contact.member_links.all()]
+
+
+def effective_request(contact: Contact) -> str:
+    """The request as last corrected: the latest amendment that corrected it, or the entry's."""
+    request = contact.request
+    for amendment in contact.amendments.all():
+        if amendment.request:
+            request = amendment.request
+    return request
+
+
+def open_promises(user: Any, limit: int = 20) -> list[Promise]:
+    return list(
+        visible_promises(user)
+        .filter(status=PromiseStatus.OPEN)
+        .select_related("member", "made_by", "contact__group")
+        .order_by("-made_at")[:limit]
+    )
+
+
+def referrals_awaiting(user: Any, limit: int = 20) -> list[Referral]:
+    """Referrals offered and still unanswered after the practice's reminder period."""
+    practice = getattr(user, "practice", None)
+    if practice is None:
+        return []
+    cutoff = timezone.localdate() - datetime.timedelta(days=practice.referral_reminder_days)
+    return list(
+        visible_referrals(user)
+        .filter(status=ReferralStatus.OFFERED, offered_on__lte=cutoff)
+        .select_related("member", "to_practitioner")
+        .order_by("offered_on")[:limit]
+    )
+
+
+@dataclass
+class TimelineItem:
+    when: datetime.datetime
+    date_only: bool
+    kind: str  # contact, amendment, promise, promise_closed, referral
+    title: str
+    body: str = ""
+    badges: list[str] = field(default_factory=list)
+    contact_id: Any = None
+    referral_id: Any = None
+
+
+def _end_of_day(day: datetime.date, tz: zoneinfo.ZoneInfo) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(23, 59, 59), tzinfo=tz)
+
+
+def member_timeline(*, user: Any, member: Member, limit: int = 200) -> list[TimelineItem]:
+    """Contacts, requests, responses, amendments, promises and referrals, newest first."""
+    tz = zoneinfo.ZoneInfo(member.practice.timezone)
+    items: list[TimelineItem] = []
+    contacts = list(
+        with_details(visible_contacts(user).filter(member_links__member=member)).order_by(
+            "-occurred_at"
+        )[:limit]
+    )
+    for c in contacts:
+        request = effective_request(c)
+        badges = []
+        if request != "none":
+            badges.append(f"{request.capitalize()} request")
+        badges += c.responses
+        others = [
+            link.member.display_name for link in c.member_links.all() if link.member_id != member.id
+        ]
+        title = f"{c.get_setting_display()} with {c.facilitator.display_name}"
+        if others:
+            title += f" (also {', '.join(others)})"
+        items.append(
+            TimelineItem(c.occurred_at, False, "contact", title, c.summary, badges, contact_id=c.id)
+        )
+        for a in c.amendments.all():
+            amend_badges = [f"Request corrected to {a.request}"] if a.request else []
+            items.append(
+                TimelineItem(
+                    a.created_at,
+                    False,
+                    "amendment",
+                    f"Amendment by {a.author.display_name}",
+                    a.text,
+                    amend_badges,
+                    contact_id=c.id,
+                )
+            )
+    for p in visible_promises(user).filter(member=member).select_related("made_by", "closed_by"):
+        items.append(
+            TimelineItem(
+                p.made_at,
+                False,
+                "promise",
+                f"Confidentiality promised by {p.made_by.display_name}",
+                p.scope,
+                [p.get_status_display()],
+                contact_id=p.contact_id,
+            )
+        )
+        if p.closed_at and p.closed_by:
+            items.append(
+                TimelineItem(
+                    p.closed_at,
+                    False,
+                    "promise_closed",
+                    f"Promise {p.get_status_display().lower()}",
+                    p.closing_note,
+                    contact_id=p.contact_id,
+                )
+            )
+    for r in (
+        visible_referrals(user)
+        .filter(member=member)
+        .select_related("to_practitioner", "offered_by")
+    ):
+        items.append(
+            TimelineItem(
+                _end_of_day(r.offered_on, tz),
+                True,
+                "referral",
+                f"Referral offered by {r.offered_by.display_name} to {r.recipient}",
+                r.reason,
+                [f"Now {r.get_status_display().lower()}"],
+                contact_id=r.contact_id,
+                referral_id=r.id,
+            )
+        )
+        for status in (ReferralStatus.ACCEPTED, ReferralStatus.DECLINED, ReferralStatus.COMPLETED):
+            day = getattr(r, f"{status}_on")
+            if day is not None:
+                items.append(
+                    TimelineItem(
+                        _end_of_day(day, tz),
+                        True,
+                        "referral",
+                        f"Referral {status.label.lower()} ({r.recipient})",
+                        referral_id=r.id,
+                    )
+                )
+    items.sort(key=lambda i: i.when, reverse=True)
+    return items[:limit]
+
+
+@dataclass
+class DetectorStats:
+    """How the detector's suggestion compared with what facilitators recorded."""
+
+    total: int
+    agreed: int
+    confusion: dict[str, dict[str, int]]  # detected -> recorded -> count
+
+    @property
+    def agreement(self) -> float | None:
+        return self.agreed / self.total if self.total else None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "agreed": self.agreed,
+            "agreement": round(self.agreement, 4) if self.agreement is not None else None,
+            "confusion": self.confusion,
+        }
+
+
+def detector_stats(practice: Practice) -> DetectorStats:
+    """Counts per (detected, recorded) pair, with corrections made by amendment applied."""
+    contacts = Contact.objects.filter(practice=practice).prefetch_related(
+        Prefetch("amendments", queryset=Amendment.objects.order_by("created_at"))
+    )
+    pairs: Counter[tuple[str, str]] = Counter()
+    for contact in contacts.only("id", "request", "detected_request"):
+        pairs[(contact.detected_request, effective_request(contact))] += 1
+    levels = ("none", "implied", "explicit")
+    confusion = {d: {r: pairs[(d, r)] for r in levels} for d in levels}
+    total = sum(pairs.values())
+    agreed = sum(pairs[(x, x)] for x in levels)
+    return DetectorStats(total, agreed, confusion)

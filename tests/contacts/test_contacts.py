@@ -1,0 +1,338 @@
+"""Contacts, amendments, promises and referrals: the actions and what they record."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from groupguard.audit.models import AuditEntry
+from groupguard.contacts import actions, selectors
+from groupguard.contacts.guidance import guidance_for, quote_clauses
+from groupguard.contacts.models import Amendment, Contact, Promise, Referral
+from tests.conftest import Cast
+
+SUMMARY = "After group Mia said her sister is ill. Please don't tell the group, she said."
+
+
+def log(cast: Cast, **overrides: Any) -> Contact:
+    values: dict[str, Any] = {
+        "group": cast.thursday,
+        "members": [cast.mia],
+        "acting_user": cast.bob,
+        "occurred_at": timezone.now() - datetime.timedelta(minutes=10),
+        "setting": "after_session",
+        "initiated_by": "member",
+        "summary": SUMMARY,
+        "request": "explicit",
+        "reminded_agreement": True,
+    }
+    values.update(overrides)
+    return actions.log_contact(**values)
+
+
+def entries(action: str) -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(action=action).order_by("index"))
+
+
+def test_logging_a_contact_keeps_the_detection_and_signs_the_content(cast: Cast) -> None:
+    contact = log(cast)
+    contact = Contact.objects.get(pk=contact.pk)
+    assert contact.summary == SUMMARY
+    assert contact.detected_request == "explicit"
+    assert [r["rule"] for r in contact.detected_rules] == ["explicit.dont-tell"]
+    assert contact.content_sha256 == actions.content_sha256(contact, [cast.mia.id])
+    [entry] = entries("contact.create")
+    assert entry.member_id == cast.mia.id
+    assert b"sha256" in bytes(entry.leaf) and contact.content_sha256.encode() in bytes(entry.leaf)
+    assert b"sister" not in bytes(entry.leaf)  # no PHI in the log
+
+
+def test_summary_is_encrypted_at_rest(cast: Cast) -> None:
+    contact = log(cast)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT summary FROM contacts_contact WHERE id = %s", [contact.pk.hex])
+        row = cursor.fetchone()
+        if row is None:
+            cursor.execute("SELECT summary FROM contacts_contact WHERE id = %s", [contact.pk])
+            row = cursor.fetchone()
+    assert row is not None and row[0].startswith("gg1:") and "sister" not in row[0]
+
+
+def test_the_facilitators_correction_is_kept_beside_the_suggestion(cast: Cast) -> None:
+    contact = log(cast, request="implied")
+    assert (contact.detected_request, contact.request) == ("explicit", "implied")
+    actions.amend_contact(
+        contact, acting_user=cast.bob, text="On reflection: explicit.", request="explicit"
+    )
+    stats = selectors.detector_stats(cast.north)
+    assert stats.total == 1 and stats.agreed == 1
+    assert stats.confusion["explicit"]["explicit"] == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"summary": "   "}, "summary"),
+        ({"members": []}, "members"),
+        ({"setting": "telepathy"}, "setting"),
+        ({"request": "maybe"}, "request"),
+        ({"occurred_at": timezone.now() + datetime.timedelta(days=1)}, "occurred_at"),
+        ({"summary": "x" * 20_001}, "summary"),
+    ],
+)
+def test_bad_input_names_the_field_and_stores_nothing(
+    cast: Cast, change: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(ValidationError) as error:
+        log(cast, **change)
+    assert field in error.value.message_dict
+    assert Contact.objects.count() == 0
+    assert not entries("contact.create")
+
+
+def test_only_members_of_the_group_and_only_its_facilitators(cast: Cast) -> None:
+    with pytest.raises(ValidationError, match="Olga"):
+        log(cast, members=[cast.mia, cast.olga])
+    with pytest.raises(ValidationError, match="facilitators"):
+        log(cast, acting_user=cast.dave)
+    with pytest.raises(ValidationError, match="own practice"):
+        log(cast, acting_user=cast.oscar)
+    assert log(cast, acting_user=cast.alice).facilitator == cast.alice  # an admin may
+
+
+def test_a_member_is_audited_once_per_entry(cast: Cast) -> None:
+    log(cast, members=[cast.mia, cast.noah])
+    assert {e.member_id for e in entries("contact.create")} == {cast.mia.id, cast.noah.id}
+
+
+def test_a_promise_needs_confirmation_and_scope(cast: Cast) -> None:
+    with pytest.raises(ValidationError) as error:
+        log(cast, promised_confidentiality=True)
+    assert set(error.value.message_dict) == {"promise_confirmed", "promise_scope"}
+    assert Contact.objects.count() == 0 and Promise.objects.count() == 0
+    contact = log(
+        cast,
+        promised_confidentiality=True,
+        promise_confirmed=True,
+        promise_scope="Her sister's illness, until she raises it herself.",
+    )
+    [promise] = Promise.objects.all()
+    assert (
+        promise.contact == contact and promise.member == cast.mia and promise.acknowledged_conflict
+    )
+    assert [p.pk for p in selectors.open_promises(cast.bob)] == [promise.pk]
+    assert selectors.open_promises(cast.dave) == []
+    [entry] = entries("promise.create")
+    assert entry.severity == "high"
+
+
+def test_closing_a_promise(cast: Cast) -> None:
+    log(cast, promised_confidentiality=True, promise_confirmed=True, promise_scope="All of it.")
+    promise = Promise.objects.get()
+    with pytest.raises(ValidationError, match="10 characters"):
+        actions.close_promise(promise, status="released", note="ok", acting_user=cast.bob)
+    actions.close_promise(
+        promise,
+        status="released",
+        note="She raised it herself in group on Thursday.",
+        acting_user=cast.bob,
+    )
+    assert selectors.open_promises(cast.bob) == []
+    with pytest.raises(ValidationError, match="already closed"):
+        actions.close_promise(
+            promise, status="withdrawn", note="Told her on the phone.", acting_user=cast.bob
+        )
+
+
+def test_an_entry_locks_after_24_hours_and_then_only_takes_amendments(cast: Cast) -> None:
+    contact = log(cast)
+    original_hash = contact.content_sha256
+    actions.edit_contact(contact, acting_user=cast.bob, summary=SUMMARY + " (edited)")
+    contact.refresh_from_db()
+    assert contact.summary.endswith("(edited)") and contact.content_sha256 != original_hash
+    with pytest.raises(ValidationError, match="Only the facilitator who wrote"):
+        actions.edit_contact(contact, acting_user=cast.carol, summary="Carol's words")
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=24, seconds=1)):
+        with pytest.raises(ValidationError, match="locked") as error:
+            actions.edit_contact(contact, acting_user=cast.bob, summary="Rewritten later")
+        assert error.value.code == "locked"
+        amendment = actions.amend_contact(
+            contact, acting_user=cast.carol, text="Mia later said it was fine to share."
+        )
+    contact.refresh_from_db()
+    assert contact.summary == SUMMARY + " (edited)"
+    assert amendment.content_sha256 == actions.amendment_sha256(amendment)
+    assert [e.action for e in AuditEntry.objects.filter(object_id=str(amendment.pk))] == [
+        "contact.amend"
+    ]
+
+
+def test_amendments_are_append_only_in_the_database(cast: Cast) -> None:
+    contact = log(cast)
+    actions.amend_contact(contact, acting_user=cast.bob, text="An addition.")
+    with pytest.raises(Exception, match="append-only"), transaction.atomic():
+        Amendment.objects.all().delete()
+    with pytest.raises(Exception, match="append-only"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE contacts_amendment SET request = 'none'")
+
+
+def test_edit_cannot_take_back_a_promise(cast: Cast) -> None:
+    contact = log(cast, promised_confidentiality=True, promise_confirmed=True, promise_scope="All.")
+    with pytest.raises(ValidationError, match="cannot be taken back"):
+        actions.edit_contact(contact, acting_user=cast.bob, promised_confidentiality=False)
+
+
+def test_offering_a_referral_with_the_contact(cast: Cast) -> None:
+    contact = log(cast, offered_referral=True, referral_to=cast.dave)
+    [referral] = Referral.objects.all()
+    assert referral.contact == contact and referral.to_practitioner == cast.dave
+    assert referral.status == "offered" and referral.offered_on == timezone.localdate()
+
+
+def test_referral_moves(cast: Cast) -> None:
+    referral = actions.offer_referral(
+        member=cast.mia, acting_user=cast.bob, reason="A confidential space.", to_name="Dr. Wren"
+    )
+    with pytest.raises(ValidationError, match="cannot become completed"):
+        actions.update_referral(referral, acting_user=cast.bob, status="completed")
+    with pytest.raises(ValidationError, match="future"):
+        actions.update_referral(
+            referral,
+            acting_user=cast.bob,
+            status="accepted",
+            on=timezone.localdate() + datetime.timedelta(days=1),
+        )
+    actions.update_referral(referral, acting_user=cast.bob, status="accepted")
+    actions.update_referral(referral, acting_user=cast.bob, status="completed")
+    referral.refresh_from_db()
+    assert referral.status == "completed" and referral.completed_on == timezone.localdate()
+    with pytest.raises(ValidationError, match="closed"):
+        actions.update_referral(referral, acting_user=cast.bob, to_name="Someone else")
+    with pytest.raises(ValidationError, match="not both"):
+        actions.offer_referral(
+            member=cast.mia,
+            acting_user=cast.bob,
+            reason="x",
+            to_practitioner=cast.dave,
+            to_name="Y",
+        )
+    with pytest.raises(ValidationError, match="practitioner of your practice"):
+        actions.offer_referral(
+            member=cast.mia, acting_user=cast.bob, reason="x", to_practitioner=cast.oscar
+        )
+
+
+def test_unanswered_referrals_are_reminded_after_the_practice_setting(cast: Cast) -> None:
+    old = timezone.localdate() - datetime.timedelta(days=15)
+    referral = actions.offer_referral(
+        member=cast.mia, acting_user=cast.bob, reason="A space.", offered_on=old
+    )
+    actions.offer_referral(member=cast.noah, acting_user=cast.bob, reason="A space.")
+    cast.bob.practice.refresh_from_db()
+    assert [r.pk for r in selectors.referrals_awaiting(cast.bob)] == [referral.pk]
+    cast.north.referral_reminder_days = 30
+    cast.north.save()
+    cast.bob.refresh_from_db()
+    assert selectors.referrals_awaiting(cast.bob) == []
+
+
+def test_timeline_orders_contacts_amendments_promises_and_referrals(cast: Cast) -> None:
+    first = log(
+        cast,
+        occurred_at=timezone.now() - datetime.timedelta(days=3),
+        summary="Hello.",
+        request="none",
+    )
+    log(
+        cast,
+        offered_referral=True,
+        promised_confidentiality=True,
+        promise_confirmed=True,
+        promise_scope="It.",
+    )
+    actions.amend_contact(first, acting_user=cast.bob, text="Added later.")
+    items = selectors.member_timeline(user=cast.bob, member=cast.mia)
+    kinds = [i.kind for i in items]
+    assert kinds[0] == "referral"  # end of today
+    assert set(kinds) == {"contact", "amendment", "promise", "referral"}
+    assert [i.when for i in items] == sorted((i.when for i in items), reverse=True)
+    assert selectors.member_timeline(user=cast.dave, member=cast.mia) == []
+
+
+def test_guidance_quotes_the_signed_version_and_warns_about_unsigned(cast: Cast) -> None:
+    guidance = guidance_for(
+        group=cast.thursday,
+        members=[cast.mia],
+        request="explicit",
+        setting="after_session",
+        at=timezone.now(),
+    )
+    assert guidance is not None
+    assert guidance.version is not None and guidance.version.number == 1
+    assert [c.title for c in guidance.clauses][0] == "Things you tell a facilitator privately"
+    assert "no-secrets" in guidance.script and not guidance.warnings
+    assert (
+        guidance_for(
+            group=cast.thursday,
+            members=[cast.mia],
+            request="none",
+            setting="phone",
+            at=timezone.now(),
+        )
+        is None
+    )
+    monday = guidance_for(
+        group=cast.monday,
+        members=[cast.olga],
+        request="implied",
+        setting="one_to_one",
+        at=timezone.now(),
+    )
+    assert monday is not None and "no published group agreement" in monday.warnings[0]
+    assert monday.clauses == [] and any("one-to-one" in n for n in monday.notes)
+
+
+def test_guidance_says_first_that_a_new_member_has_not_signed(cast: Cast) -> None:
+    from groupguard.practice import actions as practice_actions
+    from tests.conftest import make_member
+
+    newcomer = make_member(cast.north, "Nell")
+    practice_actions.enroll_member(
+        cast.thursday, newcomer, joined_on=timezone.localdate(), acting_user=cast.bob
+    )
+    guidance = guidance_for(
+        group=cast.thursday,
+        members=[newcomer],
+        request="explicit",
+        setting="phone",
+        at=timezone.now(),
+    )
+    assert guidance is not None and guidance.warnings[0].startswith("Nell Zephyrine has not signed")
+
+
+def test_quote_clauses_reads_the_frozen_text(cast: Cast) -> None:
+    from groupguard.agreements.selectors import current_version
+
+    version = current_version(cast.thursday)
+    assert version is not None
+    quoted = quote_clauses(version, ["referral", "casual-contact"])
+    assert [q.title for q in quoted] == [
+        "If you need someone to talk to in confidence",
+        "Casual contact is not confidential",
+    ]
+    assert all(q.text and q.text in version.text for q in quoted)
+
+
+def test_database_refuses_a_second_link_to_the_same_member(cast: Cast) -> None:
+    from groupguard.contacts.models import ContactMember
+
+    contact = log(cast)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ContactMember.objects.create(contact=contact, member=cast.mia)
