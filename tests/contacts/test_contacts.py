@@ -235,7 +235,6 @@ def test_unanswered_referrals_are_reminded_after_the_practice_setting(cast: Cast
         member=cast.mia, acting_user=cast.bob, reason="A space.", offered_on=old
     )
     actions.offer_referral(member=cast.noah, acting_user=cast.bob, reason="A space.")
-    cast.bob.practice.refresh_from_db()
     assert [r.pk for r in selectors.referrals_awaiting(cast.bob)] == [referral.pk]
     cast.north.referral_reminder_days = 30
     cast.north.save()
