@@ -112,13 +112,17 @@ def referrals_awaiting(user: Any, limit: int = 20) -> list[Referral]:
     practice = getattr(user, "practice", None)
     if practice is None:
         return []
-    cutoff = timezone.localdate() - datetime.timedelta(days=practice.referral_reminder_days)
     return list(
-        visible_referrals(user)
-        .filter(status=ReferralStatus.OFFERED, offered_on__lte=cutoff)
+        awaiting_answer(visible_referrals(user), practice)
         .select_related("member", "to_practitioner")
         .order_by("offered_on")[:limit]
     )
+
+
+def awaiting_answer(referrals: QuerySet[Referral], practice: Practice) -> QuerySet[Referral]:
+    """Of ``referrals``, those offered and unanswered after the practice's reminder period."""
+    cutoff = timezone.localdate() - datetime.timedelta(days=practice.referral_reminder_days)
+    return referrals.filter(status=ReferralStatus.OFFERED, offered_on__lte=cutoff)
 
 
 @dataclass

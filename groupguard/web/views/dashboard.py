@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from groupguard.agreements import selectors as agreement_selectors
+from groupguard.contacts import selectors as contact_selectors
 from groupguard.practice import selectors
 from groupguard.web.views.common import login_required, staff_user
 
@@ -21,7 +22,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/dashboard.html",
-        {"rows": rows, "page": page, "sessions": sessions, "practice": user.practice},
+        {
+            "rows": rows,
+            "page": page,
+            "sessions": sessions,
+            "practice": user.practice,
+            "promises": contact_selectors.open_promises(user),
+            "awaiting": contact_selectors.referrals_awaiting(user),
+        },
     )
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from groupguard.audit.log import Actor, record, record_read
+from groupguard.contacts import selectors as contact_selectors
 from groupguard.practice import actions, selectors
 from groupguard.practice.access import access_member, visible_groups
 from groupguard.practice.models import RoleRelationship
@@ -119,7 +120,14 @@ def member_detail(request: HttpRequest, member_id: uuid.UUID) -> HttpResponse:
         initial={"starts_on": timezone.localdate(), "practitioner": user.pk},
     )
     return render(
-        request, "web/member_detail.html", {"page": page, "member": member, "role_form": role_form}
+        request,
+        "web/member_detail.html",
+        {
+            "page": page,
+            "member": member,
+            "role_form": role_form,
+            "timeline": contact_selectors.member_timeline(user=user, member=member),
+        },
     )
 
 
@@ -141,7 +149,12 @@ def role_create(request: HttpRequest, member_id: uuid.UUID) -> HttpResponse:
     return render(
         request,
         "web/member_detail.html",
-        {"page": page, "member": member, "role_form": form},
+        {
+            "page": page,
+            "member": member,
+            "role_form": form,
+            "timeline": contact_selectors.member_timeline(user=user, member=member),
+        },
         status=400,
     )
 
