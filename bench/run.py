@@ -33,7 +33,12 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 # name -> module; later benchmarks (audit log, detection, engine) are added here.
-BENCHMARKS = {"pages": "bench.pages", "audit": "bench.audit", "detect": "bench.detect"}
+BENCHMARKS = {
+    "pages": "bench.pages",
+    "audit": "bench.audit",
+    "detect": "bench.detect",
+    "highlight": "bench.highlight",
+}
 
 ENCRYPTION_KEYS = json.dumps(
     {"active": "kbench1", "keys": {"kbench1": base64.b64encode(b"b" * 32).decode()}}

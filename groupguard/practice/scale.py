@@ -54,6 +54,7 @@ ADMIN_USERNAME = "scale-admin"
 CLINICIAN_PREFIX = "scale-clin-"
 TIMEZONE = "America/Los_Angeles"
 BATCH = 2000  # objects per bulk_create call (Django splits further for SQLite's limits)
+CONTACTS_PER_MEMBER = 10  # out-of-session contacts, on average
 HISTORY_DAYS = 730  # sessions and enrollments reach back about two years
 AHEAD_DAYS = 61  # and sessions about two months ahead
 
@@ -141,6 +142,7 @@ def seed_scale(
     members: int = 2000,
     sessions: int = 20000,
     attendance: bool = True,
+    contacts_per_member: int = CONTACTS_PER_MEMBER,
     seed: int = 1,
 ) -> dict[str, Any]:
     """Create the ``scale`` practice and return what was made (counts, usernames, seconds).
@@ -162,7 +164,12 @@ def seed_scale(
     rng = random.Random(seed)  # noqa: S311  (deterministic fiction, not security)
     with transaction.atomic():
         practice, result = _build(
-            rng, groups=groups, members=members, sessions=sessions, attendance=attendance
+            rng,
+            groups=groups,
+            members=members,
+            sessions=sessions,
+            attendance=attendance,
+            contacts=members * contacts_per_member,
         )
         record(
             practice_id=practice.pk,
@@ -175,7 +182,13 @@ def seed_scale(
 
 
 def _build(
-    rng: random.Random, *, groups: int, members: int, sessions: int, attendance: bool
+    rng: random.Random,
+    *,
+    groups: int,
+    members: int,
+    sessions: int,
+    attendance: bool,
+    contacts: int,
 ) -> tuple[Practice, dict[str, Any]]:
     now = timezone.now()
     tz = zoneinfo.ZoneInfo(TIMEZONE)
@@ -369,6 +382,7 @@ def _build(
                     )
 
     attendance_count = _bulk(Attendance, attendance_rows()) if attendance else 0
+    contact_counts = _contacts(rng, practice, group_rows, seats, leads, tz, now, contacts)
 
     counts = {
         "staff": len(staff),
@@ -382,6 +396,7 @@ def _build(
         "sessions": session_count,
         "held_sessions": len(held),
         "attendance": attendance_count,
+        **contact_counts,
     }
     return practice, {
         "practice": SCALE_SLUG,
@@ -390,3 +405,134 @@ def _build(
         "clinicians": [c.username for c in clinicians],
         "counts": counts,
     }
+
+
+CONTACT_LINES = (
+    "Stayed after group to ask about the holiday schedule.",
+    "Called to say they would be late next week.",
+    "Texted to confirm the new room.",
+    "Talked about a hard week at work; plans to bring it to group.",
+    "Asked what the limits of confidentiality are; I went over the agreement.",
+    "Mentioned trouble sleeping since the last session.",
+    "Said it is fine to share this with the group next time.",
+    "Thanked me for the referral to an individual therapist.",
+)
+CONTACT_REQUESTS = (
+    ("explicit", "Please don't tell the group, they said."),
+    ("explicit", "Asked me to keep it between us."),
+    ("implied", "Nobody in the group knows about it yet."),
+    ("implied", "Waited until everyone left before raising it."),
+)
+CONTACT_SETTINGS = {
+    "after_session": 40,
+    "phone": 20,
+    "text": 15,
+    "email": 8,
+    "portal": 5,
+    "before_session": 5,
+    "chance": 4,
+    "one_to_one": 3,
+}
+
+
+def _contacts(
+    rng: random.Random,
+    practice: Practice,
+    group_rows: list[Group],
+    seats: list[list[_Seat]],
+    leads: list[User],
+    tz: zoneinfo.ZoneInfo,
+    now: datetime.datetime,
+    count: int,
+) -> dict[str, int]:
+    """Out-of-session contacts: each with a seated member, in the time they were enrolled.
+
+    About one in four carries a request (explicit or implied); one in three of those got a
+    referral, and one in fifty contacts a promise, which stays open in one case of three.
+    """
+    from groupguard.contacts.actions import content_sha256
+    from groupguard.contacts.detect import detect
+    from groupguard.contacts.models import Contact, ContactMember, Promise, Referral
+
+    slots = [(g, seat) for g, group_seats in enumerate(seats) for seat in group_seats]
+    if not slots or count <= 0:
+        return {"contacts": 0, "referrals": 0, "promises": 0}
+    contact_rows: list[Contact] = []
+    links: list[ContactMember] = []
+    referrals: list[Referral] = []
+    promises: list[Promise] = []
+    settings = list(CONTACT_SETTINGS)
+    weights = list(CONTACT_SETTINGS.values())
+    for _ in range(count):
+        g, seat = rng.choice(slots)
+        end = seat.left_on or (now.astimezone(tz).date() - datetime.timedelta(days=1))
+        days = max(0, (end - seat.joined_on).days)
+        day = seat.joined_on + datetime.timedelta(days=rng.randint(0, days))
+        occurred_at = datetime.datetime.combine(
+            day, datetime.time(rng.randint(8, 20), rng.choice([0, 15, 30, 45])), tzinfo=tz
+        )
+        lines = rng.sample(CONTACT_LINES, rng.randint(1, 2))
+        if rng.random() < 0.25:
+            lines.append(rng.choice(CONTACT_REQUESTS)[1])
+        summary = " ".join(lines)
+        detected = detect(summary)
+        referral = detected.request != "none" and rng.random() < 0.33
+        promise = rng.random() < 0.02
+        contact = Contact(
+            practice=practice,
+            group=group_rows[g],
+            facilitator=leads[g],
+            occurred_at=occurred_at,
+            setting=rng.choices(settings, weights)[0],
+            initiated_by="member" if rng.random() < 0.8 else "facilitator",
+            summary=summary,
+            request=detected.request,
+            detected_request=detected.request,
+            detected_rules=[
+                {"rule": m.rule, "start": m.start, "end": m.end} for m in detected.matches
+            ],
+            reminded_agreement=detected.request != "none" and rng.random() < 0.7,
+            offered_referral=referral,
+            promised_confidentiality=promise,
+        )
+        contact.content_sha256 = content_sha256(contact, [seat.member_id])
+        contact_rows.append(contact)
+        links.append(ContactMember(contact=contact, member_id=seat.member_id))
+        if referral:
+            answered = rng.random()
+            referrals.append(
+                Referral(
+                    practice=practice,
+                    member_id=seat.member_id,
+                    contact=contact,
+                    offered_by=leads[g],
+                    reason="A confidential space to talk.",
+                    status="offered" if answered < 0.3 else "accepted",
+                    offered_on=day,
+                    accepted_on=None if answered < 0.3 else day,
+                )
+            )
+        if promise:
+            promises.append(
+                Promise(
+                    practice=practice,
+                    contact=contact,
+                    member_id=seat.member_id,
+                    made_by=leads[g],
+                    made_at=occurred_at,
+                    scope="What was said in this conversation.",
+                    acknowledged_conflict=True,
+                    status="open" if rng.random() < 0.33 else "released",
+                    closed_at=None,
+                )
+            )
+    for promise_row in promises:
+        if promise_row.status == "released":
+            promise_row.closed_at = promise_row.made_at + datetime.timedelta(days=7)
+            promise_row.closed_by = promise_row.made_by
+            promise_row.closing_note = "Released by the member in group."
+    _bulk(Contact, contact_rows)
+    _bulk(ContactMember, links)
+    _bulk(Referral, referrals)
+    _bulk(Promise, promises)
+    return {"contacts": len(contact_rows), "referrals": len(referrals), "promises": len(promises)}

@@ -45,6 +45,18 @@ def test_seed_scale_makes_the_practice_it_reports(db: None) -> None:
     )
     assert counts["attendance"] > 0
     assert not Attendance.objects.exclude(session__status=SessionStatus.HELD).exists()
+    from groupguard.contacts.actions import content_sha256
+    from groupguard.contacts.models import Contact
+
+    contacts = Contact.objects.filter(practice=practice)
+    assert contacts.count() == counts["contacts"] == 300  # ten per member
+    contact = contacts.prefetch_related("member_links").first()
+    assert contact is not None
+    [link] = contact.member_links.all()
+    assert contact.content_sha256 == content_sha256(contact, [link.member_id])
+    assert Enrollment.objects.filter(
+        group=contact.group, member_id=link.member_id, joined_on__lte=contact.occurred_at.date()
+    ).exists()
 
     staff = User.objects.filter(practice=practice)
     assert staff.get(username=ADMIN_USERNAME).role == Role.ADMIN
