@@ -248,6 +248,11 @@ class Referral(DomainModel):
         return f"referral {self.pk}"
 
     @property
+    def is_addressed(self) -> bool:
+        """True once the therapist is named."""
+        return self.to_practitioner_id is not None or bool(self.to_name)
+
+    @property
     def recipient(self) -> str:
         if self.to_practitioner is not None:
             return str(self.to_practitioner.display_name)

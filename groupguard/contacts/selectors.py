@@ -211,7 +211,8 @@ def member_timeline(*, user: Any, member: Member, limit: int = 200) -> list[Time
                 _end_of_day(r.offered_on, tz),
                 True,
                 "referral",
-                f"Referral offered by {r.offered_by.display_name} to {r.recipient}",
+                f"Referral offered by {r.offered_by.display_name} "
+                + (f"to {r.recipient}" if r.is_addressed else "(therapist not named yet)"),
                 r.reason,
                 [f"Now {r.get_status_display().lower()}"],
                 contact_id=r.contact_id,

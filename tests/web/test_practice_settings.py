@@ -75,8 +75,27 @@ def test_deactivating_staff_needs_their_groups_handed_over(cast: Cast) -> None:
 def test_the_practice_time_zone_is_validated(cast: Cast) -> None:
     response = cast.client_for(cast.alice).post(
         reverse("practice_settings"),
-        {"name": "Northside", "jurisdiction": "US-CA", "timezone": "Mars/Olympus"},
+        {
+            "name": "Northside",
+            "jurisdiction": "US-CA",
+            "timezone": "Mars/Olympus",
+            "referral_reminder_days": "14",
+        },
     )
     assert "not an IANA time zone" in response.content.decode()
     cast.north.refresh_from_db()
     assert cast.north.timezone == "America/Los_Angeles"
+
+
+def test_the_referral_reminder_period_is_a_practice_setting(cast: Cast) -> None:
+    client = cast.client_for(cast.alice)
+    settings = {"name": "Northside", "jurisdiction": "US-CA", "timezone": "America/Los_Angeles"}
+    response = client.post(
+        reverse("practice_settings"), {**settings, "referral_reminder_days": "0"}
+    )
+    assert "greater than or equal to 1" in response.content.decode()
+    client.post(reverse("practice_settings"), {**settings, "referral_reminder_days": "30"})
+    cast.north.refresh_from_db()
+    assert cast.north.referral_reminder_days == 30
+    entry = AuditEntry.objects.filter(action="practice.update").latest("index")
+    assert b"referral_reminder_days" in bytes(entry.leaf)
