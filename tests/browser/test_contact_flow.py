@@ -32,6 +32,8 @@ def test_log_an_after_session_remark_on_a_phone(cast: Cast, live_server, phone) 
     detection.locator("mark.req-explicit").first.wait_for()
     assert detection.locator("mark.req-implied").count() >= 1  # "waited until everyone left"
     assert "explicit.dont-tell" in detection.inner_text()
+    # screen readers hear one short status line, not the whole guidance
+    assert page.locator("#detection-status").text_content().startswith("Explicit request")
     # the suggestion pre-fills the answer
     assert page.locator('input[name="request"][value="explicit"]').is_checked()
     # the guidance: the clause Mia signed, with its version, and what to say

@@ -362,7 +362,7 @@ def contact_detect(request: HttpRequest) -> HttpResponse:
         touched=request.POST.get("request_touched") == "1",
         setting=request.POST.get("setting", ""),
     )
-    return render(request, "web/_contact_detection.html", context)
+    return render(request, "web/_contact_detection.html", {**context, "oob": True})
 
 
 def _group_and_members(user: User, data: QueryDict) -> tuple[Group | None, list[Member]]:
