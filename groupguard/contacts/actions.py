@@ -546,8 +546,10 @@ def update_referral(
     if to_practitioner is not None or to_name is not None or to_contact is not None:
         if referral.status in (ReferralStatus.DECLINED, ReferralStatus.COMPLETED):
             raise ValidationError("This referral is closed; offer a new one instead.")
+        # Naming one kind of recipient replaces the other.
+        keep_name = to_name is None and to_practitioner is None
         name = _text(
-            to_name if to_name is not None else referral.to_name,
+            to_name if to_name is not None else (referral.to_name if keep_name else ""),
             "to_name",
             required=False,
             label="therapist's name",
@@ -603,3 +605,17 @@ def update_referral(
         detail={"status": referral.status},
     )
     return referral
+
+
+@transaction.atomic
+def record_view(contact: Contact, *, user: User) -> None:
+    """Audit that ``user`` was shown the contact: one entry per member, so each member's
+    history lists who read about them."""
+    for member_id in member_ids_of(contact):
+        record(
+            practice_id=contact.practice_id,
+            actor=Actor.user(user),
+            action="contact.view",
+            obj=contact,
+            member_id=member_id,
+        )

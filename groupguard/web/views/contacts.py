@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from groupguard.accounts.models import User
-from groupguard.audit.log import record_read
 from groupguard.contacts import actions, selectors
 from groupguard.contacts.detect import detect
 from groupguard.contacts.guidance import PROMISE_WARNING, guidance_for
@@ -389,7 +388,7 @@ def _uuid(value: str) -> uuid.UUID | None:
 def contact_detail(request: HttpRequest, contact_id: uuid.UUID) -> HttpResponse:
     user = staff_user(request)
     contact = selectors.access_contact(user, contact_id)
-    record_read(user=user, practice_id=contact.practice_id, obj=contact)
+    actions.record_view(contact, user=user)
     return render(request, "web/contact_detail.html", _detail_context(user, contact))
 
 
@@ -476,7 +475,7 @@ def contact_edit(request: HttpRequest, contact_id: uuid.UUID) -> HttpResponse:
                 return redirect("contact_detail", contact_id=contact.id)
         status = 400
     else:
-        record_read(user=user, practice_id=contact.practice_id, obj=contact)
+        actions.record_view(contact, user=user)
     return render(
         request,
         "web/contact_form.html",

@@ -1,0 +1,329 @@
+"""Schemas of the contacts API (``api/contacts.py``): contacts, amendments, promises, referrals,
+detection and the member timeline.
+
+Field names follow the actions' keyword arguments (``members``, ``group``, ``to_practitioner``,
+``referral_to``...), so a 400 names the field the client sent. Input schemas refuse unknown
+fields: a misspelt field in a clinical record should fail loudly, not be dropped.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Literal
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+from groupguard.contacts.actions import MAX_TEXT
+
+# The values of the TextChoices in contacts/models.py (a test keeps them in step), as Literals
+# so that OpenAPI lists them and a wrong one is a 400 naming the field.
+SettingValue = Literal[
+    "after_session",
+    "before_session",
+    "phone",
+    "text",
+    "email",
+    "portal",
+    "chance",
+    "one_to_one",
+    "individual_therapy",
+]
+InitiatorValue = Literal["member", "facilitator", "other"]
+RequestValue = Literal["none", "implied", "explicit"]
+PromiseStatusValue = Literal["open", "released", "withdrawn"]
+ReferralStatusValue = Literal["offered", "accepted", "declined", "completed"]
+
+
+class _In(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- References --------------------------------------------------------------------------
+
+
+class GroupRefOut(Schema):
+    id: uuid.UUID
+    name: str
+
+
+class MemberRefOut(Schema):
+    id: uuid.UUID
+    name: str
+
+
+class StaffRefOut(Schema):
+    id: int
+    name: str
+
+
+# --- Detection ---------------------------------------------------------------------------
+
+
+class DetectIn(_In):
+    text: str = Field(max_length=MAX_TEXT)
+
+
+class MatchOut(Schema):
+    start: int
+    end: int
+    text: str
+    rule: str
+    level: Literal["explicit", "implied"]
+    explanation: str
+
+
+class DetectionOut(Schema):
+    request: RequestValue
+    matches: list[MatchOut]
+
+
+class StoredMatchOut(Schema):
+    """A match kept when the entry was saved; level and explanation are null for a rule that
+    is no longer in the detector."""
+
+    start: int
+    end: int
+    text: str
+    rule: str
+    level: str | None
+    explanation: str | None
+
+
+class StoredDetectionOut(Schema):
+    request: str
+    matches: list[StoredMatchOut]
+
+
+# --- Contacts ----------------------------------------------------------------------------
+
+
+class ContactFilter(Schema):
+    member: uuid.UUID | None = None
+    group: uuid.UUID | None = None
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0)
+
+
+class ContactOut(Schema):
+    id: uuid.UUID
+    group: GroupRefOut
+    members: list[MemberRefOut]
+    facilitator: StaffRefOut
+    occurred_at: datetime.datetime
+    setting: str
+    initiated_by: str
+    request: str = Field(description="As last corrected by an amendment, else as recorded.")
+    recorded_request: str = Field(description="As recorded in the entry itself.")
+    detected_request: str
+    reminded_agreement: bool
+    offered_referral: bool
+    promised_confidentiality: bool
+    summary: str
+    follow_up_on: datetime.date | None
+    created_at: datetime.datetime
+    edited_at: datetime.datetime | None
+    locked: bool
+    locks_at: datetime.datetime
+
+
+class ContactPageOut(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[ContactOut]
+
+
+class AmendmentOut(Schema):
+    id: uuid.UUID
+    contact: uuid.UUID
+    author: StaffRefOut
+    created_at: datetime.datetime
+    text: str
+    request: str | None = Field(description="A corrected request, or null if unchanged.")
+    content_sha256: str
+
+
+class PromiseOut(Schema):
+    id: uuid.UUID
+    contact: uuid.UUID
+    group: GroupRefOut
+    member: MemberRefOut
+    made_by: StaffRefOut
+    made_at: datetime.datetime
+    scope: str
+    acknowledged_conflict: bool
+    status: str
+    closed_at: datetime.datetime | None
+    closed_by: StaffRefOut | None
+    closing_note: str
+
+
+class ReferralOut(Schema):
+    id: uuid.UUID
+    member: MemberRefOut
+    contact: uuid.UUID | None
+    offered_by: StaffRefOut
+    to_practitioner: StaffRefOut | None
+    to_name: str
+    to_contact: str
+    recipient: str
+    reason: str
+    status: str
+    offered_on: datetime.date
+    accepted_on: datetime.date | None
+    declined_on: datetime.date | None
+    completed_on: datetime.date | None
+    moves: list[str] = Field(description="The statuses this referral may move to next.")
+
+
+class ClauseOut(Schema):
+    number: int
+    title: str
+    text: str
+
+
+class GuidanceOut(Schema):
+    request: str
+    warnings: list[str]
+    version: int | None = Field(description="The agreement version the clauses are quoted from.")
+    clauses: list[ClauseOut]
+    script: str
+    notes: list[str]
+
+
+class ContactDetailOut(ContactOut):
+    others_present: str
+    follow_up: str
+    content_sha256: str
+    detection: StoredDetectionOut
+    amendments: list[AmendmentOut]
+    promises: list[PromiseOut]
+    referrals: list[ReferralOut]
+    guidance: GuidanceOut | None = Field(description="Null when there is no request.")
+
+
+class ContactIn(_In):
+    group: uuid.UUID
+    members: list[uuid.UUID] = Field(max_length=100)
+    occurred_at: datetime.datetime
+    setting: SettingValue
+    initiated_by: InitiatorValue
+    summary: str
+    request: RequestValue
+    others_present: str = ""
+    reminded_agreement: bool = False
+    offered_referral: bool = False
+    promised_confidentiality: bool = False
+    follow_up: str = ""
+    follow_up_on: datetime.date | None = None
+    promise_scope: str = ""
+    promise_confirmed: bool = Field(
+        False, description="The facilitator confirms they made the promise and read why."
+    )
+    referral_reason: str = ""
+    referral_to: int | None = Field(None, description="A practitioner of the practice (user id).")
+    referral_to_name: str = Field("", description="Or an outside therapist.")
+    referral_to_contact: str = ""
+
+
+class ContactPatch(_In):
+    """Editable for 24 hours after the entry was written; afterwards, amend it."""
+
+    occurred_at: datetime.datetime | None = None
+    setting: SettingValue | None = None
+    initiated_by: InitiatorValue | None = None
+    others_present: str | None = None
+    summary: str | None = None
+    request: RequestValue | None = None
+    reminded_agreement: bool | None = None
+    follow_up: str | None = None
+    follow_up_on: datetime.date | None = None
+    promised_confidentiality: bool | None = None
+    promise_scope: str = ""
+    promise_confirmed: bool = False
+
+
+class AmendmentIn(_In):
+    text: str
+    request: RequestValue | None = Field(None, description="A corrected request, if any.")
+
+
+# --- Promises ----------------------------------------------------------------------------
+
+
+class PromiseFilter(Schema):
+    status: PromiseStatusValue | None = None
+    member: uuid.UUID | None = None
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0)
+
+
+class PromisePageOut(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[PromiseOut]
+
+
+class PromiseCloseIn(_In):
+    status: Literal["released", "withdrawn"]
+    note: str = Field(description="How and when the member released it, or was told.")
+
+
+# --- Referrals ---------------------------------------------------------------------------
+
+
+class ReferralFilter(Schema):
+    member: uuid.UUID | None = None
+    status: ReferralStatusValue | None = None
+    awaiting: bool = Field(
+        False, description="Only offers still unanswered after the practice's reminder period."
+    )
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0)
+
+
+class ReferralPageOut(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[ReferralOut]
+
+
+class ReferralIn(_In):
+    member: uuid.UUID
+    reason: str
+    contact: uuid.UUID | None = None
+    to_practitioner: int | None = Field(None, description="A practitioner of the practice.")
+    to_name: str = Field("", description="Or an outside therapist.")
+    to_contact: str = ""
+    offered_on: datetime.date | None = None
+
+
+class ReferralPatch(_In):
+    status: ReferralStatusValue | None = None
+    on: datetime.date | None = Field(None, description="When the status changed (default today).")
+    to_practitioner: int | None = Field(None, description="Replaces an outside therapist.")
+    to_name: str | None = Field(None, description="Replaces a practitioner of the practice.")
+    to_contact: str | None = None
+
+
+# --- Timeline ----------------------------------------------------------------------------
+
+
+class TimelineItemOut(Schema):
+    when: datetime.datetime
+    date_only: bool = Field(description="Only the day is known (referral dates).")
+    kind: Literal["contact", "amendment", "promise", "promise_closed", "referral"]
+    title: str
+    body: str
+    badges: list[str]
+    contact: uuid.UUID | None
+    referral: uuid.UUID | None
+
+
+class TimelineOut(Schema):
+    member: MemberRefOut
+    items: list[TimelineItemOut]
