@@ -18,6 +18,9 @@ GROUPGUARD_COMMANDS = [
     ("members", "list a practice's members as JSON"),
     ("detect", "find requests for secrecy in a contact note, as JSON (no database)"),
     ("agreement", "group agreement status as JSON (agreement status --group ID)"),
+    ("contacts", "out-of-session contacts as JSON: list, show, log, amend, stats"),
+    ("referrals", "referrals to individual therapists as JSON: list, offer, update"),
+    ("promises", "promises of confidentiality as JSON: list, close"),
     (
         "audit",
         "the tamper-evident audit log: export, checkpoint, pubkey, prove, consistency, verify",

@@ -1,11 +1,20 @@
+"""What the commands share: JSON output, and lookups that fail with a message naming the
+practice, the user or the id that was wrong."""
+
 from __future__ import annotations
 
 import json
-from typing import Any
+import uuid
+from typing import Any, TypeVar
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.management.base import CommandError
+from django.db.models import Model, QuerySet
 
+from groupguard.accounts.models import User
 from groupguard.practice.models import Practice
+
+M = TypeVar("M", bound=Model)
 
 
 def dump_json(data: Any) -> str:
@@ -18,3 +27,47 @@ def practice_by_slug(slug: str) -> Practice:
         known = ", ".join(Practice.objects.values_list("slug", flat=True)) or "none yet"
         raise CommandError(f"no practice with slug {slug!r} (known: {known})")
     return practice
+
+
+def user_in_practice(practice: Practice, username: str, *, option: str = "--as") -> User:
+    """An active staff user of ``practice``; a user of another practice is not found."""
+    user = (
+        User.objects.select_related("practice")
+        .filter(practice=practice, username=username, is_active=True)
+        .first()
+    )
+    if user is None:
+        active = User.objects.filter(practice=practice, is_active=True).order_by("username")
+        known = ", ".join(active.values_list("username", flat=True)) or "none"
+        raise CommandError(
+            f"{option}: no active user {username!r} in practice {practice.slug!r} "
+            f"(active users: {known})"
+        )
+    return user
+
+
+def one_of(
+    queryset: QuerySet[M], what: str, value: str, practice: Practice, user: User | None = None
+) -> M:
+    """The row with id ``value`` in ``queryset``, which the caller has already scoped to the
+    practice (or to what ``user`` may see). Missing and out of scope read the same."""
+    try:
+        pk = uuid.UUID(value)
+    except ValueError:
+        raise CommandError(f"a {what} id is a UUID, not {value!r}") from None
+    found = queryset.filter(pk=pk).first()
+    if found is None:
+        seen_by = f" that {user.username} can see" if user is not None else ""
+        raise CommandError(f"no {what} {value!r} in practice {practice.slug!r}{seen_by}")
+    return found
+
+
+def validation_error(error: ValidationError) -> CommandError:
+    """An action's ValidationError as a CommandError listing each field and its message."""
+    if not hasattr(error, "error_dict"):
+        return CommandError(" ".join(error.messages))
+    parts = [
+        " ".join(messages) if field == NON_FIELD_ERRORS else f"{field}: {' '.join(messages)}"
+        for field, messages in error.message_dict.items()
+    ]
+    return CommandError("; ".join(parts))

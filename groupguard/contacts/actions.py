@@ -233,7 +233,7 @@ def log_contact(
     }
     _check_facts(values)
     _check_writer(group, acting_user)
-    day = timezone.localtime(occurred_at).date()
+    day = group.practice.day_of(occurred_at)
     _check_members(group, members, day)
     scope = _promise_scope(promise_scope, promise_confirmed) if promised_confidentiality else ""
     detected, rules = _detected(values["summary"])
@@ -343,7 +343,8 @@ def edit_contact(
     now = timezone.now()
     if contact.is_locked(now):
         raise ValidationError(
-            f"This entry was locked on {timezone.localtime(contact.locks_at):%d %b %Y %H:%M}, "
+            "This entry was locked on "
+            f"{contact.locks_at.astimezone(contact.group.practice.tz):%d %b %Y %H:%M}, "
             "24 hours after it was written. Add an amendment instead: the original stays as "
             "it was.",
             code="locked",
@@ -367,7 +368,7 @@ def edit_contact(
         )
     scope = _promise_scope(promise_scope, promise_confirmed) if make_promise else ""
     member_ids = member_ids_of(contact)
-    day = timezone.localtime(values["occurred_at"]).date()
+    day = contact.group.practice.day_of(values["occurred_at"])
     _check_members(contact.group, list(Member.objects.filter(id__in=member_ids)), day)
     changed = [k for k in EDITABLE if values[k] != getattr(contact, k)]
     if make_promise:
@@ -495,7 +496,9 @@ def offer_referral(
     to_name = _text(to_name, "to_name", required=False, label="therapist's name")
     to_contact = _text(to_contact, "to_contact", required=False, label="therapist's contact")
     _check_recipient(member.practice_id, to_practitioner, to_name)
-    today = timezone.localdate()
+    if contact is not None and not contact.member_links.filter(member=member).exists():
+        raise ValidationError({"member": f"{member.display_name} was not part of that contact."})
+    today = member.practice.today()
     offered_on = offered_on or today
     if offered_on > today:
         raise ValidationError({"offered_on": "The referral cannot be offered in the future."})
@@ -584,8 +587,9 @@ def update_referral(
                     f"cannot become {ReferralStatus(status).label.lower()}."
                 }
             )
-        day = on or timezone.localdate()
-        if day > timezone.localdate():
+        today = referral.practice.today()
+        day = on or today
+        if day > today:
             raise ValidationError({"on": "The date cannot be in the future."})
         if day < referral.offered_on:
             raise ValidationError({"on": "The date cannot be before the referral was offered."})

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from groupguard.contacts.models import (
     Amendment,
@@ -121,7 +120,7 @@ def referrals_awaiting(user: Any, limit: int = 20) -> list[Referral]:
 
 def awaiting_answer(referrals: QuerySet[Referral], practice: Practice) -> QuerySet[Referral]:
     """Of ``referrals``, those offered and unanswered after the practice's reminder period."""
-    cutoff = timezone.localdate() - datetime.timedelta(days=practice.referral_reminder_days)
+    cutoff = practice.today() - datetime.timedelta(days=practice.referral_reminder_days)
     return referrals.filter(status=ReferralStatus.OFFERED, offered_on__lte=cutoff)
 
 

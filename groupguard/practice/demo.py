@@ -197,7 +197,11 @@ def build_demo(*, today: datetime.date | None = None, seed: int = 2008) -> DemoP
     )
     _sessions(practice, groups, staff, rng, today)
     _after_sessions(groups, leads, rosters, today)
-    return DemoPractice(practice, staff, groups, members)
+    demo = DemoPractice(practice, staff, groups, members)
+    from groupguard.contacts.demo import add_demo_contacts
+
+    add_demo_contacts(demo, today)
+    return demo
 
 
 def _signed_at(day: datetime.date) -> datetime.datetime:

@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 
 from groupguard.accounts.models import User
 from groupguard.cli.main import main as cli_main
+from groupguard.contacts.models import Contact
 from groupguard.practice.models import Member
 from tests.conftest import Cast
 
@@ -92,10 +93,12 @@ def test_demo_builds_refuses_and_resets() -> None:
     assert "ada" in output and "demo-password-2026" in output
     assert Member.objects.count() == 20
     assert Member.objects.filter(is_minor=True).count() == 1
+    assert Contact.objects.count() == 8
     with pytest.raises(CommandError, match="already exists"):
         run("demo")
     run("demo", "--reset", "--quiet")
     assert Member.objects.count() == 20
+    assert Contact.objects.count() == 8
 
 
 def test_the_console_command_prints_its_commands(capsys) -> None:

@@ -335,3 +335,21 @@ def test_database_refuses_a_second_link_to_the_same_member(cast: Cast) -> None:
     contact = log(cast)
     with pytest.raises(IntegrityError), transaction.atomic():
         ContactMember.objects.create(contact=contact, member=cast.mia)
+
+
+def test_dates_are_the_practices_days_not_the_servers(cast: Cast) -> None:
+    # 03:00 UTC on 25 Nov is still 24 Nov in Los Angeles, where the north practice is.
+    moment = datetime.datetime(2026, 11, 25, 3, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(moment, tick=False):
+        referral = actions.offer_referral(member=cast.mia, acting_user=cast.bob, reason="Space.")
+        actions.update_referral(referral, acting_user=cast.bob, status="accepted")
+    assert referral.offered_on == datetime.date(2026, 11, 24)
+    referral.refresh_from_db()
+    assert referral.accepted_on == datetime.date(2026, 11, 24)
+
+
+def test_a_referral_linked_to_a_contact_is_for_one_of_its_members(cast: Cast) -> None:
+    contact = log(cast)
+    with pytest.raises(ValidationError, match="not part of that contact"):
+        actions.offer_referral(member=cast.noah, contact=contact, acting_user=cast.bob, reason="x")
+    assert not Referral.objects.exists()

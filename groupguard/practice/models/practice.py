@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import re
 import zoneinfo
 
@@ -7,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone as dj_timezone
 
 from groupguard.core.models import DomainModel
 
@@ -52,6 +54,17 @@ class Practice(DomainModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def today(self) -> datetime.date:
+        """The calendar day where the practice is (not where the server is)."""
+        return dj_timezone.now().astimezone(self.tz).date()
+
+    def day_of(self, moment: datetime.datetime) -> datetime.date:
+        return moment.astimezone(self.tz).date()
 
 
 class LicenseType(models.TextChoices):
