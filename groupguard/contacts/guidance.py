@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from groupguard.agreements import selectors as agreement_selectors
-from groupguard.agreements.models import StatementVersion
+from groupguard.agreements.models import ConsentWithdrawal, Signature, StatementVersion
 from groupguard.contacts.models import Setting
 from groupguard.practice.models import Group, Member
 
@@ -88,9 +88,12 @@ class QuotedClause:
 class MemberStanding:
     member: Member
     status: str  # agreements.selectors: signed, reconsent, pending, withdrawn, no_agreement
+    # The signature in force when the contact happened (None: no signed agreement then).
     signed_version: int | None
     signed_at: datetime.datetime | None
-    signed_before: bool  # a signature existed before the contact
+    signed_before: bool
+    # The latest signature now, if there was none then (it came after the contact).
+    first_signed_at: datetime.datetime | None = None
 
 
 @dataclass
@@ -120,17 +123,41 @@ def quote_clauses(version: StatementVersion, clause_ids: Sequence[str]) -> list[
 def _standing(
     group: Group, members: Sequence[Member], at: datetime.datetime
 ) -> list[MemberStanding]:
+    """Each member's consent now, and the signature that was in force at ``at``."""
     rows = agreement_selectors.consent_rows(group, list(members))
-    return [
-        MemberStanding(
-            member=row.member,
-            status=row.status,
-            signed_version=row.signature.version.number if row.signature else None,
-            signed_at=row.signature.signed_at if row.signature else None,
-            signed_before=bool(row.signature and row.signature.signed_at <= at),
+    before: dict[Any, Signature] = {}
+    for signature in (
+        Signature.objects.filter(
+            version__group=group, member__in=[m.id for m in members], signed_at__lte=at
         )
-        for row in rows
-    ]
+        .select_related("version")
+        .order_by("signed_at")
+    ):
+        before[signature.member_id] = signature
+    withdrawn_before = set(
+        ConsentWithdrawal.objects.filter(
+            group=group, member__in=[m.id for m in members], withdrawn_at__lte=at
+        ).values_list("member_id", "withdrawn_at")
+    )
+    standing = []
+    for row in rows:
+        then = before.get(row.member.id)
+        if then is not None and any(
+            member_id == row.member.id and when >= then.signed_at
+            for member_id, when in withdrawn_before
+        ):
+            then = None  # consent had been withdrawn by then
+        standing.append(
+            MemberStanding(
+                member=row.member,
+                status=row.status,
+                signed_version=then.version.number if then else None,
+                signed_at=then.signed_at if then else None,
+                signed_before=then is not None,
+                first_signed_at=row.signature.signed_at if row.signature else None,
+            )
+        )
+    return standing
 
 
 def guidance_for(
@@ -155,25 +182,7 @@ def guidance_for(
         )
     number = current.number if current else "?"
     for row in standing:
-        name = row.member.display_name
-        if row.status == agreement_selectors.PENDING:
-            warnings.append(
-                f"{name} has not signed the group agreement (version {number}). "
-                "Say the limits plainly now and ask them to sign before the next session."
-            )
-        elif row.status == agreement_selectors.RECONSENT:
-            warnings.append(
-                f"{name} signed version {row.signed_version}, not the current version "
-                f"{number}. Quote the version they signed, and ask "
-                "them to re-consent."
-            )
-        elif row.status == agreement_selectors.WITHDRAWN:
-            warnings.append(
-                f"{name} withdrew consent to the group agreement. Do not rely on it: state the "
-                "limits plainly and talk about whether the group is still right for them."
-            )
-        elif row.signed_at is not None and not row.signed_before:
-            warnings.append(f"{name} signed the agreement after this contact.")
+        warnings += _standing_warnings(row, number, at)
     version = _version_to_quote(group, standing, current)
     quoted = quote_clauses(version, GUIDANCE_CLAUSES) if version else []
     policy = version.policy if version else "none"
@@ -187,6 +196,35 @@ def guidance_for(
         notes=notes,
         members=standing,
     )
+
+
+def _standing_warnings(row: MemberStanding, number: Any, at: datetime.datetime) -> list[str]:
+    name = row.member.display_name
+    if row.status == agreement_selectors.NO_AGREEMENT:
+        return []  # said once for the group
+    if not row.signed_before:
+        if row.first_signed_at is not None and row.first_signed_at > at:
+            return [
+                f"{name} had not signed the group agreement when this contact happened "
+                f"(they signed on {row.first_signed_at:%d %b %Y}): no written policy covered it."
+            ]
+        if row.status == agreement_selectors.WITHDRAWN:
+            return [
+                f"{name} withdrew consent to the group agreement. Do not rely on it: state the "
+                "limits plainly and talk about whether the group is still right for them."
+            ]
+        return [
+            f"{name} has not signed the group agreement (version {number}). Say the limits "
+            "plainly now and ask them to sign before the next session."
+        ]
+    if row.status == agreement_selectors.WITHDRAWN:
+        return [f"{name} has since withdrawn consent to the group agreement."]
+    if row.status == agreement_selectors.RECONSENT:
+        return [
+            f"{name} signed version {row.signed_version}, not the current version {number}. "
+            "Quote the version they signed, and ask them to re-consent."
+        ]
+    return []
 
 
 def _version_to_quote(

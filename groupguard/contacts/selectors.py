@@ -227,6 +227,7 @@ def member_timeline(*, user: Any, member: Member, limit: int = 200) -> list[Time
                         True,
                         "referral",
                         f"Referral {status.label.lower()} ({r.recipient})",
+                        contact_id=r.contact_id,
                         referral_id=r.id,
                     )
                 )

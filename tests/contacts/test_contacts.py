@@ -353,3 +353,22 @@ def test_a_referral_linked_to_a_contact_is_for_one_of_its_members(cast: Cast) ->
     with pytest.raises(ValidationError, match="not part of that contact"):
         actions.offer_referral(member=cast.noah, contact=contact, acting_user=cast.bob, reason="x")
     assert not Referral.objects.exists()
+
+
+def test_guidance_for_an_old_contact_reads_the_signature_in_force_then(cast: Cast) -> None:
+    # Mia signed 59 days ago; a contact 60 days ago was not covered by a written agreement.
+    before = timezone.now() - datetime.timedelta(days=60)
+    guidance = guidance_for(
+        group=cast.thursday, members=[cast.mia], request="explicit", setting="phone", at=before
+    )
+    assert guidance is not None
+    assert guidance.warnings[0].startswith("Mia Zephyrine had not signed the group agreement")
+    assert not guidance.members[0].signed_before
+    after = guidance_for(
+        group=cast.thursday,
+        members=[cast.mia],
+        request="explicit",
+        setting="phone",
+        at=timezone.now(),
+    )
+    assert after is not None and after.warnings == [] and after.members[0].signed_version == 1
