@@ -38,6 +38,7 @@ BENCHMARKS = {
     "audit": "bench.audit",
     "detect": "bench.detect",
     "highlight": "bench.highlight",
+    "engine": "bench.engine",
 }
 
 ENCRYPTION_KEYS = json.dumps(

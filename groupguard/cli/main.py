@@ -17,6 +17,7 @@ GROUPGUARD_COMMANDS = [
     ("groups", "list a practice's groups as JSON"),
     ("members", "list a practice's members as JSON"),
     ("detect", "find requests for secrecy in a contact note, as JSON (no database)"),
+    ("assess", "may I share this? a disclosure decision for facts in JSON (no database)"),
     ("agreement", "group agreement status as JSON (agreement status --group ID)"),
     ("contacts", "out-of-session contacts as JSON: list, show, log, amend, stats"),
     ("referrals", "referrals to individual therapists as JSON: list, offer, update"),
@@ -47,6 +48,10 @@ def main(argv: list[str] | None = None) -> None:
         from groupguard.cli.detect import main as detect_main
 
         sys.exit(detect_main(args[2:]))
+    if args[1] == "assess":  # the pure rule engine, likewise
+        from groupguard.cli.assess import main as assess_main
+
+        sys.exit(assess_main(args[2:]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "groupguard.settings")
     from django.core.management import execute_from_command_line
 

@@ -1,0 +1,194 @@
+"""Facts in, a decision out: "may I share this, and how exposed am I if I do?"
+
+A **decision** has a ``level``, the ``determining`` rule ids (the rules that set the level),
+every ``factor`` (each rule that fired, with its explanation and sources), recommendations,
+warnings and the ``rules_version``. It is deterministic: the same facts and rules version give
+the same decision, byte for byte once serialised.
+
+The level, in five steps:
+
+1. Work out the derived facts (``DERIVED`` in rule.py) and run every rule's condition.
+2. If any ``forbid`` rule fired, the level is ``not_permitted`` and those rules determine it:
+   forbidding wins, as in Cedar.
+3. Otherwise, if any ``require`` rule fired, the level is ``required`` (the law requires this
+   disclosure to this recipient) and those rules determine it.
+4. Otherwise the **score** is the points of the ``raise`` rules that fired minus those of the
+   ``lower`` rules, and the band gives the level: score <= 0 low, 1-3 elevated, >= 4 high.
+5. The **floor** is the highest ``floor`` among the ``permit`` and ``raise`` rules that fired
+   (an express promise, an objection, ...): the level is never below it, so lowering facts can
+   soften a raised case but not make it low. When the floor decides, the rules with that
+   floor determine the level; otherwise every permit, raise and lower rule that fired does.
+
+Why the stated properties hold by construction: a raising fact (a promise, an objection, a
+minor, sensitive content) only ever makes conditions of ``raise`` and ``forbid`` rules true and
+conditions of ``lower`` rules false, so the score and the floor can only grow and a forbid
+only appear; a signed-before agreement does the opposite. No ``require`` rule reads any of
+them. The tests check these properties over generated fact sets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from groupguard.disclosures.engine.facts import FIELD_NAMES, Facts, parse_facts
+from groupguard.disclosures.engine.jurisdictions import resolve
+from groupguard.disclosures.engine.rule import LEVELS, Level, Rule
+from groupguard.disclosures.engine.rules import ADVICE, BANDS, RULES, RULES_VERSION
+
+DISCLAIMER = (
+    "Decision support, not legal advice: this weighs the facts you entered against published "
+    "laws and ethics codes. When in doubt, consult a lawyer or your professional "
+    "association's risk line."
+)
+_WARNING_RECIPIENTS = frozenset({"potential_victim", "law_enforcement"})
+_ABUSE_RECIPIENTS = frozenset({"protective_services", "law_enforcement"})
+_SELF_HARM_RECIPIENTS = frozenset({"family", "other_provider", "law_enforcement"})
+_RANK: dict[str, int] = {level: rank for rank, level in enumerate(LEVELS)}
+_SCORED = frozenset({"permit", "raise", "lower"})
+
+
+@dataclass(frozen=True)
+class Decision:
+    level: Level
+    determining: tuple[str, ...]
+    factors: tuple[Rule, ...]  # the rules that fired, in the order of RULES
+    recommendations: tuple[str, ...]
+    warnings: tuple[str, ...]
+    rules_version: str
+
+    def as_json(self) -> dict[str, Any]:
+        """The CLI's and the API's shape (a JSON-ready dict, keys and lists in a fixed order)."""
+        return {
+            "level": self.level,
+            "determining": list(self.determining),
+            "factors": [
+                {
+                    "id": rule.id,
+                    "effect": rule.effect,
+                    "explanation": rule.explanation,
+                    "sources": list(rule.sources),
+                }
+                for rule in self.factors
+            ],
+            "recommendations": list(self.recommendations),
+            "warnings": list(self.warnings),
+            "rules_version": self.rules_version,
+        }
+
+
+def evaluate(facts: Facts | Mapping[str, object]) -> Decision:
+    """The decision for ``facts`` (a ``Facts`` or a JSON object, which ``parse_facts`` checks,
+    raising ``FactsError``); see the module docstring for the algorithm."""
+    if not isinstance(facts, Facts):
+        facts = parse_facts(facts)
+    view, warnings = _view(facts)
+    fired = tuple(rule for rule in RULES if rule.applies(view))
+    level, determining = _level(fired)
+    view["level"] = level
+    advice = [a for a in ADVICE if all(test.holds(view) for test in a.when)]
+    recommendations: dict[str, None] = {}  # an ordered set
+    for text in (
+        *(a.text for a in advice if a.lead),
+        *(text for rule in (*determining, *fired) for text in rule.recommendations),
+        *(a.text for a in advice if not a.lead),
+    ):
+        recommendations[text] = None
+    return Decision(
+        level=level,
+        determining=tuple(rule.id for rule in determining),
+        factors=fired,
+        recommendations=tuple(recommendations),
+        warnings=tuple(warnings),
+        rules_version=RULES_VERSION,
+    )
+
+
+def _level(fired: tuple[Rule, ...]) -> tuple[Level, tuple[Rule, ...]]:
+    forbids = tuple(rule for rule in fired if rule.effect == "forbid")
+    if forbids:
+        return "not_permitted", forbids
+    requires = tuple(rule for rule in fired if rule.effect == "require")
+    if requires:
+        return "required", requires
+    score = 0
+    floor = 0
+    for rule in fired:
+        if rule.effect == "raise":
+            score += rule.points
+        elif rule.effect == "lower":
+            score -= rule.points
+        if rule.floor is not None:
+            floor = max(floor, _RANK[rule.floor])
+    band = _band(score)
+    if floor > _RANK[band]:
+        level = LEVELS[floor]
+        return level, tuple(rule for rule in fired if rule.floor == level)
+    return band, tuple(rule for rule in fired if rule.effect in _SCORED)
+
+
+def _band(score: int) -> Level:
+    for bound, level in BANDS:
+        if score <= bound:
+            return level
+    return "high"
+
+
+def _view(facts: Facts) -> tuple[dict[str, object], list[str]]:
+    """The facts the rules read (the fields and the derived facts), and the input warnings."""
+    view: dict[str, object] = {name: getattr(facts, name) for name in FIELD_NAMES}
+    warnings = [DISCLAIMER]
+    jurisdiction, unknown = resolve(facts.jurisdiction)
+    if unknown is not None:
+        warnings.append(unknown)
+    view["jurisdiction"] = jurisdiction.code
+    view["duty_to_protect"] = jurisdiction.duty_to_protect
+    view["one_to_one_default"] = jurisdiction.one_to_one
+    ethics = facts.ethics_code
+    view["ethics"] = (
+        ethics if ethics is not None else "AAMFT" if facts.profession == "MFT" else "none"
+    )
+    third: str | None
+    if facts.recipient == "group":
+        third = None
+        if facts.third_party is not None:
+            warnings.append(
+                f"third_party is {facts.third_party!r} but the recipient is the group: "
+                "third_party was ignored."
+            )
+    else:
+        third = facts.third_party
+        if third is None:
+            third = "other"
+            warnings.append(
+                "The recipient is a third party but third_party is not given: "
+                "it was treated as 'other'."
+            )
+    view["third_party"] = third
+    warning_recipient = facts.danger == "threat_to_identifiable_victim" and (
+        third in _WARNING_RECIPIENTS
+    )
+    view["warning_recipient"] = warning_recipient
+    view["legal_basis"] = (
+        warning_recipient
+        or (facts.reportable_abuse and third in _ABUSE_RECIPIENTS)
+        or (facts.danger == "danger_to_self" and third in _SELF_HARM_RECIPIENTS)
+    )
+    view["written_permission"] = facts.agreement == "signed_before" or facts.authorization
+    if facts.said_in == "individual_therapy" and facts.relationship == "group_only":
+        warnings.append(
+            "said_in is individual_therapy but relationship is group_only: the engine took it "
+            "that you are also this member's individual therapist."
+        )
+    if facts.purpose == "legal_requirement" and facts.recipient == "group":
+        warnings.append(
+            "No law requires telling the group: a legal duty is met through the legal channel "
+            "(the potential victim, the police, protective services)."
+        )
+    if facts.authorization and facts.member_objects:
+        warnings.append(
+            "The member objected, yet a written authorization is recorded: check that it "
+            "still stands and covers this disclosure."
+        )
+    return view, warnings

@@ -1,0 +1,109 @@
+"""What a rule is: data with an id, a condition, an effect, an explanation and its sources.
+
+- A **condition** is a tuple of tests that must all hold. A test compares one fact (a field
+  of the fact set or a derived fact, see ``DERIVED``) with a set of values: ``is_("promise",
+  "express")`` holds when the promise is express, ``not_("said_in", "group_session")`` when
+  it was said anywhere but in session. Conditions are data, so the docs print them exactly as
+  the engine reads them.
+- An **effect** says what a rule does when its condition holds: ``forbid`` (the disclosure is
+  not permitted), ``require`` (the law requires it), ``permit`` (it is allowed, and why;
+  ``floor`` may set the lowest level it can have), ``raise`` or ``lower`` (add or take away
+  ``points`` of exposure; a raising rule may also set a ``floor``).
+- **Recommendations** are next steps in plain words, shown when the rule fires.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+Effect = Literal["forbid", "require", "permit", "raise", "lower"]
+Level = Literal["low", "elevated", "high", "not_permitted", "required"]
+
+# The exposure scale, lowest first; "required" stands apart: the law decides, not exposure.
+LEVELS: tuple[Level, ...] = ("low", "elevated", "high", "not_permitted")
+EFFECTS: tuple[Effect, ...] = ("forbid", "require", "permit", "raise", "lower")
+
+# Facts the engine works out from the fact set before the rules run.
+DERIVED: dict[str, str] = {
+    "duty_to_protect": "the jurisdiction's duty to protect: mandatory, permissive or varies",
+    "one_to_one_default": "what a private word is in the jurisdiction without an agreement: "
+    "casual_not_confidential or individual_confidence",
+    "ethics": "ethics_code, or AAMFT when it is null and the profession is MFT, else none",
+    "third_party": "as given when the recipient is a third party (other when null); null when "
+    "the recipient is the group",
+    "warning_recipient": "a threat to an identifiable victim, and the recipient is the "
+    "potential victim or law enforcement",
+    "legal_basis": "the law requires or permits telling this recipient: warning_recipient; or "
+    "reportable abuse to protective services or law enforcement; or a danger to self, told to "
+    "family, another provider or law enforcement",
+    "written_permission": "the agreement was signed before, or the member's written "
+    "authorization covers the disclosure",
+}
+
+
+@dataclass(frozen=True)
+class Test:
+    """Holds when ``view[name]`` is one of ``values`` (or, when ``negated``, is none of them)."""
+
+    name: str
+    values: tuple[object, ...]
+    negated: bool = False
+
+    def holds(self, view: Mapping[str, object]) -> bool:
+        return (view[self.name] in self.values) != self.negated
+
+    def describe(self) -> str:
+        shown = [_show(v) for v in self.values]
+        if len(shown) == 1:
+            return f"{self.name} {'≠' if self.negated else '='} {shown[0]}"
+        return f"{self.name} {'∉' if self.negated else '∈'} {{{', '.join(shown)}}}"
+
+
+def _show(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def is_(name: str, *values: object) -> Test:
+    return Test(name, values)
+
+
+def not_(name: str, *values: object) -> Test:
+    return Test(name, values, negated=True)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    effect: Effect
+    when: tuple[Test, ...]
+    explanation: str
+    sources: tuple[str, ...]
+    points: int = 0
+    floor: Level | None = None
+    recommendations: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # The level algorithm relies on these; a malformed rule should fail at import.
+        if self.points < 0 or (self.points and self.effect not in ("raise", "lower")):
+            raise ValueError(f"{self.id}: only raise and lower rules carry points (>= 0)")
+        if self.floor is not None and (
+            self.effect not in ("permit", "raise") or self.floor not in LEVELS[1:3]
+        ):
+            raise ValueError(f"{self.id}: a floor is elevated or high, on permit or raise")
+        if not self.sources or not self.explanation:
+            raise ValueError(f"{self.id}: every rule has an explanation and sources")
+
+    def applies(self, view: Mapping[str, object]) -> bool:
+        for test in self.when:
+            if (view[test.name] in test.values) == test.negated:
+                return False
+        return True
+
+    def describe_when(self) -> str:
+        return " and ".join(test.describe() for test in self.when)
