@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "groupguard.practice",
     "groupguard.agreements",
     "groupguard.contacts",
+    "groupguard.disclosures",
     "groupguard.audit",
     "groupguard.web",
     "groupguard.cli",

@@ -13,7 +13,8 @@ from typing import Any
 TABLES = ["audit_auditentry", "audit_auditnode", "audit_checkpoint"]
 AGREEMENT_TABLES = ["agreements_statementversion", "agreements_signature"]
 CONTACT_TABLES = ["contacts_amendment"]
-ALL_TABLES = TABLES + AGREEMENT_TABLES + CONTACT_TABLES
+DISCLOSURE_TABLES = ["disclosures_assessment", "disclosures_choice", "disclosures_disclosure"]
+ALL_TABLES = TABLES + AGREEMENT_TABLES + CONTACT_TABLES + DISCLOSURE_TABLES
 
 
 def create_statements(vendor: str, tables: list[str] = TABLES) -> list[str]:  # noqa: B006

@@ -120,7 +120,7 @@ def quote_clauses(version: StatementVersion, clause_ids: Sequence[str]) -> list[
     return [found[c] for c in clause_ids if c in found]
 
 
-def _standing(
+def standing_at(
     group: Group, members: Sequence[Member], at: datetime.datetime
 ) -> list[MemberStanding]:
     """Each member's consent now, and the signature that was in force at ``at``."""
@@ -171,7 +171,7 @@ def guidance_for(
     """What to say and do now; None when there is no request for confidentiality."""
     if request not in ("explicit", "implied") or not members:
         return None
-    standing = _standing(group, members, at)
+    standing = standing_at(group, members, at)
     current = agreement_selectors.current_version(group)
     warnings: list[str] = []
     if current is None:
