@@ -316,12 +316,21 @@ class ReferralPatch(_In):
 class TimelineItemOut(Schema):
     when: datetime.datetime
     date_only: bool = Field(description="Only the day is known (referral dates).")
-    kind: Literal["contact", "amendment", "promise", "promise_closed", "referral"]
+    kind: Literal[
+        "contact",
+        "amendment",
+        "promise",
+        "promise_closed",
+        "referral",
+        "assessment",
+        "disclosure",
+    ]
     title: str
     body: str
     badges: list[str]
     contact: uuid.UUID | None
     referral: uuid.UUID | None
+    assessment: uuid.UUID | None
 
 
 class TimelineOut(Schema):

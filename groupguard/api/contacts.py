@@ -389,6 +389,7 @@ def member_timeline(request: HttpRequest, member_id: uuid.UUID) -> dict[str, Any
                 "badges": i.badges,
                 "contact": i.contact_id,
                 "referral": i.referral_id,
+                "assessment": i.assessment_id,
             }
             for i in items
         ],

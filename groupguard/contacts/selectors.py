@@ -134,6 +134,7 @@ class TimelineItem:
     badges: list[str] = field(default_factory=list)
     contact_id: Any = None
     referral_id: Any = None
+    assessment_id: Any = None
 
 
 def _end_of_day(day: datetime.date, tz: zoneinfo.ZoneInfo) -> datetime.datetime:
@@ -231,8 +232,47 @@ def member_timeline(*, user: Any, member: Member, limit: int = 200) -> list[Time
                         referral_id=r.id,
                     )
                 )
+    items += _decision_items(user, member)
     items.sort(key=lambda i: i.when, reverse=True)
     return items[:limit]
+
+
+def _decision_items(user: Any, member: Member) -> list[TimelineItem]:
+    """Disclosure assessments and what was shared (the disclosures app builds on contacts)."""
+    from groupguard.disclosures import selectors as disclosure_selectors
+    from groupguard.disclosures.models import Disclosure
+
+    items = []
+    for a in disclosure_selectors.assessments_for(user, member):
+        choices = list(a.choices.all())
+        badges = [f"Level: {a.level.replace('_', ' ')}"]
+        if choices:
+            badges.append(f"Decided: {choices[-1].get_kind_display().lower()}")
+        items.append(
+            TimelineItem(
+                a.created_at,
+                False,
+                "assessment",
+                f"Asked “may I share this?” ({a.asked_by.display_name})",
+                a.question,
+                badges,
+                contact_id=a.contact_id,
+                assessment_id=a.id,
+            )
+        )
+    for d in Disclosure.objects.filter(member=member).select_related("recorded_by"):
+        items.append(
+            TimelineItem(
+                d.disclosed_at,
+                False,
+                "disclosure",
+                f"Shared with {d.get_recipient_display().lower()} ({d.recorded_by.display_name})",
+                d.what,
+                ["Outside the group"] if d.outside_group else [],
+                assessment_id=d.assessment_id,
+            )
+        )
+    return items
 
 
 @dataclass

@@ -418,6 +418,7 @@ def _detail_context(user: User, contact: Contact, **extra: Any) -> dict[str, Any
             at=contact.occurred_at,
         ),
         "promises": list(contact.promises.select_related("member", "closed_by")),
+        "assessments": list(contact.assessments.select_related("member").order_by("-created_at")),
         "referrals": [(r, sorted(REFERRAL_MOVES[r.status])) for r in referrals],
         "amend_form": extra.pop("amend_form", AmendForm()),
         "referral_form": extra.pop(

@@ -1,0 +1,193 @@
+"""The assessment pages: from a contact to a recorded decision and outcome, authorizations
+and the accounting."""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from groupguard.contacts import actions as contacts
+from groupguard.disclosures import actions
+from groupguard.disclosures.models import Assessment, Authorization, Choice, Disclosure
+from tests.conftest import Cast
+from tests.support import pdf_text
+
+LA = zoneinfo.ZoneInfo("America/Los_Angeles")
+
+
+def a_contact(cast: Cast) -> Any:
+    return contacts.log_contact(
+        group=cast.thursday,
+        members=[cast.mia],
+        acting_user=cast.bob,
+        occurred_at=timezone.now() - datetime.timedelta(hours=3),
+        setting="after_session",
+        initiated_by="member",
+        summary="Mia said her new job is stressful.",
+        request="none",
+        reminded_agreement=True,
+    )
+
+
+def test_from_a_contact_to_a_decision_and_an_outcome(cast: Cast) -> None:
+    client = cast.client_for(cast.bob)
+    contact = a_contact(cast)
+    page = client.get(reverse("contact_detail", args=[contact.id])).content.decode()
+    url = reverse("assess_contact", args=[contact.id])
+    assert url in page
+    form = client.get(url + f"?member={cast.mia.id}").content.decode()
+    assert "From the records" in form and "Signed agreement version 1" in form
+    assert 'name="said_in"' not in form  # the contact answers it
+    response = client.post(
+        url,
+        {
+            "recipient": "group",
+            "purpose": "treatment",
+            "danger": "none",
+            "relevant_to_treatment": "on",
+            "question": "Her job stress",
+        },
+    )
+    assessment = Assessment.objects.get()
+    assert response["Location"] == reverse("assessment_detail", args=[assessment.id])
+    detail = client.get(response["Location"]).content.decode()
+    assert "LOW" in detail and "group.treatment" in detail and "Leslie" in detail
+    client.post(reverse("assessment_choice", args=[assessment.id]), {"kind": "talk_first"})
+    assert Choice.objects.get().kind == "talk_first"
+    client.post(
+        reverse("assessment_disclosure", args=[assessment.id]),
+        {
+            "recipient": "group",
+            "disclosed_at": timezone.localtime(timezone=LA).strftime("%Y-%m-%dT%H:%M"),
+            "what": "She raised her job stress herself; I added nothing.",
+        },
+    )
+    assert Disclosure.objects.get().assessment == assessment
+    assert (
+        "She raised her job stress herself"
+        in client.get(reverse("assessment_detail", args=[assessment.id])).content.decode()
+    )
+
+
+def test_a_bad_answer_is_named_and_nothing_is_stored(cast: Cast) -> None:
+    client = cast.client_for(cast.bob)
+    response = client.post(
+        reverse("assess_member", args=[cast.mia.id]),
+        {"recipient": "nobody", "purpose": "treatment", "danger": "none"},
+    )
+    assert response.status_code == 400 and not Assessment.objects.exists()
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_without_a_contact_the_setting_is_asked(cast: Cast) -> None:
+    client = cast.client_for(cast.bob)
+    form = client.get(reverse("assess_member", args=[cast.mia.id])).content.decode()
+    assert 'name="said_in"' in form and 'name="agreement"' in form
+    client.post(
+        reverse("assess_member", args=[cast.mia.id]),
+        {
+            "recipient": "employer",
+            "purpose": "other",
+            "danger": "none",
+            "said_in": "outside_session_casual",
+            "agreement": "signed_before",
+            "promise": "none",
+            "member_request": "none",
+        },
+    )
+    assessment = Assessment.objects.get()
+    assert assessment.level == "not_permitted"
+    assert assessment.facts["third_party"] == "employer"
+    response = cast.client_for(cast.bob).post(
+        reverse("assessment_choice", args=[assessment.id]), {"kind": "proceed", "note": "x"}
+    )
+    assert response.status_code == 400 and "not permitted" in response.content.decode()
+
+
+def test_authorizations_and_the_accounting(cast: Cast) -> None:
+    client = cast.client_for(cast.bob)
+    url = reverse("member_disclosures", args=[cast.mia.id])
+    response = client.post(
+        url,
+        {
+            "recipient": "family",
+            "purpose": "Tell her sister about group times",
+            "signed_on": cast.north.today().isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    authorization = Authorization.objects.get()
+    actions.record_disclosure(
+        member=cast.mia,
+        acting_user=cast.bob,
+        recipient="family",
+        what="Group times.",
+        recipient_detail="Her sister",
+        disclosed_at=timezone.now(),
+    )
+    page = client.get(url).content.decode()
+    assert "in force" in page and "Group times." in page
+    pdf = client.get(reverse("accounting_pdf", args=[cast.mia.id]))
+    assert pdf["Content-Type"] == "application/pdf"
+    text = pdf_text(pdf.content)
+    assert "Accounting of disclosures" in text and "Group times." in text
+    client.post(reverse("authorization_revoke", args=[authorization.id]), {"note": "By phone."})
+    authorization.refresh_from_db()
+    assert authorization.revoked_at is not None
+
+
+@pytest.mark.parametrize("name", ["assess_member", "member_disclosures", "accounting_pdf"])
+def test_member_pages_are_404_for_outsiders(cast: Cast, name: str) -> None:
+    url = reverse(name, args=[cast.mia.id])
+    for user in (cast.dave, cast.oscar):
+        assert cast.client_for(user).get(url).status_code == 404
+    assert Client().get(url).status_code == 302
+
+
+def test_assessment_pages_are_404_for_outsiders(cast: Cast) -> None:
+    contact = a_contact(cast)
+    assessment = actions.assess(
+        member=cast.mia, acting_user=cast.bob, answers={"recipient": "group"}, contact=contact
+    )
+    for user in (cast.dave, cast.oscar):
+        client = cast.client_for(user)
+        assert client.get(reverse("assessment_detail", args=[assessment.id])).status_code == 404
+        assert client.get(reverse("assess_contact", args=[contact.id])).status_code == 404
+        assert (
+            client.post(
+                reverse("assessment_choice", args=[assessment.id]), {"kind": "hold"}
+            ).status_code
+            == 404
+        )
+    assert not Choice.objects.exists()
+
+
+def test_the_member_timeline_shows_assessments_and_disclosures(cast: Cast) -> None:
+    assessment = actions.assess(
+        member=cast.mia,
+        acting_user=cast.bob,
+        answers={"recipient": "group"},
+        contact=a_contact(cast),
+        question="Her job stress",
+    )
+    actions.record_disclosure(
+        member=cast.mia,
+        acting_user=cast.bob,
+        recipient="group",
+        what="Her job stress.",
+        disclosed_at=timezone.now(),
+        assessment=assessment,
+    )
+    page = cast.client_for(cast.bob).get(reverse("member_detail", args=[cast.mia.id]))
+    html = page.content.decode()
+    assert "kind-assessment" in html and "kind-disclosure" in html
+    assert reverse("assessment_detail", args=[assessment.id]) in html
+    api = cast.client_for(cast.bob).get(f"/api/v1/members/{cast.mia.id}/timeline").json()
+    assert {i["kind"] for i in api["items"]} >= {"assessment", "disclosure"}
+    assert str(assessment.id) in {i["assessment"] for i in api["items"]}
