@@ -7,12 +7,13 @@ from a contact, which also needs the contact's group (as the contact does).
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from groupguard.disclosures.models import Assessment, Authorization, Disclosure, Recipient
+from groupguard.disclosures.models import Assessment, Authorization, Choice, Disclosure, Recipient
 from groupguard.practice.access import _parse_id, visible_groups, visible_members
 from groupguard.practice.models import Member
 
@@ -51,18 +52,31 @@ def access_authorization(user: Any, authorization_id: Any) -> Authorization:
     return authorization
 
 
+def with_details(assessments: QuerySet[Assessment]) -> QuerySet[Assessment]:
+    """``assessments`` with their people, choices and disclosures, in a fixed number of
+    queries however many there are."""
+    return assessments.select_related("member", "asked_by", "contact").prefetch_related(
+        Prefetch("choices", queryset=Choice.objects.select_related("decided_by")),
+        Prefetch(
+            "disclosures", queryset=Disclosure.objects.select_related("member", "recorded_by")
+        ),
+    )
+
+
 def assessments_for(user: Any, member: Member) -> list[Assessment]:
     return list(
-        visible_assessments(user)
-        .filter(member=member)
-        .select_related("asked_by", "contact")
-        .prefetch_related("choices", "disclosures")
-        .order_by("-created_at")
+        with_details(visible_assessments(user).filter(member=member)).order_by("-created_at")
     )
 
 
 def authorizations_for(member: Member) -> list[Authorization]:
-    return list(Authorization.objects.filter(member=member).order_by("-signed_on", "-created_at"))
+    """Newest first, without the scans (up to 5 MB each; read one through its row)."""
+    return list(
+        Authorization.objects.filter(member=member)
+        .select_related("member", "recorded_by", "revoked_by")
+        .defer("scan")
+        .order_by("-signed_on", "-created_at")
+    )
 
 
 def accounting(
@@ -77,7 +91,27 @@ def accounting(
         rows = rows.filter(disclosed_at__gte=start)
     if end is not None:
         rows = rows.filter(disclosed_at__lte=end)
-    return list(rows.select_related("recorded_by", "assessment").order_by("disclosed_at"))
+    return list(rows.select_related("member", "recorded_by", "assessment").order_by("disclosed_at"))
+
+
+def accounting_days(
+    member: Member,
+    *,
+    first: datetime.date | None = None,
+    last: datetime.date | None = None,
+) -> list[Disclosure]:
+    """The accounting over whole days of the practice's calendar, ``last`` included."""
+    tz = member.practice.tz
+    start = _midnight(first, tz) if first else None
+    end = _midnight(last + datetime.timedelta(days=1), tz) - _TICK if last else None
+    return accounting(member, start=start, end=end)
+
+
+_TICK = datetime.timedelta(microseconds=1)  # the finest step a stored time takes
+
+
+def _midnight(day: datetime.date, tz: zoneinfo.ZoneInfo) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
 
 
 def disclosures_for(member: Member) -> list[Disclosure]:

@@ -57,7 +57,7 @@ def test_from_a_contact_to_a_decision_and_an_outcome(cast: Cast) -> None:
     assessment = Assessment.objects.get()
     assert response["Location"] == reverse("assessment_detail", args=[assessment.id])
     detail = client.get(response["Location"]).content.decode()
-    assert "LOW" in detail and "group.treatment" in detail and "Leslie" in detail
+    assert "Low:" in detail and "group.treatment" in detail and "Leslie" in detail
     client.post(reverse("assessment_choice", args=[assessment.id]), {"kind": "talk_first"})
     assert Choice.objects.get().kind == "talk_first"
     client.post(

@@ -60,6 +60,38 @@ LABELS = {
 }
 
 
+FACT_LABELS = {
+    "recipient": "Recipient",
+    "third_party": "Who outside the group",
+    "jurisdiction": "Jurisdiction",
+    "profession": "Your licence",
+    "ethics_code": "Your ethics code",
+    "said_in": "Where it was said",
+    "relationship": "Your role with the member",
+    "agreement": "Group agreement",
+    "promise": "Promise of confidentiality",
+    "member_request": "Member asked for privacy",
+    "member_objects": "Member objected",
+    "reminded_at_time": "Reminded at the time",
+    "member_told_in_advance": "Told in advance",
+    "purpose": "Purpose",
+    "relevant_to_treatment": "Matters to the group's work",
+    "authorization": "Written authorization",
+    "court_order": "Court order",
+    "minor": "Member is a minor",
+    "part2_program": "42 CFR Part 2 program",
+    "sensitive": "Highly sensitive",
+    "danger": "Danger",
+    "reportable_abuse": "Reportable abuse",
+    "documented_rationale": "Rationale written down",
+}
+LABELS["relationship"] = {
+    "group_only": "Group facilitator only",
+    "also_individual_therapist": "Also their individual therapist",
+    "also_couple_or_family_therapist": "Also their couple or family therapist",
+}
+
+
 def _choices(name: str) -> list[tuple[str, str]]:
     labels = LABELS.get(name, {})
     return [(value, labels.get(value, value)) for value in CHOICES[name]]
@@ -145,7 +177,7 @@ def _assess(request: HttpRequest, member: Member, contact: Contact | None) -> Ht
             return redirect("assessment_detail", assessment_id=assessment.id)
     filled = prefill(member=member, practitioner=user, contact=contact, now=timezone.now())
     known = [
-        (name, _label(name, value), filled.sources.get(name, ""))
+        (FACT_LABELS.get(name, name), _label(name, value), filled.sources.get(name, ""))
         for name, value in filled.facts.items()
     ]
     return render(
@@ -181,7 +213,9 @@ def assess_member(request: HttpRequest, member_id: uuid.UUID) -> HttpResponse:
 
 
 class ChoiceForm(forms.Form):
-    kind = forms.ChoiceField(label="Your decision", choices=ChoiceKind.choices)
+    kind = forms.ChoiceField(
+        label="What you decided", choices=[("", "Choose…"), *ChoiceKind.choices]
+    )
     note = forms.CharField(
         label="Note", required=False, max_length=2000, widget=forms.Textarea({"rows": 2})
     )
@@ -203,7 +237,11 @@ def _detail_context(user: Any, assessment: Any, **extra: Any) -> dict[str, Any]:
     decision = assessment.decision
     determining = set(decision["determining"])
     facts = [
-        (name, _label(name, value), assessment.prefilled.get(name, "your answer"))
+        (
+            FACT_LABELS.get(name, name),
+            _label(name, value),
+            assessment.prefilled.get(name, "your answer"),
+        )
         for name, value in assessment.facts.items()
     ]
     recipient = (
