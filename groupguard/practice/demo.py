@@ -199,8 +199,9 @@ def build_demo(*, today: datetime.date | None = None, seed: int = 2008) -> DemoP
     _after_sessions(groups, leads, rosters, today)
     demo = DemoPractice(practice, staff, groups, members)
     from groupguard.contacts.demo import add_demo_contacts
+    from groupguard.disclosures.demo import add_demo_disclosures
 
-    add_demo_contacts(demo, today)
+    add_demo_disclosures(demo, add_demo_contacts(demo, today))
     return demo
 
 

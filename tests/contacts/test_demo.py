@@ -82,8 +82,15 @@ def test_junes_explicit_request_was_answered_and_her_referral_accepted(
     assert referral.accepted_on == referral.offered_on + datetime.timedelta(days=6)
     assert not selectors.visible_contacts(demo.staff["cleo"]).filter(pk=contact.pk).exists()
     items = selectors.member_timeline(user=ada, member=june)
-    assert [i.kind for i in items] == ["referral", "referral", "contact"]
-    assert items[0].title == "Referral accepted (Dr. Hollis Penrose, PsyD)"
+    assert [i.kind for i in items if i.kind in {"referral", "contact"}] == [
+        "referral",
+        "referral",
+        "contact",
+    ]
+    assert {i.kind for i in items} >= {"assessment", "disclosure"}  # disclosures.demo
+    assert [i.title for i in items if i.kind == "referral"][0] == (
+        "Referral accepted (Dr. Hollis Penrose, PsyD)"
+    )
 
 
 def test_the_dashboard_shows_an_open_promise_an_unanswered_referral_and_a_correction(
@@ -107,3 +114,18 @@ def test_the_dashboard_shows_an_open_promise_an_unanswered_referral_and_a_correc
     stats = selectors.detector_stats(demo.practice)
     assert (stats.total, stats.agreed) == (8, 7)
     assert stats.confusion["implied"]["explicit"] == 1
+
+
+def test_junes_story_continues_with_a_decision_and_an_authorized_letter(db: None) -> None:
+    from groupguard.disclosures import selectors as disclosure_selectors
+    from groupguard.disclosures.models import Assessment
+    from groupguard.practice.demo import build_demo
+
+    demo = build_demo()
+    june = next(m for m in demo.members if m.given_name == "Juniper")
+    first, letter = Assessment.objects.filter(member=june).order_by("created_at")
+    assert first.contact is not None and first.facts["relationship"] == "also_individual_therapist"
+    assert first.choices.get().kind == "talk_first"
+    assert letter.facts["authorization"] is True and letter.level != "not_permitted"
+    [disclosure] = disclosure_selectors.accounting(june)
+    assert disclosure.recipient == "other_provider" and disclosure.assessment == letter
