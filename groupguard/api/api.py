@@ -45,11 +45,13 @@ api = NinjaAPI(
 def _mount_routers() -> None:
     from groupguard.api.agreements import router as agreements
     from groupguard.api.contacts import router as contacts
+    from groupguard.api.disclosures import router as disclosures
     from groupguard.api.referrals import router as referrals
 
     api.add_router("", agreements)
     api.add_router("", contacts)
     api.add_router("", referrals)
+    api.add_router("", disclosures)
 
 
 @api.exception_handler(ValidationError)

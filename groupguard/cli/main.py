@@ -22,6 +22,7 @@ GROUPGUARD_COMMANDS = [
     ("contacts", "out-of-session contacts as JSON: list, show, log, amend, stats"),
     ("referrals", "referrals to individual therapists as JSON: list, offer, update"),
     ("promises", "promises of confidentiality as JSON: list, close"),
+    ("disclosures", "stored disclosure decisions as JSON: assess, list, accounting"),
     (
         "audit",
         "the tamper-evident audit log: export, checkpoint, pubkey, prove, consistency, verify",

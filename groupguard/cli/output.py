@@ -66,8 +66,10 @@ def validation_error(error: ValidationError) -> CommandError:
     """An action's ValidationError as a CommandError listing each field and its message."""
     if not hasattr(error, "error_dict"):
         return CommandError(" ".join(error.messages))
-    parts = [
-        " ".join(messages) if field == NON_FIELD_ERRORS else f"{field}: {' '.join(messages)}"
-        for field, messages in error.message_dict.items()
-    ]
+    parts = []
+    for field, messages in error.message_dict.items():
+        text = " ".join(messages)
+        # Some messages name their field already (the disclosure engine's facts do).
+        named = field == NON_FIELD_ERRORS or text.startswith(f"{field}:")
+        parts.append(text if named else f"{field}: {text}")
     return CommandError("; ".join(parts))
