@@ -39,6 +39,7 @@ BENCHMARKS = {
     "detect": "bench.detect",
     "highlight": "bench.highlight",
     "engine": "bench.engine",
+    "packet": "bench.packet",
 }
 
 ENCRYPTION_KEYS = json.dumps(

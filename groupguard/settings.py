@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "groupguard.agreements",
     "groupguard.contacts",
     "groupguard.disclosures",
+    "groupguard.evidence",
     "groupguard.audit",
     "groupguard.web",
     "groupguard.cli",

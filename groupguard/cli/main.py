@@ -23,6 +23,8 @@ GROUPGUARD_COMMANDS = [
     ("referrals", "referrals to individual therapists as JSON: list, offer, update"),
     ("promises", "promises of confidentiality as JSON: list, close"),
     ("disclosures", "stored disclosure decisions as JSON: assess, list, accounting"),
+    ("complaints", "a practice's complaints as JSON (ids and member ids)"),
+    ("packet", "evidence packets: build --complaint ID --out DIR; verify DIR [--pubkey KEY]"),
     (
         "audit",
         "the tamper-evident audit log: export, checkpoint, pubkey, prove, consistency, verify",
@@ -49,6 +51,10 @@ def main(argv: list[str] | None = None) -> None:
         from groupguard.cli.detect import main as detect_main
 
         sys.exit(detect_main(args[2:]))
+    if args[1:3] == ["packet", "verify"]:  # offline: needs only the folder and the key
+        from groupguard.evidence.verify import main as verify_main
+
+        sys.exit(verify_main(args[3:]))
     if args[1] == "assess":  # the pure rule engine, likewise
         from groupguard.cli.assess import main as assess_main
 

@@ -200,8 +200,10 @@ def build_demo(*, today: datetime.date | None = None, seed: int = 2008) -> DemoP
     demo = DemoPractice(practice, staff, groups, members)
     from groupguard.contacts.demo import add_demo_contacts
     from groupguard.disclosures.demo import add_demo_disclosures
+    from groupguard.evidence.demo import add_demo_complaint
 
     add_demo_disclosures(demo, add_demo_contacts(demo, today))
+    add_demo_complaint(demo)
     return demo
 
 

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 
 from groupguard.agreements import selectors as agreement_selectors
 from groupguard.contacts import selectors as contact_selectors
+from groupguard.evidence import selectors as complaint_selectors
 from groupguard.practice import selectors
 from groupguard.web.views.common import login_required, staff_user
 
@@ -29,6 +30,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "practice": user.practice,
             "promises": contact_selectors.open_promises(user),
             "awaiting": contact_selectors.referrals_awaiting(user),
+            "complaints": complaint_selectors.deadlines_soon(user, user.practice.today())
+            if user.practice
+            else [],
         },
     )
 

@@ -1,0 +1,159 @@
+"""Building an evidence packet: the five files, from the records and one signed checkpoint.
+
+Order of work: sign a checkpoint of the practice's audit log (or use the one given), collect
+the packet's content up to it (content.py), then write
+
+- ``packet.json``: the content, as data;
+- ``fhir.json``: the same as a FHIR R4B Bundle (fhir.py);
+- ``proofs.json``: every cited audit entry with its inclusion proof against the checkpoint;
+- ``packet.pdf``: the same for paper (pdf.py);
+- ``manifest.json``: the SHA-256 of each, signed with the audit key.
+
+The same records and checkpoint give byte-identical JSON files (sorted keys, no wall clock),
+and the PDF engine is deterministic too. Building is audited *after* the files exist (the entry
+carries the manifest's hashes), so the entry itself is never inside the packet it describes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+import json
+import time
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from groupguard.accounts.models import User
+from groupguard.audit.checkpoints import make_checkpoint
+from groupguard.audit.log import Actor, log_for, record
+from groupguard.audit.models import Checkpoint
+from groupguard.evidence.content import collect
+from groupguard.evidence.fhir import to_fhir
+from groupguard.evidence.models import Complaint
+from groupguard.evidence.pdf import packet_pdf
+from groupguard.evidence.proofs import build_proofs, sign_manifest
+from groupguard.practice.models import Member
+
+FILES = ("packet.json", "fhir.json", "proofs.json", "packet.pdf", "manifest.json")
+STEPS = ("checkpoint", "collect", "fhir", "proofs", "pdf", "manifest")
+
+
+class PacketError(ValueError):
+    pass
+
+
+def dump(value: Any) -> bytes:
+    """Deterministic JSON: sorted keys, two-space indent, UTF-8, a final newline."""
+    return (json.dumps(value, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode()
+
+
+@dataclass
+class Packet:
+    files: dict[str, bytes]
+    checkpoint: Checkpoint
+    content: dict[str, Any]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def write(self, folder: Path) -> None:
+        """Write the files into ``folder``, which must be missing or empty."""
+        if folder.exists() and any(folder.iterdir()):
+            raise PacketError(f"{folder} is not empty: give a new folder for the packet")
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in FILES:
+            (folder / name).write_bytes(self.files[name])
+
+    def zip(self) -> bytes:
+        """The files in a zip with fixed timestamps, so the archive is deterministic too."""
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name in FILES:
+                info = zipfile.ZipInfo(f"packet/{name}", date_time=(2000, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                archive.writestr(info, self.files[name])
+        return buffer.getvalue()
+
+
+def build_packet(
+    *,
+    member: Member,
+    acting_user: User | None,
+    complaint: Complaint | None = None,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+    checkpoint: Checkpoint | None = None,
+    progress: Callable[[str], None] | None = None,
+    via: str = "web",
+) -> Packet:
+    if complaint is not None and complaint.member_id != member.id:
+        raise PacketError("That complaint is about another member.")
+    if start and end and end < start:
+        raise PacketError("The period cannot end before it starts.")
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def step(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[name] = round(now - clock, 4)
+        clock = now
+        if progress is not None:
+            progress(name)
+
+    log = log_for(member.practice_id)
+    if checkpoint is None:
+        with transaction.atomic():
+            checkpoint = make_checkpoint(log)
+    elif checkpoint.log_id != log.id:
+        raise PacketError("That checkpoint belongs to another log.")
+    step("checkpoint")
+    if complaint is not None:
+        start = start or complaint.period_start
+        end = end or complaint.period_end
+    content = collect(member, checkpoint=checkpoint, complaint=complaint, start=start, end=end)
+    packet_json = dump(content)
+    step("collect")
+    fhir_json = dump(to_fhir(content))
+    step("fhir")
+    proofs_json = dump(build_proofs(log, checkpoint, content["audit"]["entries"]))
+    step("proofs")
+    pdf = packet_pdf(content)
+    step("pdf")
+    files = {
+        "packet.json": packet_json,
+        "fhir.json": fhir_json,
+        "proofs.json": proofs_json,
+        "packet.pdf": pdf,
+    }
+    files["manifest.json"] = dump(sign_manifest(files))
+    step("manifest")
+    with transaction.atomic():
+        record(
+            practice_id=member.practice_id,
+            actor=Actor.user(acting_user) if acting_user is not None else _cli_actor(),
+            action="packet.build",
+            obj=complaint or member,
+            member_id=member.id,
+            severity="high",
+            detail={
+                "via": via,
+                "checkpoint": checkpoint.tree_size,
+                "entries": len(content["audit"]["entries"]),
+                "sha256": {
+                    name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())
+                },
+            },
+        )
+    return Packet(files, checkpoint, content, seconds)
+
+
+def _cli_actor() -> Actor:
+    from groupguard.audit.log import SYSTEM
+
+    return SYSTEM

@@ -1,0 +1,189 @@
+"""Complaints and evidence packets (practice admins)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from groupguard.accounts.models import User
+from groupguard.audit.log import Actor, record, record_read
+from groupguard.evidence import actions, selectors
+from groupguard.evidence.build import PacketError, build_packet
+from groupguard.evidence.content import collect
+from groupguard.evidence.models import ComplaintStatus, PacketBuild
+from groupguard.practice.access import require_admin, visible_members
+from groupguard.web.forms import DateInput, apply_errors
+from groupguard.web.views.common import is_htmx, login_required, staff_user
+
+
+class ComplaintForm(forms.Form):
+    member = forms.ChoiceField(label="Member who complained")
+    practitioner = forms.ChoiceField(label="Practitioner named", required=False)
+    board = forms.CharField(
+        label="Board or body", max_length=200, help_text="e.g. Board of Behavioral Sciences"
+    )
+    reference = forms.CharField(label="Their case number", required=False, max_length=100)
+    received_on = forms.DateField(label="Received on", widget=DateInput)
+    deadline = forms.DateField(label="Response due", required=False, widget=DateInput)
+    allegation = forms.CharField(
+        label="What it alleges", max_length=5000, widget=forms.Textarea({"rows": 3})
+    )
+    period_start = forms.DateField(label="Packet covers from", required=False, widget=DateInput)
+    period_end = forms.DateField(label="Packet covers to", required=False, widget=DateInput)
+    notes = forms.CharField(
+        label="Notes", required=False, max_length=5000, widget=forms.Textarea({"rows": 2})
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        members = sorted(visible_members(user), key=lambda m: m.display_name.casefold())
+        self.members = {str(m.id): m for m in members}
+        staff = User.objects.filter(practice=user.practice, is_active=True).order_by("last_name")
+        self.staff = {str(u.pk): u for u in staff}
+        member_field: Any = self.fields["member"]
+        member_field.choices = [(k, m.display_name) for k, m in self.members.items()]
+        practitioner_field: Any = self.fields["practitioner"]
+        practitioner_field.choices = [("", "None named")] + [
+            (k, u.display_name) for k, u in self.staff.items()
+        ]
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def complaint_list(request: HttpRequest) -> HttpResponse:
+    user = staff_user(request)
+    require_admin(user)
+    practice = user.practice
+    assert practice is not None  # noqa: S101  (require_admin checked)
+    form = ComplaintForm(
+        request.POST or None,
+        user=user,
+        initial={"received_on": practice.today()},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        member = form.members[data.pop("member")]
+        practitioner = form.staff.get(data.pop("practitioner"))
+        try:
+            complaint = actions.record_complaint(
+                member=member, acting_user=user, practitioner=practitioner, **data
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Complaint recorded.")
+            return redirect("complaint_detail", complaint_id=complaint.id)
+    complaints = list(
+        selectors.visible_complaints(user).select_related("member").order_by("-received_on")
+    )
+    return render(
+        request,
+        "web/complaint_list.html",
+        {"complaints": complaints, "form": form, "today": practice.today()},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_GET
+@login_required
+def complaint_detail(request: HttpRequest, complaint_id: uuid.UUID) -> HttpResponse:
+    user = staff_user(request)
+    complaint = selectors.access_complaint(user, complaint_id)
+    record_read(
+        user=user, practice_id=complaint.practice_id, obj=complaint, member_id=complaint.member_id
+    )
+    return render(request, "web/complaint_detail.html", _context(user, complaint))
+
+
+def _context(user: User, complaint: Any, **extra: Any) -> dict[str, Any]:
+    content = collect(
+        complaint.member,
+        checkpoint=None,
+        complaint=complaint,
+        start=complaint.period_start,
+        end=complaint.period_end,
+    )
+    return {
+        "complaint": complaint,
+        "content": content,
+        "summary": content["summary"],
+        "timeline": content["timeline"],
+        "builds": list(complaint.builds.select_related("built_by").defer("archive")),
+        "statuses": ComplaintStatus.choices,
+        "today": complaint.member.practice.today(),
+        **extra,
+    }
+
+
+@require_POST
+@login_required
+def complaint_status(request: HttpRequest, complaint_id: uuid.UUID) -> HttpResponse:
+    user = staff_user(request)
+    complaint = selectors.access_complaint(user, complaint_id)
+    try:
+        actions.update_complaint(complaint, acting_user=user, status=request.POST.get("status"))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Status saved.")
+    return redirect("complaint_detail", complaint_id=complaint.id)
+
+
+@require_POST
+@login_required
+def complaint_build(request: HttpRequest, complaint_id: uuid.UUID) -> HttpResponse:
+    """Build the packet now; keep the zip (encrypted) for download."""
+    user = staff_user(request)
+    complaint = selectors.access_complaint(user, complaint_id)
+    try:
+        packet = build_packet(member=complaint.member, acting_user=user, complaint=complaint)
+    except PacketError as error:
+        messages.error(request, str(error))
+        return redirect("complaint_detail", complaint_id=complaint.id)
+    manifest = json.loads(packet.files["manifest.json"])
+    build = PacketBuild.objects.create(
+        practice_id=complaint.practice_id,
+        member=complaint.member,
+        complaint=complaint,
+        built_by=user,
+        checkpoint_size=packet.checkpoint.tree_size,
+        files=manifest["files"],
+        seconds=packet.seconds,
+        archive=packet.zip(),
+    )
+    if is_htmx(request):
+        return render(request, "web/_packet_built.html", {"build": build, "complaint": complaint})
+    messages.success(request, "Packet built: download it below.")
+    return redirect("complaint_detail", complaint_id=complaint.id)
+
+
+@require_GET
+@login_required
+def packet_download(request: HttpRequest, build_id: uuid.UUID) -> HttpResponse:
+    user = staff_user(request)
+    require_admin(user)
+    build = PacketBuild.objects.filter(practice=user.practice, pk=build_id).first()
+    if build is None:
+        raise Http404("not found")
+    with transaction.atomic():
+        record(
+            practice_id=build.practice_id,
+            actor=Actor.user(user),
+            action="packet.download",
+            obj=build,
+            member_id=build.member_id,
+            severity="high",
+        )
+    response = HttpResponse(build.archive, content_type="application/zip")
+    name = f"packet-{build.created_at:%Y%m%d-%H%M%S}-{build.checkpoint_size}.zip"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
