@@ -34,7 +34,7 @@ from groupguard.audit.checkpoints import make_checkpoint
 from groupguard.audit.log import Actor, log_for, record
 from groupguard.audit.models import Checkpoint
 from groupguard.evidence.content import collect
-from groupguard.evidence.fhir import to_fhir
+from groupguard.evidence.fhir import to_fhir, validate_fhir
 from groupguard.evidence.models import Complaint
 from groupguard.evidence.pdf import packet_pdf
 from groupguard.evidence.proofs import build_proofs, sign_manifest
@@ -119,7 +119,9 @@ def build_packet(
     content = collect(member, checkpoint=checkpoint, complaint=complaint, start=start, end=end)
     packet_json = dump(content)
     step("collect")
-    fhir_json = dump(to_fhir(content))
+    bundle = to_fhir(content)
+    validate_fhir(bundle)  # the fhir.resources R4B models: refuse to hand over a broken bundle
+    fhir_json = dump(bundle)
     step("fhir")
     proofs_json = dump(build_proofs(log, checkpoint, content["audit"]["entries"]))
     step("proofs")

@@ -14,7 +14,7 @@ from groupguard.practice.demo import DemoPractice
 def add_demo_complaint(demo: DemoPractice) -> Complaint:
     june = next(m for m in demo.members if m.given_name == "Juniper")
     today = demo.practice.today()
-    received = today - datetime.timedelta(days=2)
+    received = today - datetime.timedelta(days=10)
     return actions.record_complaint(
         member=june,
         acting_user=demo.staff["ada"],
@@ -22,7 +22,7 @@ def add_demo_complaint(demo: DemoPractice) -> Complaint:
         board="California Board of Behavioral Sciences",
         reference="BBS-DEMO-0001",
         received_on=received,
-        deadline=received + datetime.timedelta(days=30),
+        deadline=received + datetime.timedelta(days=21),
         allegation=(
             "The member alleges that her group facilitator, who is also her individual "
             "therapist, told the process group what she had said privately after a session, "
