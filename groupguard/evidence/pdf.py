@@ -534,6 +534,8 @@ def _contacts(p: dict[str, Any], clock: _Clock) -> list[pdf.Block]:
     blocks = [pdf.heading("Contacts outside the group")]
     if not contacts:
         return [*blocks, pdf.paragraph("No contact outside the group is recorded.")]
+    if len(contacts) > COMPACT_AFTER:
+        return [*blocks, *_contacts_compact(contacts, clock)]
     for n, c in enumerate(contacts, start=1):
         present = ", ".join(x for x in [*c.get("with_others", []), c.get("others_present")] if x)
         request = _REQUESTS.get(c.get("request") or "none", str(c.get("request")))
@@ -570,6 +572,51 @@ def _contacts(p: dict[str, Any], clock: _Clock) -> list[pdf.Block]:
             blocks.append(pdf.heading("Amendments (the summary above is unchanged)", level=3))
             blocks += _table(c["amendments"], _AMENDMENTS, clock, "")
     return blocks
+
+
+# Beyond this many contacts, one row each: a complaint usually turns on a few contacts, which
+# get a page each; hundreds would make a packet of thousands of pages.
+COMPACT_AFTER = 30
+
+
+def _contacts_compact(contacts: list[dict[str, Any]], clock: _Clock) -> list[pdf.Block]:
+    rows = []
+    for n, c in enumerate(contacts, start=1):
+        responses = c.get("responses") or {}
+        answered = [
+            text
+            for key, text in (
+                ("reminded_agreement", "reminded"),
+                ("offered_referral", "referral offered"),
+                ("promised_confidentiality", "PROMISED"),
+            )
+            if responses.get(key)
+        ]
+        request = _REQUESTS.get(c.get("request") or "none", str(c.get("request")))
+        summary = c.get("summary") or ""
+        for a in c.get("amendments") or []:
+            summary += f"\nAmended by {a.get('author')}: {a.get('text')}"
+        rows.append(
+            (
+                str(n),
+                clock.when(c.get("occurred_at")),
+                f"{c.get('setting_label') or c.get('setting')}; {c.get('facilitator')}",
+                f"{request}; {', '.join(answered) or 'no response recorded'}",
+                summary,
+                _audit(c.get("audit")),
+            )
+        )
+    return [
+        pdf.paragraph(
+            f"{len(contacts)} contacts, one row each, oldest first. The SHA-256 of each record "
+            "is in packet.json, and its audit entry in proofs.json."
+        ),
+        pdf.table(
+            ["#", "When", "Setting, facilitator", "Request; response", "Summary", "Audit"],
+            rows,
+            widths=(0.35, 1.2, 1.3, 1.4, 3.2, 0.6),
+        ),
+    ]
 
 
 def _assessments(p: dict[str, Any], clock: _Clock) -> list[pdf.Block]:
