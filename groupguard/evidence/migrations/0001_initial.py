@@ -9,60 +9,177 @@ import groupguard.core.ids
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('practice', '0002_practice_referral_reminder_days'),
+        ("practice", "0002_practice_referral_reminder_days"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Complaint',
+            name="Complaint",
             fields=[
-                ('id', models.UUIDField(default=groupguard.core.ids.uuid7, editable=False, primary_key=True, serialize=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('board', models.CharField(help_text='The board or body it came from.', max_length=200)),
-                ('reference', models.CharField(blank=True, help_text="The board's case number.", max_length=100)),
-                ('received_on', models.DateField()),
-                ('deadline', models.DateField(blank=True, help_text='When the response is due.', null=True)),
-                ('allegation', groupguard.core.fields.EncryptedTextField(help_text='What the complaint alleges, in summary.')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('responded', 'Response sent'), ('closed', 'Closed')], default='open', max_length=10)),
-                ('notes', groupguard.core.fields.EncryptedTextField(blank=True, default='')),
-                ('period_start', models.DateField(blank=True, help_text='The packet covers records from this day (optional).', null=True)),
-                ('period_end', models.DateField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='complaints', to='practice.member')),
-                ('practice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='complaints', to='practice.practice')),
-                ('practitioner', models.ForeignKey(blank=True, help_text='The practitioner the complaint is about, if one is named.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='complaints', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=groupguard.core.ids.uuid7,
+                        editable=False,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "board",
+                    models.CharField(help_text="The board or body it came from.", max_length=200),
+                ),
+                (
+                    "reference",
+                    models.CharField(
+                        blank=True, help_text="The board's case number.", max_length=100
+                    ),
+                ),
+                ("received_on", models.DateField()),
+                (
+                    "deadline",
+                    models.DateField(blank=True, help_text="When the response is due.", null=True),
+                ),
+                (
+                    "allegation",
+                    groupguard.core.fields.EncryptedTextField(
+                        help_text="What the complaint alleges, in summary."
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("responded", "Response sent"),
+                            ("closed", "Closed"),
+                        ],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("notes", groupguard.core.fields.EncryptedTextField(blank=True, default="")),
+                (
+                    "period_start",
+                    models.DateField(
+                        blank=True,
+                        help_text="The packet covers records from this day (optional).",
+                        null=True,
+                    ),
+                ),
+                ("period_end", models.DateField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="complaints",
+                        to="practice.member",
+                    ),
+                ),
+                (
+                    "practice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="complaints",
+                        to="practice.practice",
+                    ),
+                ),
+                (
+                    "practitioner",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The practitioner the complaint is about, if one is named.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="complaints",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-received_on', '-created_at'],
+                "ordering": ["-received_on", "-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='PacketBuild',
+            name="PacketBuild",
             fields=[
-                ('id', models.UUIDField(default=groupguard.core.ids.uuid7, editable=False, primary_key=True, serialize=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('checkpoint_size', models.BigIntegerField()),
-                ('files', models.JSONField(help_text='File name -> SHA-256, as in manifest.json.')),
-                ('seconds', models.JSONField(default=dict)),
-                ('archive', groupguard.core.fields.EncryptedBytesField()),
-                ('built_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('complaint', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='builds', to='evidence.complaint')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='packet_builds', to='practice.member')),
-                ('practice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='packet_builds', to='practice.practice')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=groupguard.core.ids.uuid7,
+                        editable=False,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("checkpoint_size", models.BigIntegerField()),
+                ("files", models.JSONField(help_text="File name -> SHA-256, as in manifest.json.")),
+                ("seconds", models.JSONField(default=dict)),
+                ("archive", groupguard.core.fields.EncryptedBytesField()),
+                (
+                    "built_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "complaint",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="builds",
+                        to="evidence.complaint",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="packet_builds",
+                        to="practice.member",
+                    ),
+                ),
+                (
+                    "practice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="packet_builds",
+                        to="practice.practice",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddConstraint(
-            model_name='complaint',
-            constraint=models.CheckConstraint(condition=models.Q(('deadline__isnull', True), ('deadline__gte', models.F('received_on')), _connector='OR'), name='complaint_deadline_after_receipt'),
+            model_name="complaint",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("deadline__isnull", True),
+                    ("deadline__gte", models.F("received_on")),
+                    _connector="OR",
+                ),
+                name="complaint_deadline_after_receipt",
+            ),
         ),
     ]
