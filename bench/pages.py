@@ -1,7 +1,7 @@
 """Page latency at scale: the dashboard, a group page and a member page against a floor.
 
 Every page goes through Django's test client (the full middleware stack and templates, no
-HTTP server or network), logged in with ``force_login`` as a clinician who leads about ten
+HTTP server or network), logged in (both steps: ``tests.support.mfa_login``) as a clinician who leads about ten
 groups and, separately, as the practice admin, who sees every group. The floor is the base
 layout with a plain 50-row table and no database queries, requested by an anonymous client
 in the same rounds. Requests are interleaved, in a shuffled order each round, so drift in the
@@ -114,6 +114,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
+    from tests.support import mfa_login
+
     targets = _choose_targets()
     group, member = targets["group"], targets["member"]
     paths = {
@@ -123,8 +125,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
     cases = [Case("floor", "anonymous", Client(), reverse("bench_floor"))]
     for role in ("clinician", "admin"):
-        client = Client()
-        client.force_login(targets[role])
+        client = mfa_login(Client(), targets[role])
         cases += [Case(page, role, client, path) for page, path in paths.items()]
 
     for _ in range(args.warmup):

@@ -22,6 +22,7 @@ from django.utils import timezone
 from groupguard.accounts.models import User
 from groupguard.practice import actions
 from groupguard.practice.models import Group, GroupSession, Member, Practice
+from tests.support import mfa_login
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -45,9 +46,8 @@ class Cast:
     session: GroupSession
 
     def client_for(self, user: User) -> Client:
-        client = Client()
-        client.force_login(user)
-        return client
+        """A client signed in as ``user``, both steps (password and code) done."""
+        return mfa_login(Client(), user)
 
 
 def make_user(practice: Practice, username: str, role: str = "clinician") -> User:

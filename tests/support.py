@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
-from typing import NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
+
+if TYPE_CHECKING:
+    from django.test import Client
 
 IN_CI = os.environ.get("CI") == "true"
 
@@ -29,3 +32,43 @@ def pdf_text(data: bytes) -> str:
         [tool, "-", "-"], input=data, check=True, capture_output=True
     )
     return " ".join(result.stdout.decode("utf-8").split())
+
+
+def authenticator_for(user: Any) -> Any:
+    """The user's confirmed authenticator app (a TOTP device), made on first use."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test authenticator", confirmed=True)
+    return device
+
+
+def mfa_login(client: Client, user: Any) -> Client:
+    """``client.force_login(user)``, then the second step of sign-in as the code step leaves
+    it: the session marked verified by the user's authenticator (made if missing)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    device = authenticator_for(user)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+def code_for(user: Any) -> str:
+    """A code the user's authenticator takes now (the next one if the current one was used).
+    Waits a step when even the next one was used."""
+    import time
+
+    from groupguard.accounts.mfa import current_code
+
+    device = authenticator_for(user)
+    for _ in range(40):
+        device.refresh_from_db()
+        now_step = int((time.time() - device.t0) // device.step) + device.drift
+        if device.last_t + 1 <= now_step + device.tolerance:
+            return current_code(device)
+        time.sleep(1)
+    raise AssertionError("no unused code within 40 seconds")

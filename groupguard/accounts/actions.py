@@ -1,15 +1,22 @@
-"""Writes of the accounts domain: API tokens."""
+"""Writes of the accounts domain: API tokens, two-step sign-in, passwords."""
 
 from __future__ import annotations
 
 import datetime
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from groupguard.accounts import mfa
+from groupguard.accounts.backends import PracticeBackend
 from groupguard.accounts.models import ApiToken, User, hash_token
+from groupguard.accounts.sessions import end_sessions
 from groupguard.audit.log import Actor, record
+from groupguard.audit.models import Severity
 
 
 @transaction.atomic
@@ -59,12 +66,143 @@ def authenticate_token(raw: str) -> User | None:
     if not raw.startswith("gg_") or len(raw) > 100:
         return None
     token = (
-        ApiToken.objects.usable().filter(token_hash=hash_token(raw)).select_related("user").first()
+        ApiToken.objects.usable()
+        .filter(token_hash=hash_token(raw))
+        .select_related("user__practice")
+        .first()
     )
-    if token is None or not token.user.is_active:
+    # The same rule as a password sign-in: active, and no demo account outside demo mode.
+    if token is None or not PracticeBackend().user_can_authenticate(token.user):
         return None
     now = timezone.now()
     # Touch at most once a minute so a busy script does not turn every read into a write.
     if token.last_used_at is None or now - token.last_used_at > datetime.timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+# --- Two-step sign-in and passwords ------------------------------------------------------
+# Every change to how a user signs in ends the user's other sessions: a session opened with
+# the old password or the old authenticator must not outlive it (and accounts.mfa relies on
+# it, see there).
+
+
+def check_code(user: User, code: str) -> mfa.Verification:
+    """The second step of sign-in: check a code (or a recovery code) and record the attempt."""
+    with transaction.atomic():
+        result = mfa.verify(user, code)
+        detail: dict[str, object] = {"method": result.method}
+        if result.ok and result.method == "recovery_code":
+            detail["recovery_codes_left"] = mfa.recovery_codes_left(user)
+        if result.wait_seconds:
+            detail["throttled"] = True
+        record(
+            practice_id=user.practice_id,
+            actor=Actor.user(user),
+            action="auth.mfa" if result.ok else "auth.mfa_failed",
+            obj=user,
+            # A spent recovery code usually means a lost phone: worth a look.
+            severity=(Severity.INFO if result.ok and result.method == "totp" else Severity.HIGH),
+            detail=detail,
+        )
+    return result
+
+
+def confirm_authenticator(
+    device: TOTPDevice, code: str, *, acting_user: User, keep_session: str | None
+) -> list[str]:
+    """Confirm a new authenticator app with its first code and make it the user's only one.
+
+    Returns ten new recovery codes, to be shown once (only their keyed hashes are kept), and
+    ends the user's other sessions.
+    """
+    # Checked before the transaction below so that a wrong code's throttling is kept.
+    if not mfa.confirm_pending(device, code):
+        raise ValidationError(
+            {"code": "That code does not match. Type the code your app shows now."}
+        )
+    user = device.user
+    with transaction.atomic():
+        replaced = TOTPDevice.objects.filter(user=user).exclude(pk=device.pk)
+        had_one = replaced.filter(confirmed=True).exists()
+        replaced.delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        codes = _replace_recovery_codes(user)
+        ended = end_sessions(user.pk, keep=keep_session)
+        record(
+            practice_id=user.practice_id,
+            actor=Actor.user(acting_user),
+            action="mfa.replace" if had_one else "mfa.enrol",
+            obj=user,
+            detail={"sessions_ended": ended},
+        )
+    return codes
+
+
+@transaction.atomic
+def renew_recovery_codes(user: User, *, acting_user: User, keep_session: str | None) -> list[str]:
+    """Replace the user's recovery codes with ten new ones (returned, shown once)."""
+    if not mfa.has_authenticator(user):
+        raise ValidationError("Set up an authenticator app first.")
+    codes = _replace_recovery_codes(user)
+    ended = end_sessions(user.pk, keep=keep_session)
+    record(
+        practice_id=user.practice_id,
+        actor=Actor.user(acting_user),
+        action="mfa.recovery_codes",
+        obj=user,
+        detail={"sessions_ended": ended},
+    )
+    return codes
+
+
+@transaction.atomic
+def reset_mfa(user: User, *, acting_user: User) -> None:
+    """Remove a user's authenticator and recovery codes (a lost phone) and sign them out
+    everywhere: their next sign-in sets up a new authenticator."""
+    if user.pk == acting_user.pk:
+        raise ValidationError(
+            "Replace your own authenticator from your account page, with a code from it."
+        )
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    ended = end_sessions(user.pk)
+    record(
+        practice_id=user.practice_id,
+        actor=Actor.user(acting_user),
+        action="mfa.reset",
+        obj=user,
+        severity=Severity.HIGH,
+        detail={"sessions_ended": ended},
+    )
+
+
+@transaction.atomic
+def change_password(
+    user: User, new_password: str, *, acting_user: User, keep_session: str | None
+) -> None:
+    """Set a new password (validated against AUTH_PASSWORD_VALIDATORS) and end the user's
+    other sessions."""
+    password_validation.validate_password(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    ended = end_sessions(user.pk, keep=keep_session)
+    record(
+        practice_id=user.practice_id,
+        actor=Actor.user(acting_user),
+        action="auth.password_change",
+        obj=user,
+        fields=["password"],
+        detail={"sessions_ended": ended},
+    )
+
+
+def _replace_recovery_codes(user: User) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name="recovery codes", confirmed=True)
+    codes = mfa.new_recovery_codes()
+    StaticToken.objects.bulk_create(
+        StaticToken(device=device, token=mfa.recovery_digest(code)) for code in codes
+    )
+    return codes

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 
 from groupguard.accounts.models import User
@@ -12,8 +13,19 @@ class PracticeBackend(ModelBackend):
 
     Every page needs the practice (its time zone, its scope), so one joined query per request
     replaces two.
+
+    The demo practice's accounts have a published password and authenticator secret: they
+    sign in only on a server in demo mode (GROUPGUARD_DEMO=1), so a demo loaded by mistake
+    into a real installation is no default account there.
     """
 
     def get_user(self, user_id: Any) -> User | None:
         user = User.objects.select_related("practice").filter(pk=user_id).first()
         return user if user is not None and self.user_can_authenticate(user) else None
+
+    def user_can_authenticate(self, user: Any) -> bool:
+        if not super().user_can_authenticate(user):
+            return False
+        from groupguard.practice.demo import is_demo_account
+
+        return bool(settings.DEMO_MODE) or not is_demo_account(user)

@@ -1,4 +1,5 @@
-"""Authentication events go into the audit log of the user's practice (or the site log)."""
+"""Authentication events go into the audit log of the user's practice (or the site log); a
+sign-in also starts the session's clock (accounts.sessions)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db import transaction
 from django.dispatch import receiver
 
+from groupguard.accounts import sessions
 from groupguard.audit.log import Actor, record
 
 
 @receiver(user_logged_in)
 def _on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if request is not None and hasattr(request, "session"):
+        sessions.start_clock(request.session)  # the idle and absolute limits count from here
     with transaction.atomic():
         record(practice_id=user.practice_id, actor=Actor.user(user), action="auth.login", obj=user)
 

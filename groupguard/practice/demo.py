@@ -6,6 +6,7 @@ signatures, contacts, decisions, a complaint) from ``build_demo``.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import random
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from groupguard.accounts.models import Role, User
+from groupguard.audit.log import SYSTEM, record
 from groupguard.practice import actions
 from groupguard.practice.models import Group, Member, Practice
 from groupguard.practice.models.roles import RoleKind
@@ -21,6 +23,10 @@ from groupguard.practice.models.sessions import AttendanceStatus, SessionStatus
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105  (demo mode only, printed on purpose)
+# Every demo account's authenticator app shares this published secret (base32, as an app asks
+# for it). In demo mode the code step shows the current code; outside demo mode the demo's
+# accounts cannot sign in at all (accounts.backends).
+DEMO_TOTP_SECRET = "GROUPGUARDDEMOSECRETFORDEMOSONLY"  # noqa: S105  (published on purpose)
 
 STAFF = [
     # username, first, last, role, licence, ethics code
@@ -66,6 +72,30 @@ def demo_exists() -> bool:
     return Practice.objects.filter(slug=DEMO_SLUG).exists()
 
 
+def is_demo_account(user: User) -> bool:
+    """A staff account of the demo practice, whose password and authenticator are public."""
+    practice = user.practice if user.practice_id is not None else None
+    return practice is not None and practice.slug == DEMO_SLUG
+
+
+def _demo_authenticator(user: User) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(
+        user=user,
+        name="demo authenticator",
+        key=base64.b32decode(DEMO_TOTP_SECRET).hex(),
+        confirmed=True,
+    )
+    record(
+        practice_id=user.practice_id,
+        actor=SYSTEM,
+        action="mfa.enrol",
+        obj=user,
+        detail={"demo": True},
+    )
+
+
 @transaction.atomic
 def build_demo(*, today: datetime.date | None = None, seed: int = 2008) -> DemoPractice:
     rng = random.Random(seed)  # noqa: S311  (deterministic fiction, not security)
@@ -98,6 +128,7 @@ def build_demo(*, today: datetime.date | None = None, seed: int = 2008) -> DemoP
             license_jurisdiction="US-CA",
             acting_user=None,
         )
+        _demo_authenticator(user)
         staff[username] = user
 
     groups = {

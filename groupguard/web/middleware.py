@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import time
 import zoneinfo
 from collections.abc import Callable
 
@@ -39,20 +38,3 @@ class PracticeTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
-
-
-class SessionTouchMiddleware:
-    """Restart the idle timer at most once a minute instead of saving the session on every
-    request: the idle limit stays within a minute of its setting, and a page view is not a
-    database write."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        session = getattr(request, "session", None)
-        if session is not None and session.session_key:
-            now = int(time.time())
-            if now - int(session.get("_touched", 0)) >= 60:
-                session["_touched"] = now
-        return self.get_response(request)

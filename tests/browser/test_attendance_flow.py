@@ -1,18 +1,29 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from groupguard.accounts.models import User
 from groupguard.practice.models import Attendance
 from tests.conftest import PASSWORD, Cast
+from tests.support import authenticator_for, code_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def log_in(page, base: str, username: str) -> None:
+def log_in(page, base: str, username: str, password: str = PASSWORD) -> None:
+    """Both steps of sign-in: the password, then a code from the user's authenticator (given
+    one first if they have none)."""
+    user = User.objects.get(username=username)
+    authenticator_for(user)
     page.goto(f"{base}/login/")
     page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/login/code/"))
+    page.get_by_label("Code").fill(code_for(user))
+    page.get_by_role("button", name="Continue").click()
     page.wait_for_url(f"{base}/")
 
 

@@ -1,12 +1,19 @@
+"""The signed-in user's own account: sign-in security, the session timer, API tokens."""
+
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
+from django.contrib.auth import authenticate, update_session_auth_hash
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from groupguard.accounts import actions
+from groupguard.accounts import actions, mfa, sessions
+from groupguard.accounts.middleware import passive
 from groupguard.accounts.models import ApiToken
 from groupguard.web.forms import TokenForm, apply_errors
 from groupguard.web.views.common import login_required, staff_user
@@ -47,3 +54,81 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     actions.revoke_api_token(token, acting_user=user)
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("tokens")
+
+
+class ReauthForm(forms.Form):
+    """The password and a code again, before changing how one signs in."""
+
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        max_length=4096,
+    )
+    code = forms.CharField(
+        max_length=32,
+        label="Code from your authenticator app",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "spellcheck": "false"}),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def security(request: HttpRequest) -> HttpResponse:
+    """The account page: two-step sign-in (new recovery codes, a new authenticator) and the
+    password. Each change ends the user's other sessions."""
+    user = staff_user(request)
+    which = request.POST.get("form") if request.method == "POST" else None
+    reauth = ReauthForm(request.POST if which == "mfa" else None, prefix="mfa")
+    password = PasswordChangeForm(user, request.POST if which == "password" else None, prefix="pw")
+    if which == "mfa" and reauth.is_valid():
+        data = reauth.cleaned_data
+        again = authenticate(request, username=user.get_username(), password=data["password"])
+        if again is None or again.pk != user.pk:
+            reauth.add_error("password", "That is not your password.")
+        elif not actions.check_code(user, data["code"]).ok:
+            reauth.add_error("code", "That code is wrong or was used already.")
+        elif request.POST.get("do") == "recovery_codes":
+            codes = actions.renew_recovery_codes(
+                user, acting_user=user, keep_session=request.session.session_key
+            )
+            return render(
+                request,
+                "web/mfa_recovery_codes.html",
+                {"codes": codes, "next": reverse("account_security"), "renewed": True},
+            )
+        else:
+            sessions.mark_reauthenticated(request.session)
+            return redirect("mfa_setup")
+    if which == "password" and password.is_valid():
+        actions.change_password(
+            user,
+            password.cleaned_data["new_password1"],
+            acting_user=user,
+            keep_session=request.session.session_key,
+        )
+        update_session_auth_hash(request, user)  # keeps this session, under a new key
+        messages.success(request, "Password changed. You were signed out everywhere else.")
+        return redirect("account_security")
+    return render(
+        request,
+        "web/account_security.html",
+        {
+            "reauth": reauth,
+            "password_form": password,
+            "authenticator": mfa.authenticator(user),
+            "recovery_codes_left": mfa.recovery_codes_left(user),
+        },
+    )
+
+
+@passive
+@require_http_methods(["GET", "POST"])
+def session_status(request: HttpRequest) -> HttpResponse:
+    """Seconds left before this session's idle and absolute limits, for the sign-out warning
+    (web/static/web/session-timeout.js). Asking does not count as activity; a POST ("stay
+    signed in") does. Only a session past both steps of sign-in has a timer here."""
+    if not mfa.is_verified(request):
+        return JsonResponse({"signed_in": False}, status=401)
+    if request.method == "POST":
+        sessions.touch(request.session, force=True)
+    left = sessions.time_left(request.session)
+    return JsonResponse({"signed_in": True, **left.as_json()})

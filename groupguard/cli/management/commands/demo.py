@@ -15,6 +15,10 @@ def demo_logins_text() -> str:
     for username, first, last, role, licence, _ in STAFF:
         kind = "practice admin" if role == "admin" else "clinician"
         lines.append(f"  {username:<6} {first} {last}, {licence}, {kind}")
+    lines.append(
+        "Then the code step shows the demo account's current code. These logins work only "
+        "while the server runs in demo mode (GROUPGUARD_DEMO=1, as `make run` does)."
+    )
     return "\n".join(lines)
 
 
