@@ -52,6 +52,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "groupguard.core",
+    # Two-step sign-in (accounts.mfa): authenticator apps and recovery codes. Before accounts,
+    # whose admin replaces theirs.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "groupguard.accounts",
     "groupguard.practice",
     "groupguard.agreements",
@@ -61,18 +66,23 @@ INSTALLED_APPS = [
     "groupguard.audit",
     "groupguard.web",
     "groupguard.cli",
+    "groupguard.lockout",
+    "ninja",  # serves the API docs' Swagger UI from our static files, not a CDN (CSP)
 ]
 
 MIDDLEWARE = [
+    "groupguard.web.security.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "groupguard.web.security.LoginThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "groupguard.web.middleware.SessionTouchMiddleware",
+    "groupguard.accounts.middleware.SessionLimitsMiddleware",
+    "groupguard.accounts.middleware.MfaRequiredMiddleware",
     "groupguard.audit.middleware.RequestContextMiddleware",
     "groupguard.web.middleware.PracticeTimezoneMiddleware",
     "groupguard.web.middleware.NoStoreMiddleware",
@@ -152,21 +162,33 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# 12 to 128 characters of any kind, not a common password, not like the user's names (ASVS
+# 5.0 V6.2): no composition rules, so Django's all-digits rule is left out on purpose.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
     },
+    {
+        "NAME": "groupguard.accounts.passwords.MaximumLengthValidator",
+        "OPTIONS": {"max_length": 128},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+# The second step of sign-in (accounts.mfa): the issuer names groupguard in the user's app.
+OTP_TOTP_ISSUER = env_str("GROUPGUARD_TOTP_ISSUER", "groupguard")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
+# A sign-in ends after IDLE seconds without activity and ABSOLUTE seconds after the password,
+# whatever the activity (accounts.sessions; the page warns two minutes before the idle limit).
 SESSION_COOKIE_AGE = env_int("GROUPGUARD_SESSION_IDLE_SECONDS", 15 * 60, minimum=60)
-# The idle timer restarts with activity (at most once a minute: web.middleware.SessionTouch).
+GROUPGUARD_SESSION_ABSOLUTE_SECONDS = env_int(
+    "GROUPGUARD_SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60, minimum=300
+)
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -174,14 +196,47 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SECURE = env_bool("GROUPGUARD_SECURE", not DEBUG and not DEMO_MODE)
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
-SECURE_SSL_REDIRECT = env_bool("GROUPGUARD_SSL_REDIRECT", False)
+# Pages take the CSRF token from the template (htmx sends it as a header), never the cookie.
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# A reverse proxy terminates TLS: trust its X-Forwarded-Proto, and take the client's address
+# from the last X-Forwarded-For entry (audit.middleware.client_ip). Without it both headers
+# are the client's word and are ignored.
+GROUPGUARD_BEHIND_PROXY = env_bool("GROUPGUARD_BEHIND_PROXY", False)
+if GROUPGUARD_BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Only behind a proxy can the app tell a plain-HTTP request from an HTTPS one; without it a
+# redirect would loop. The health check stays reachable over plain HTTP for load balancers.
+SECURE_SSL_REDIRECT = env_bool("GROUPGUARD_SSL_REDIRECT", SECURE and GROUPGUARD_BEHIND_PROXY)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = 31536000 if SECURE else 0
-SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
+# includeSubDomains and preload bind every other host of the domain too (preload, through the
+# browsers' built-in list, for months after it is turned off): the operator opts in. Django's
+# deploy check would flag each one left off, so a deliberate "off" silences that warning only.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("GROUPGUARD_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("GROUPGUARD_HSTS_PRELOAD", False)
+if SECURE_HSTS_PRELOAD and not SECURE_HSTS_INCLUDE_SUBDOMAINS:
+    raise ImproperlyConfigured(
+        "GROUPGUARD_HSTS_PRELOAD=1 needs GROUPGUARD_HSTS_INCLUDE_SUBDOMAINS=1 "
+        "(the browsers' preload list requires includeSubDomains)"
+    )
+SILENCED_SYSTEM_CHECKS = [
+    *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+    *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("GROUPGUARD_BEHIND_PROXY", False):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy and Permissions-Policy: groupguard.web.security.
+
+# Failed sign-ins (groupguard.lockout): a user name is locked out from one address after
+# CLIENT failures, and from everywhere after ACCOUNT failures, within MINUTES. Never by
+# address alone: a shared office address cannot lock everyone out.
+GROUPGUARD_LOCKOUT_CLIENT_FAILURES = env_int("GROUPGUARD_LOCKOUT_CLIENT_FAILURES", 5, minimum=1)
+GROUPGUARD_LOCKOUT_ACCOUNT_FAILURES = env_int("GROUPGUARD_LOCKOUT_ACCOUNT_FAILURES", 20, minimum=1)
+GROUPGUARD_LOCKOUT_MINUTES = env_int("GROUPGUARD_LOCKOUT_MINUTES", 15, minimum=1)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -205,6 +260,9 @@ GROUPGUARD_AUDIT_KEY_FILE = Path(
 )
 GROUPGUARD_AUDIT_ORIGIN = env_str("GROUPGUARD_AUDIT_ORIGIN", "groupguard")
 GROUPGUARD_CHECKPOINT_EVERY = env_int("GROUPGUARD_CHECKPOINT_EVERY", 1000, minimum=0)
+# Emergency access (practice.models.breakglass): how long a clinician's grant to open a member
+# outside their groups lasts.
+GROUPGUARD_BREAK_GLASS_MINUTES = env_int("GROUPGUARD_BREAK_GLASS_MINUTES", 60, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -11,3 +11,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("groupguard.web.urls")),
 ]
+
+handler400 = "groupguard.web.views.errors.bad_request"
+handler403 = "groupguard.web.views.errors.permission_denied"
+handler404 = "groupguard.web.views.errors.page_not_found"
+handler500 = "groupguard.web.views.errors.server_error"

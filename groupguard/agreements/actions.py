@@ -432,6 +432,26 @@ def detect_scan_type(data: bytes) -> str | None:
     return None
 
 
+def check_scan(scan: bytes, declared_type: str = "") -> str:
+    """The content type of an uploaded scan, read from its first bytes; a ValidationError on
+    ``scan`` for an empty file, one over 5 MB, anything but a PDF, PNG or JPEG, or a file whose
+    content is not the type it was sent as (an HTML page renamed ``.pdf``)."""
+    if len(scan) == 0:
+        raise ValidationError({"scan": "The uploaded file is empty."})
+    if len(scan) > MAX_SCAN_BYTES:
+        raise ValidationError(
+            {"scan": f"The scan is larger than {MAX_SCAN_BYTES // (1024 * 1024)} MB."}
+        )
+    detected = detect_scan_type(scan)
+    if detected is None:
+        raise ValidationError({"scan": "Upload a PDF, PNG or JPEG file."})
+    if declared_type and declared_type != detected:
+        raise ValidationError(
+            {"scan": "The file's content does not match its type (PDF, PNG or JPEG)."}
+        )
+    return detected
+
+
 @transaction.atomic
 def record_signature(
     group: Group,
@@ -456,20 +476,7 @@ def record_signature(
     _check_names(member, typed_name, guardian_name, minor_assent)
     content_type = ""
     if scan is not None:
-        if len(scan) == 0:
-            raise ValidationError({"scan": "The uploaded file is empty."})
-        if len(scan) > MAX_SCAN_BYTES:
-            raise ValidationError(
-                {"scan": f"The scan is larger than {MAX_SCAN_BYTES // (1024 * 1024)} MB."}
-            )
-        detected = detect_scan_type(scan)
-        if detected is None:
-            raise ValidationError({"scan": "Upload a PDF, PNG or JPEG file."})
-        if declared_type and declared_type != detected:
-            raise ValidationError(
-                {"scan": "The file's content does not match its type (PDF, PNG or JPEG)."}
-            )
-        content_type = detected
+        content_type = check_scan(scan, declared_type)
     elif method == SignatureMethod.PAPER:
         raise ValidationError({"scan": "Upload the scan of the signed paper copy."})
     now = timezone.now()

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Router, Schema
+from ninja import Path, Router, Schema
 from pydantic import Field
 
 from groupguard.agreements import actions, selectors
 from groupguard.agreements.models import StatementVersion
-from groupguard.api.schemas import ErrorOut
+from groupguard.api.schemas import ErrorOut, In
 from groupguard.audit.log import record_read
 from groupguard.practice import actions as practice_actions
 from groupguard.practice.access import access_group, access_member, access_session
@@ -50,13 +50,13 @@ class AgreementStatusOut(Schema):
     pending_revisit: list[uuid.UUID]
 
 
-class DraftIn(Schema):
+class DraftIn(In):
     policy: Literal["no_secrets", "limited_secrets", "discretion"]
     clause_ids: list[str]
     role_statement: str = Field(min_length=1, max_length=4000)
 
 
-class LinkIn(Schema):
+class LinkIn(In):
     identity_check: Literal["dob", "code"] = "dob"
     valid_days: int = Field(7, ge=1, le=30)
 
@@ -68,7 +68,7 @@ class LinkOut(Schema):
     version: int
 
 
-class SignatureIn(Schema):
+class SignatureIn(In):
     typed_name: str = Field(min_length=1, max_length=200)
     guardian_name: str = Field("", max_length=200)
     minor_assent: bool = False
@@ -83,11 +83,11 @@ class SignatureOut(Schema):
     method: str
 
 
-class WithdrawIn(Schema):
+class WithdrawIn(In):
     reason: str = Field("", max_length=2000)
 
 
-class OverrideIn(Schema):
+class OverrideIn(In):
     status: Literal["attended", "late"] = "attended"
     reason: str = Field(min_length=1, max_length=2000)
 
@@ -161,7 +161,12 @@ def publish(request: HttpRequest, group_id: uuid.UUID) -> tuple[int, dict[str, A
 @router.get(
     "/groups/{group_id}/agreement/versions/{number}", response={200: VersionTextOut, 404: ErrorOut}
 )
-def get_version(request: HttpRequest, group_id: uuid.UUID, number: int) -> dict[str, Any]:
+def get_version(
+    request: HttpRequest,
+    group_id: uuid.UUID,
+    # A version number is a 32-bit column on PostgreSQL: larger would fail the query.
+    number: Annotated[int, Path(ge=1, le=2**31 - 1)],
+) -> dict[str, Any]:
     from django.http import Http404
 
     user = _user(request)

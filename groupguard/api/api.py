@@ -6,6 +6,7 @@ web views do. Authentication: a bearer token, or the browser session with its CS
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 
 from groupguard.accounts.models import User
 from groupguard.api import schemas as s
@@ -30,7 +32,62 @@ from groupguard.practice.access import (
 )
 from groupguard.practice.models import Group, GroupSession, Member
 
-api = NinjaAPI(
+
+def _check_strings(value: Any) -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("a string holds a NUL character")
+        value.encode("utf-8")  # a lone UTF-16 surrogate raises UnicodeEncodeError
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_strings(key)
+            _check_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_strings(item)
+
+
+class _StorableJSON(Parser):
+    """JSON bodies whose every string the records can keep: no NUL character (PostgreSQL
+    refuses it in text) and no lone surrogate escape such as ``"\\ud800"`` (it has no UTF-8
+    form, so it can be neither encrypted nor stored). Either is a 400 before a handler runs."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        data = json.loads(request.body)
+        _check_strings(data)
+        return data
+
+
+class _DocumentedErrorsAPI(NinjaAPI):
+    """Declares on every operation the errors that the exception handlers below (and the
+    authentication) answer for any of them, so the OpenAPI document lists every status the
+    API can return: 400 naming the fields at fault, 401 without credentials, 403 for the
+    browser session without its CSRF token, 404 for missing and not yours alike."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        errors = {
+            400: "The input is invalid: `errors` names each field at fault.",
+            401: "No valid credentials.",
+            403: "The browser session without its CSRF token.",
+            404: "Not found, or not yours: the same answer for both.",
+        }
+        for item in schema["paths"].values():
+            for operation in item.values():
+                takes_input = operation.get("parameters") or operation.get("requestBody")
+                for status, description in errors.items():
+                    if status == 400 and not takes_input:
+                        continue
+                    operation["responses"].setdefault(
+                        status, {"description": description, "content": body}
+                    )
+        return schema
+
+
+api = _DocumentedErrorsAPI(
     title="groupguard API",
     version="1",
     description=(
@@ -39,6 +96,7 @@ api = NinjaAPI(
     ),
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",
+    parser=_StorableJSON(),
 )
 
 

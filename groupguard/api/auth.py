@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
 
 from groupguard.accounts.actions import authenticate_token
+from groupguard.accounts.mfa import is_verified
 
 
 class TokenAuth(HttpBearer):
@@ -20,15 +21,22 @@ class TokenAuth(HttpBearer):
 
 
 class SessionAuth(APIKeyCookie):
-    """The browser session, for the web UI's own calls (CSRF-checked)."""
+    """The browser session, for the web UI's own calls (CSRF-checked). Only a session that
+    went through both steps of sign-in counts: one that gave only its password gets 401."""
 
     param_name = "sessionid"
 
     def __init__(self) -> None:
         super().__init__(csrf=True)
 
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # Without a signed-in session there is nothing for CSRF to protect: answer 401 like
+        # any other missing credential, rather than a 403 about a token the caller never had.
+        if not is_verified(request):  # password-only sessions too: 401, not a CSRF 403
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            return user
+        if is_verified(request):
+            return request.user
         return None

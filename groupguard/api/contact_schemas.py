@@ -15,6 +15,7 @@ from typing import Literal
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
+from groupguard.api.schemas import Day, In, Moment, Offset, StaffId, omittable
 from groupguard.contacts.actions import MAX_TEXT
 
 # The values of the TextChoices in contacts/models.py (a test keeps them in step), as Literals
@@ -36,7 +37,7 @@ PromiseStatusValue = Literal["open", "released", "withdrawn"]
 ReferralStatusValue = Literal["offered", "accepted", "declined", "completed"]
 
 
-class _In(Schema):
+class _In(In):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -103,7 +104,7 @@ class ContactFilter(Schema):
     member: uuid.UUID | None = None
     group: uuid.UUID | None = None
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: Offset = 0
 
 
 class ContactOut(Schema):
@@ -207,7 +208,7 @@ class ContactDetailOut(ContactOut):
 class ContactIn(_In):
     group: uuid.UUID
     members: list[uuid.UUID] = Field(max_length=100)
-    occurred_at: datetime.datetime
+    occurred_at: Moment
     setting: SettingValue
     initiated_by: InitiatorValue
     summary: str
@@ -217,13 +218,15 @@ class ContactIn(_In):
     offered_referral: bool = False
     promised_confidentiality: bool = False
     follow_up: str = ""
-    follow_up_on: datetime.date | None = None
+    follow_up_on: Day | None = None
     promise_scope: str = ""
     promise_confirmed: bool = Field(
         False, description="The facilitator confirms they made the promise and read why."
     )
     referral_reason: str = ""
-    referral_to: int | None = Field(None, description="A practitioner of the practice (user id).")
+    referral_to: StaffId | None = Field(
+        None, description="A practitioner of the practice (user id)."
+    )
     referral_to_name: str = Field("", description="Or an outside therapist.")
     referral_to_contact: str = ""
 
@@ -231,16 +234,16 @@ class ContactIn(_In):
 class ContactPatch(_In):
     """Editable for 24 hours after the entry was written; afterwards, amend it."""
 
-    occurred_at: datetime.datetime | None = None
-    setting: SettingValue | None = None
-    initiated_by: InitiatorValue | None = None
-    others_present: str | None = None
-    summary: str | None = None
-    request: RequestValue | None = None
-    reminded_agreement: bool | None = None
-    follow_up: str | None = None
-    follow_up_on: datetime.date | None = None
-    promised_confidentiality: bool | None = None
+    occurred_at: Moment = omittable()
+    setting: SettingValue = omittable()
+    initiated_by: InitiatorValue = omittable()
+    others_present: str = omittable()
+    summary: str = omittable()
+    request: RequestValue = omittable()
+    reminded_agreement: bool = omittable()
+    follow_up: str = omittable()
+    follow_up_on: Day | None = Field(None, description="null clears it.")
+    promised_confidentiality: bool = omittable()
     promise_scope: str = ""
     promise_confirmed: bool = False
 
@@ -257,7 +260,7 @@ class PromiseFilter(Schema):
     status: PromiseStatusValue | None = None
     member: uuid.UUID | None = None
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: Offset = 0
 
 
 class PromisePageOut(Schema):
@@ -282,7 +285,7 @@ class ReferralFilter(Schema):
         False, description="Only offers still unanswered after the practice's reminder period."
     )
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: Offset = 0
 
 
 class ReferralPageOut(Schema):
@@ -296,16 +299,16 @@ class ReferralIn(_In):
     member: uuid.UUID
     reason: str
     contact: uuid.UUID | None = None
-    to_practitioner: int | None = Field(None, description="A practitioner of the practice.")
+    to_practitioner: StaffId | None = Field(None, description="A practitioner of the practice.")
     to_name: str = Field("", description="Or an outside therapist.")
     to_contact: str = ""
-    offered_on: datetime.date | None = None
+    offered_on: Day | None = None
 
 
 class ReferralPatch(_In):
     status: ReferralStatusValue | None = None
-    on: datetime.date | None = Field(None, description="When the status changed (default today).")
-    to_practitioner: int | None = Field(None, description="Replaces an outside therapist.")
+    on: Day | None = Field(None, description="When the status changed (default today).")
+    to_practitioner: StaffId | None = Field(None, description="Replaces an outside therapist.")
     to_name: str | None = Field(None, description="Replaces a practitioner of the practice.")
     to_contact: str | None = None
 

@@ -331,10 +331,6 @@ def patch_contact(
     changes = payload.dict(exclude_unset=True)
     scope = changes.pop("promise_scope", "")
     confirmed = changes.pop("promise_confirmed", False)
-    nulls = {k: "Give a value or leave the field out." for k, v in changes.items() if v is None}
-    nulls.pop("follow_up_on", None)  # the one field that can be cleared
-    if nulls:
-        raise ValidationError(nulls)
     try:
         actions.edit_contact(
             contact, acting_user=user, promise_scope=scope, promise_confirmed=confirmed, **changes

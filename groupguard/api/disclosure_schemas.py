@@ -17,6 +17,7 @@ from ninja import Schema
 from pydantic import ConfigDict, Field
 
 from groupguard.api.contact_schemas import MemberRefOut, StaffRefOut
+from groupguard.api.schemas import Day, In, Moment
 
 # The values of the TextChoices in disclosures/models.py (a test keeps them in step), as
 # Literals so that OpenAPI lists them and a wrong one is a 400 naming the field.
@@ -49,7 +50,7 @@ ThirdPartyValue = Literal[
 ChoiceValue = Literal["proceed", "hold", "talk_first", "seek_authorization", "consult"]
 
 
-class _In(Schema):
+class _In(In):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -140,15 +141,15 @@ class AssessmentOut(Schema):
 class DisclosureIn(_In):
     recipient: RecipientValue
     what: str = Field(description="What was shared, briefly.")
-    disclosed_at: datetime.datetime = Field(description="With a time zone offset.")
+    disclosed_at: Moment = Field(description="With a time zone offset.")
     recipient_detail: str = Field("", description="Who exactly (a name, an agency, a court).")
     purpose: str = ""
     assessment: uuid.UUID | None = Field(None, description="The assessment it followed.")
 
 
 class AccountingFilter(Schema):
-    start: datetime.date | None = Field(None, description="First day (the practice's calendar).")
-    end: datetime.date | None = Field(None, description="Last day, included.")
+    start: Day | None = Field(None, description="First day (the practice's calendar).")
+    end: Day | None = Field(None, description="Last day, included.")
 
 
 # --- Authorizations ----------------------------------------------------------------------
@@ -157,8 +158,8 @@ class AccountingFilter(Schema):
 class AuthorizationIn(_In):
     recipient: ThirdPartyValue
     purpose: str
-    signed_on: datetime.date
-    expires_on: datetime.date | None = None
+    signed_on: Day
+    expires_on: Day | None = None
     recipient_detail: str = ""
 
 

@@ -1,11 +1,85 @@
 from __future__ import annotations
 
 import datetime
+import re
 import uuid
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+
+# Staff ids are the databases' 64-bit keys: a larger number would overflow the query rather
+# than miss, so the schema bounds it.
+StaffId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+# Where a page of a list starts: beyond any real list, within what the databases accept.
+Offset = Annotated[int, Field(ge=0, le=10**9)]
+
+
+# The years a record can be about. Beyond them a moment may not exist in every time zone
+# (0001-01-01T00:00Z is in year 0 in California), and nothing a practice records is there.
+YEARS = range(1900, 3000)
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}.*")
+
+
+def _iso(pattern: re.Pattern[str], example: str) -> Any:
+    # Pydantic would also read a number (or "0.0") as seconds since 1970; the schema says an
+    # ISO 8601 string, and so does the API.
+    def check(value: Any) -> Any:
+        if not isinstance(value, str) or not pattern.fullmatch(value):
+            raise ValueError(f"Give it in ISO 8601 form, such as {example}.")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _day(value: datetime.date) -> datetime.date:
+    if value.year not in YEARS:
+        raise ValueError(f"Give a date between {YEARS.start} and {YEARS.stop - 1}.")
+    return value
+
+
+def _moment(value: datetime.datetime) -> datetime.datetime:
+    if value.utcoffset() is None:
+        raise ValueError("Give a time zone offset, such as 2026-03-05T18:30:00-08:00.")
+    _day(value.date())  # first: converting year 9999 or year 1 may overflow
+    # The same instant in UTC: PostgreSQL refuses offsets beyond 15:59 that RFC 3339 allows.
+    utc = value.astimezone(datetime.UTC)
+    _day(utc.date())
+    return utc
+
+
+# A calendar day as the API takes it: YYYY-MM-DD.
+Day = Annotated[datetime.date, _iso(_DAY, "2026-03-05"), AfterValidator(_day)]
+# A moment in time as the API takes it: with its offset (a bare local time would be read in
+# the server's time zone).
+Moment = Annotated[
+    datetime.datetime, _iso(_MOMENT, "2026-03-05T18:30:00-08:00"), AfterValidator(_moment)
+]
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def omittable(**constraints: Any) -> Any:
+    """A field of a partial update (PATCH): leave it out to keep the stored value; ``null`` is
+    refused like any other wrong type, since the action would refuse it (or fail on it)."""
+    return Field(None, json_schema_extra=_no_default, **constraints)
+
+
+class In(Schema):
+    """A request body: a JSON object. (Ninja's schemas read attributes of whatever they are
+    given, so ``true`` or ``5`` would otherwise pass as a body whose fields are all left out.)"""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        # Ninja hands the value over wrapped in its attribute reader, DjangoGetter.
+        if not isinstance(getattr(data, "_obj", data), dict):
+            raise ValueError("Send a JSON object.")
+        return data
 
 
 class ErrorOut(Schema):
@@ -58,24 +132,24 @@ class GroupOut(Schema):
     facilitators: list[FacilitatorOut]
 
 
-class GroupIn(Schema):
+class GroupIn(In):
     name: str = Field(min_length=1, max_length=200)
     modality: Literal["therapy", "counseling", "psychoeducation", "support"]
     membership: Literal["open", "closed"] = "closed"
     status: Literal["forming", "active", "closed"] = "forming"
     part2_program: bool = False
     schedule: str = Field("", max_length=200)
-    lead_user_id: int
-    co_facilitator_ids: list[int] = []
+    lead_user_id: StaffId
+    co_facilitator_ids: list[StaffId] = []
 
 
-class GroupPatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=200)
-    modality: Literal["therapy", "counseling", "psychoeducation", "support"] | None = None
-    membership: Literal["open", "closed"] | None = None
-    status: Literal["forming", "active", "closed"] | None = None
-    part2_program: bool | None = None
-    schedule: str | None = Field(None, max_length=200)
+class GroupPatch(In):
+    name: str = omittable(min_length=1, max_length=200)
+    modality: Literal["therapy", "counseling", "psychoeducation", "support"] = omittable()
+    membership: Literal["open", "closed"] = omittable()
+    status: Literal["forming", "active", "closed"] = omittable()
+    part2_program: bool = omittable()
+    schedule: str = omittable(max_length=200)
 
 
 class RoleCellOut(Schema):
@@ -121,34 +195,34 @@ class MemberListOut(Schema):
     groups: list[MemberGroupOut]
 
 
-class MemberIn(Schema):
+class MemberIn(In):
     given_name: str = Field(min_length=1, max_length=100)
     family_name: str = Field(min_length=1, max_length=100)
     preferred_name: str = Field("", max_length=100)
-    date_of_birth: datetime.date | None = None
+    date_of_birth: Day | None = None
     email: str = Field("", max_length=254)
     phone: str = Field("", max_length=40)
     is_minor: bool = False
     guardian_name: str = Field("", max_length=100)
     guardian_contact: str = Field("", max_length=200)
     group_id: uuid.UUID | None = None
-    joined_on: datetime.date | None = None
+    joined_on: Day | None = None
 
 
-class MemberPatch(Schema):
-    given_name: str | None = Field(None, min_length=1, max_length=100)
-    family_name: str | None = Field(None, min_length=1, max_length=100)
-    preferred_name: str | None = Field(None, max_length=100)
-    date_of_birth: datetime.date | None = None
-    email: str | None = Field(None, max_length=254)
-    phone: str | None = Field(None, max_length=40)
-    is_minor: bool | None = None
-    guardian_name: str | None = Field(None, max_length=100)
-    guardian_contact: str | None = Field(None, max_length=200)
+class MemberPatch(In):
+    given_name: str = omittable(min_length=1, max_length=100)
+    family_name: str = omittable(min_length=1, max_length=100)
+    preferred_name: str = omittable(max_length=100)
+    date_of_birth: Day | None = Field(None, description="null clears it.")
+    email: str = omittable(max_length=254)
+    phone: str = omittable(max_length=40)
+    is_minor: bool = omittable()
+    guardian_name: str = omittable(max_length=100)
+    guardian_contact: str = omittable(max_length=200)
 
 
-class RoleIn(Schema):
-    practitioner_id: int
+class RoleIn(In):
+    practitioner_id: StaffId
     kind: Literal[
         "group_facilitator_only",
         "individual_therapist",
@@ -156,7 +230,7 @@ class RoleIn(Schema):
         "supervisor",
         "other",
     ]
-    starts_on: datetime.date
+    starts_on: Day
     note: str = Field("", max_length=300)
 
 
@@ -169,9 +243,9 @@ class RoleOut(Schema):
     note: str
 
 
-class EnrollmentIn(Schema):
+class EnrollmentIn(In):
     member_id: uuid.UUID
-    joined_on: datetime.date
+    joined_on: Day
 
 
 class EnrollmentOut(Schema):
@@ -187,8 +261,8 @@ class MemberDetailOut(MemberOut):
     roles: list[RoleOut]
 
 
-class SessionIn(Schema):
-    starts_at: datetime.datetime
+class SessionIn(In):
+    starts_at: Moment
     duration_minutes: int = Field(90, ge=1, le=600)
     location: str = Field("", max_length=200)
     telehealth: bool = False
@@ -215,7 +289,7 @@ class SessionDetailOut(SessionOut):
     attendance: list[AttendanceRowOut]
 
 
-class AttendanceIn(Schema):
+class AttendanceIn(In):
     status: Literal["attended", "late", "absent", "cancelled"]
 
 

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from groupguard.accounts.models import User
-from groupguard.agreements.actions import MAX_SCAN_BYTES, detect_scan_type
+from groupguard.agreements.actions import check_scan
 from groupguard.audit.log import Actor, record
 from groupguard.contacts.models import Contact
 from groupguard.disclosures import engine
@@ -250,6 +250,7 @@ def record_authorization(
     expires_on: datetime.date | None = None,
     recipient_detail: str = "",
     scan: bytes | None = None,
+    declared_type: str = "",
 ) -> Authorization:
     if member.practice_id != acting_user.practice_id:
         raise ValidationError("You can record authorizations only for your own practice's members.")
@@ -271,11 +272,7 @@ def record_authorization(
     content_type = ""
     digest = ""
     if scan is not None:
-        if len(scan) > MAX_SCAN_BYTES:
-            raise ValidationError({"scan": "The scan is larger than 5 MB."})
-        content_type = detect_scan_type(scan) or ""
-        if not content_type:
-            raise ValidationError({"scan": "Upload a PDF, PNG or JPEG scan."})
+        content_type = check_scan(scan, declared_type)
         digest = hashlib.sha256(scan).hexdigest()
     authorization = Authorization.objects.create(
         practice_id=member.practice_id,

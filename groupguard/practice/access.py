@@ -1,7 +1,8 @@
 """Who may see what. Every view, API handler and command goes through these helpers.
 
 A practice admin sees their whole practice; a clinician sees the groups they facilitate and
-the members enrolled in them; nobody sees another practice. ``access_*`` raise the same
+the members enrolled in them, plus any member they opened with an active emergency-access grant
+(``models.breakglass``); nobody sees another practice. ``access_*`` raise the same
 ``Http404`` for a row that does not exist and for one the user may not see, so ids cannot be
 probed.
 """
@@ -13,8 +14,9 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
-from groupguard.practice.models import Group, GroupSession, Member
+from groupguard.practice.models import BreakGlassGrant, Group, GroupSession, Member
 
 
 def _parse_id(value: Any) -> uuid.UUID:
@@ -41,9 +43,17 @@ def visible_members(user: Any) -> QuerySet[Member]:
     members = Member.objects.filter(practice_id=user.practice_id)
     if user.is_practice_admin:
         return members
-    # A subquery keeps this one query and free of duplicate rows.
+    # Subqueries keep this one query and free of duplicate rows.
     member_ids = visible_groups(user).values("enrollments__member_id")
-    return members.filter(Q(id__in=member_ids))
+    granted = active_grants(user).values("member_id")
+    return members.filter(Q(id__in=member_ids) | Q(id__in=granted))
+
+
+def active_grants(user: Any) -> QuerySet[BreakGlassGrant]:
+    """The user's emergency-access grants still running."""
+    return BreakGlassGrant.objects.filter(
+        user=user, practice_id=user.practice_id, expires_at__gt=timezone.now()
+    )
 
 
 def visible_sessions(user: Any) -> QuerySet[GroupSession]:
@@ -76,6 +86,30 @@ def access_session(user: Any, session_id: Any) -> GroupSession:
     if session is None:
         raise Http404("No such session")
     return session
+
+
+def break_glass_candidate(user: Any, member_id: Any) -> Member:
+    """A member of the user's own practice, for a clinician about to ask for emergency access:
+    the same 404 for a member that does not exist and one of another practice."""
+    if not getattr(user, "is_authenticated", False) or user.practice_id is None:
+        raise Http404("No such member")
+    member = Member.objects.filter(practice_id=user.practice_id, id=_parse_id(member_id)).first()
+    if member is None:
+        raise Http404("No such member")
+    return member
+
+
+def access_grant(user: Any, grant_id: Any) -> BreakGlassGrant:
+    """An emergency-access grant of the user's practice, for its admins to review."""
+    require_admin(user)
+    grant = (
+        BreakGlassGrant.objects.filter(practice_id=user.practice_id, id=_parse_id(grant_id))
+        .select_related("user", "member", "reviewed_by")
+        .first()
+    )
+    if grant is None:
+        raise Http404("No such grant")
+    return grant
 
 
 def require_admin(user: Any) -> None:

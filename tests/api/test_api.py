@@ -11,6 +11,7 @@ from django.utils import timezone
 from groupguard.accounts.actions import issue_api_token, revoke_api_token
 from groupguard.practice.models import Member
 from tests.conftest import Cast
+from tests.support import mfa_login
 
 API = "/api/v1"
 
@@ -201,7 +202,7 @@ def test_unknown_ids_are_404(cast: Cast) -> None:
 
 def test_session_auth_needs_csrf_for_writes(cast: Cast) -> None:
     client = Client(enforce_csrf_checks=True)
-    client.force_login(cast.bob)
+    mfa_login(client, cast.bob)
     assert client.get(API + "/me").status_code == 200
     response = client.patch(
         API + f"/groups/{cast.thursday.id}",

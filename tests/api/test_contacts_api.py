@@ -30,6 +30,7 @@ from groupguard.contacts.models import (
 )
 from tests.api.test_api import API, bearer, call
 from tests.conftest import Cast
+from tests.support import mfa_login
 
 SUMMARY = "After group Mia said her sister is ill. Please don't tell the group, she said."
 
@@ -161,7 +162,7 @@ def test_a_token_and_the_browser_session_both_work(cast: Cast, records: Any) -> 
     auth = bearer(cast, cast.carol)
     assert call("get", f"/contacts/{contact.id}", auth).json()["id"] == str(contact.id)
     client = Client()
-    client.force_login(cast.carol)
+    mfa_login(client, cast.carol)
     assert client.get(f"{API}/contacts/{contact.id}").status_code == 200
 
 

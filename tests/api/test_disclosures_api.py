@@ -33,6 +33,7 @@ from groupguard.disclosures.models import (
 from groupguard.practice import actions as practice_actions
 from tests.api.test_api import API, bearer, call
 from tests.conftest import Cast
+from tests.support import mfa_login
 
 ROOT = Path(__file__).resolve().parents[2]
 GROUP: dict[str, Any] = {"recipient": "group", "purpose": "treatment"}
@@ -179,11 +180,11 @@ def test_a_token_and_the_browser_session_both_work(cast: Cast, records: Any) -> 
     auth = bearer(cast, cast.carol)
     assert call("get", f"/assessments/{assessment.id}", auth).json()["id"] == str(assessment.id)
     client = Client()
-    client.force_login(cast.carol)
+    mfa_login(client, cast.carol)
     assert client.get(f"{API}/assessments/{assessment.id}").status_code == 200
     # A write from the browser needs its CSRF token, as the web pages do.
     checked = Client(enforce_csrf_checks=True)
-    checked.force_login(cast.carol)
+    mfa_login(checked, cast.carol)
     refused = checked.post(
         f"{API}/assessments/{assessment.id}/choices",
         data=json.dumps({"kind": "hold"}),

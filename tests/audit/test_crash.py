@@ -254,6 +254,7 @@ def _environment(data_dir: Path, database_url: str | None) -> dict[str, str]:
         GROUPGUARD_DATA_DIR=str(data_dir),
         GROUPGUARD_ENCRYPTION_KEYS=ENCRYPTION_KEYS,
         GROUPGUARD_SECRET_KEY=SECRET_KEY,
+        GROUPGUARD_DEMO="1",  # the demo's accounts (ada's API token) work only in demo mode
         PYTHONPATH=str(ROOT),
         PYTHONUNBUFFERED="1",
         # gunicorn's control socket goes here, not into a ~/.gunicorn shared with other servers.

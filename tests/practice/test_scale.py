@@ -26,6 +26,7 @@ from groupguard.practice.scale import (
     ScalePracticeExists,
     seed_scale,
 )
+from tests.support import mfa_login
 
 
 def test_seed_scale_makes_the_practice_it_reports(db: None) -> None:
@@ -105,7 +106,7 @@ def _page_query_counts(*, groups: int, members: int, sessions: int) -> dict[str,
         }
         for role, user in (("clinician", clinician), ("admin", admin)):
             client = Client()
-            client.force_login(user)
+            mfa_login(client, user)
             for page, path in paths.items():
                 assert client.get(path).status_code == 200  # warm caches (session, content types)
                 with CaptureQueriesContext(connection) as ctx:

@@ -21,6 +21,7 @@ from groupguard.contacts import actions
 from groupguard.contacts.detect import detect
 from groupguard.contacts.models import Amendment, Contact, Promise, Referral
 from tests.conftest import Cast
+from tests.support import mfa_login
 
 LA = zoneinfo.ZoneInfo("America/Los_Angeles")  # the north practice's time zone
 NOTE = "Mia stayed after group. This stays between us, okay? Nobody in the group knows."
@@ -226,7 +227,7 @@ def test_locked_entries_cannot_be_edited_only_amended(cast: Cast) -> None:
     edit = reverse("contact_edit", args=[contact.id])
     assert client.get(edit).status_code == 200
     with time_machine.travel(timezone.now() + datetime.timedelta(hours=25)):
-        client.force_login(cast.bob)  # the session itself has expired by then
+        mfa_login(client, cast.bob)  # the session itself has expired by then
         response = client.get(edit)
         assert response.status_code == 302
         response = client.post(edit, form_data(cast, summary="Rewritten"))

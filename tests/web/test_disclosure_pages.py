@@ -191,3 +191,27 @@ def test_the_member_timeline_shows_assessments_and_disclosures(cast: Cast) -> No
     api = cast.client_for(cast.bob).get(f"/api/v1/members/{cast.mia.id}/timeline").json()
     assert {i["kind"] for i in api["items"]} >= {"assessment", "disclosure"}
     assert str(assessment.id) in {i["assessment"] for i in api["items"]}
+
+
+def test_the_member_disclosures_page_lists_assessments_with_their_last_decision(
+    cast: Cast,
+) -> None:
+    undecided = actions.assess(
+        member=cast.mia,
+        acting_user=cast.bob,
+        answers={"recipient": "group", "purpose": "treatment"},
+        question="Undecided",
+    )
+    decided = actions.assess(
+        member=cast.mia,
+        acting_user=cast.bob,
+        answers={"recipient": "group", "purpose": "treatment"},
+        question="Decided",
+    )
+    actions.record_choice(decided, kind="talk_first", acting_user=cast.bob)
+    actions.record_choice(decided, kind="hold", acting_user=cast.bob)
+    response = cast.client_for(cast.bob).get(reverse("member_disclosures", args=[cast.mia.id]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert undecided.question in page and decided.question in page
+    assert page.count("decided:") == 1 and "decided: hold: do not share" in page

@@ -4,7 +4,6 @@ import datetime
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -191,11 +190,8 @@ def test_the_enroll_form_loads_on_demand_and_enrolls(cast: Cast) -> None:
 
 
 def test_an_idle_session_ends_and_activity_keeps_it_alive(cast: Cast, time_machine) -> None:
-    from tests.conftest import PASSWORD
-
     time_machine.move_to(timezone.now(), tick=False)
-    client = Client()
-    client.post(reverse("login"), {"username": "bob", "password": PASSWORD})
+    client = cast.client_for(cast.bob)
     assert client.get(reverse("dashboard")).status_code == 200
     time_machine.shift(datetime.timedelta(minutes=10))
     assert client.get(reverse("dashboard")).status_code == 200  # activity restarts the timer

@@ -1,5 +1,6 @@
 """The practice domain: practices, practitioners, groups, members, roles and sessions."""
 
+from groupguard.practice.models.breakglass import BreakGlassGrant
 from groupguard.practice.models.groups import Group, GroupFacilitator
 from groupguard.practice.models.members import Enrollment, Member
 from groupguard.practice.models.practice import Practice, PractitionerProfile
@@ -8,6 +9,7 @@ from groupguard.practice.models.sessions import Attendance, GroupSession
 
 __all__ = [
     "Attendance",
+    "BreakGlassGrant",
     "Enrollment",
     "Group",
     "GroupFacilitator",

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from groupguard.agreements.actions import MAX_SCAN_BYTES
 from groupguard.audit.log import Actor, record, record_read
 from groupguard.contacts import selectors as contact_selectors
 from groupguard.contacts.models import Contact
@@ -368,7 +369,9 @@ def member_disclosures(request: HttpRequest, member_id: uuid.UUID) -> HttpRespon
                 actions.record_authorization(
                     member=member,
                     acting_user=user,
-                    scan=upload.read() if upload else None,
+                    # One byte past the limit is enough to refuse it; the rest stays unread.
+                    scan=upload.read(MAX_SCAN_BYTES + 1) if upload else None,
+                    declared_type=getattr(upload, "content_type", "") if upload else "",
                     **data,
                 )
             except ValidationError as exc:

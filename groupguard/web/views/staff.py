@@ -8,10 +8,13 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from groupguard.accounts import actions as account_actions
 from groupguard.accounts.models import Role, User
 from groupguard.practice import actions
 from groupguard.practice.access import require_admin
@@ -103,6 +106,9 @@ def practice_settings(request: HttpRequest) -> HttpResponse:
     staff = list(
         User.objects.filter(practice=practice)
         .select_related("practitioner")
+        .annotate(
+            has_authenticator=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
+        )
         .order_by("-is_active", "last_name")
     )
     return render(
@@ -200,5 +206,28 @@ def staff_active(request: HttpRequest, user_id: int) -> HttpResponse:
     else:
         messages.success(
             request, f"{target.display_name} {'reactivated' if active else 'deactivated'}."
+        )
+    return redirect("practice_settings")
+
+
+@require_POST
+@login_required
+def staff_mfa_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Remove a staff member's authenticator and recovery codes (a lost phone): they set up a
+    new one at their next sign-in."""
+    user = staff_user(request)
+    require_admin(user)
+    target = User.objects.filter(practice=user.practice, pk=user_id).first()
+    if target is None:
+        raise Http404("No such staff member")
+    try:
+        account_actions.reset_mfa(target, acting_user=user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            f"Two-step sign-in of {target.display_name} reset: they are signed out and set up "
+            "a new authenticator at their next sign-in.",
         )
     return redirect("practice_settings")
