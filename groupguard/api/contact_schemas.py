@@ -16,7 +16,7 @@ from ninja import Schema
 from pydantic import ConfigDict, Field
 
 from groupguard.api.schemas import Day, In, Moment, Offset, StaffId, omittable
-from groupguard.contacts.actions import MAX_TEXT
+from groupguard.core.text import MAX_TEXT
 
 # The values of the TextChoices in contacts/models.py (a test keeps them in step), as Literals
 # so that OpenAPI lists them and a wrong one is a 400 naming the field.

@@ -33,9 +33,9 @@ from groupguard.contacts.models import (
     Request,
     Setting,
 )
+from groupguard.core.text import MAX_TEXT, clean_text
 from groupguard.practice.models import Enrollment, Group, Member
 
-MAX_TEXT = 20_000
 # A phone's clock may run a little ahead of the server's.
 CLOCK_SKEW = datetime.timedelta(minutes=5)
 EDITABLE = (
@@ -86,17 +86,6 @@ def amendment_sha256(amendment: Amendment) -> str:
     return hashlib.sha256(canonicalize(content)).hexdigest()
 
 
-def _text(value: str, field: str, *, required: bool, label: str) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ValidationError({field: f"Write the {label}."})
-    if len(value) > MAX_TEXT:
-        raise ValidationError(
-            {field: f"The {label} is {len(value):,} characters; the limit is {MAX_TEXT:,}."}
-        )
-    return value
-
-
 def _choice(value: str, field: str, choices: type[Any], *, blank: bool = False) -> str:
     if blank and value == "":
         return value
@@ -114,11 +103,13 @@ def _check_facts(values: dict[str, Any]) -> None:
     _choice(values["setting"], "setting", Setting)
     _choice(values["initiated_by"], "initiated_by", Initiator)
     _choice(values["request"], "request", Request)
-    values["summary"] = _text(values["summary"], "summary", required=True, label="summary")
-    values["others_present"] = _text(
+    values["summary"] = clean_text(values["summary"], "summary", required=True, label="summary")
+    values["others_present"] = clean_text(
         values["others_present"], "others_present", required=False, label="list of others"
     )
-    values["follow_up"] = _text(values["follow_up"], "follow_up", required=False, label="follow-up")
+    values["follow_up"] = clean_text(
+        values["follow_up"], "follow_up", required=False, label="follow-up"
+    )
 
 
 def _check_members(group: Group, members: Sequence[Member], day: datetime.date) -> None:
@@ -407,7 +398,7 @@ def amend_contact(
 ) -> Amendment:
     """Add to or correct an entry. The original is never changed."""
     _check_writer(contact.group, acting_user)
-    text = _text(text, "text", required=True, label="amendment")
+    text = clean_text(text, "text", required=True, label="amendment")
     request = _choice(request, "request", Request, blank=True)
     amendment = Amendment(contact=contact, author=acting_user, text=text, request=request)
     amendment.content_sha256 = amendment_sha256(amendment)
@@ -449,7 +440,7 @@ def close_promise(promise: Promise, *, status: str, note: str, acting_user: User
     promise.status = status
     promise.closed_at = timezone.now()
     promise.closed_by = acting_user
-    promise.closing_note = _text(note, "note", required=True, label="note")
+    promise.closing_note = clean_text(note, "note", required=True, label="note")
     promise.save()
     record(
         practice_id=promise.practice_id,
@@ -492,9 +483,9 @@ def offer_referral(
 ) -> Referral:
     if member.practice_id != acting_user.practice_id:
         raise ValidationError("You can refer only your own practice's members.")
-    reason = _text(reason, "reason", required=True, label="reason for the referral")
-    to_name = _text(to_name, "to_name", required=False, label="therapist's name")
-    to_contact = _text(to_contact, "to_contact", required=False, label="therapist's contact")
+    reason = clean_text(reason, "reason", required=True, label="reason for the referral")
+    to_name = clean_text(to_name, "to_name", required=False, label="therapist's name")
+    to_contact = clean_text(to_contact, "to_contact", required=False, label="therapist's contact")
     _check_recipient(member.practice_id, to_practitioner, to_name)
     if contact is not None and not contact.member_links.filter(member=member).exists():
         raise ValidationError({"member": f"{member.display_name} was not part of that contact."})
@@ -551,7 +542,7 @@ def update_referral(
             raise ValidationError("This referral is closed; offer a new one instead.")
         # Naming one kind of recipient replaces the other.
         keep_name = to_name is None and to_practitioner is None
-        name = _text(
+        name = clean_text(
             to_name if to_name is not None else (referral.to_name if keep_name else ""),
             "to_name",
             required=False,
@@ -561,7 +552,7 @@ def update_referral(
         if to_practitioner is None and to_name is None:
             practitioner = referral.to_practitioner
         _check_recipient(referral.practice_id, practitioner, name)
-        new_contact = _text(
+        new_contact = clean_text(
             to_contact if to_contact is not None else referral.to_contact,
             "to_contact",
             required=False,

@@ -19,6 +19,7 @@ from groupguard.accounts.models import User
 from groupguard.agreements.actions import check_scan
 from groupguard.audit.log import Actor, record
 from groupguard.contacts.models import Contact
+from groupguard.core.text import clean_text
 from groupguard.disclosures import engine
 from groupguard.disclosures.models import (
     Assessment,
@@ -31,7 +32,6 @@ from groupguard.disclosures.models import (
 from groupguard.disclosures.records import CONTACT_FACTS, authorization_in_force, prefill
 from groupguard.practice.models import Member
 
-MAX_TEXT = 20_000
 # Facts the practitioner answers; the records answer the others (see records.py).
 ASKED = (
     "recipient",
@@ -46,15 +46,6 @@ ASKED = (
     "court_order",
     "documented_rationale",
 )
-
-
-def _text(value: str, field: str, *, required: bool, label: str) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ValidationError({field: f"Write the {label}."})
-    if len(value) > MAX_TEXT:
-        raise ValidationError({field: f"The {label} is longer than {MAX_TEXT:,} characters."})
-    return value
 
 
 def facts_for(
@@ -113,7 +104,7 @@ def assess(
         raise ValidationError("You can assess only your own practice's members.")
     if contact is not None and not contact.member_links.filter(member=member).exists():
         raise ValidationError({"member": f"{member.display_name} was not part of that contact."})
-    question = _text(question, "question", required=False, label="question")
+    question = clean_text(question, "question", required=False, label="question")
     facts, sources = facts_for(
         member=member, acting_user=acting_user, answers=answers, contact=contact
     )
@@ -156,7 +147,7 @@ def record_choice(
 ) -> Choice:
     if kind not in ChoiceKind.values:
         raise ValidationError({"kind": f"Choose one of: {', '.join(ChoiceKind.values)}."})
-    note = _text(note, "note", required=False, label="note")
+    note = clean_text(note, "note", required=False, label="note")
     if kind == ChoiceKind.PROCEED and assessment.level == "not_permitted" and len(note) < 20:
         raise ValidationError(
             {
@@ -204,11 +195,11 @@ def record_disclosure(
         raise ValidationError({"disclosed_at": "The disclosure cannot be in the future."})
     if assessment is not None and assessment.member_id != member.id:
         raise ValidationError({"assessment": "That assessment is about another member."})
-    what = _text(what, "what", required=True, label="what was shared")
-    recipient_detail = _text(
+    what = clean_text(what, "what", required=True, label="what was shared")
+    recipient_detail = clean_text(
         recipient_detail, "recipient_detail", required=False, label="recipient"
     )
-    purpose = _text(purpose, "purpose", required=False, label="purpose")
+    purpose = clean_text(purpose, "purpose", required=False, label="purpose")
     disclosure = Disclosure.objects.create(
         practice_id=member.practice_id,
         member=member,
@@ -258,8 +249,8 @@ def record_authorization(
         raise ValidationError(
             {"recipient": "Choose who the member authorized (someone outside the group)."}
         )
-    purpose = _text(purpose, "purpose", required=True, label="purpose")
-    recipient_detail = _text(
+    purpose = clean_text(purpose, "purpose", required=True, label="purpose")
+    recipient_detail = clean_text(
         recipient_detail, "recipient_detail", required=False, label="recipient"
     )
     today = member.practice.today()
@@ -308,7 +299,7 @@ def revoke_authorization(
         raise ValidationError("This authorization was already revoked.")
     authorization.revoked_at = timezone.now()
     authorization.revoked_by = acting_user
-    authorization.revocation_note = _text(note, "note", required=False, label="note")
+    authorization.revocation_note = clean_text(note, "note", required=False, label="note")
     authorization.save()
     record(
         practice_id=authorization.practice_id,

@@ -10,10 +10,9 @@ from django.db import transaction
 
 from groupguard.accounts.models import User
 from groupguard.audit.log import Actor, record
+from groupguard.core.text import MAX_TEXT
 from groupguard.evidence.models import Complaint, ComplaintStatus
 from groupguard.practice.models import Member
-
-MAX_TEXT = 20_000
 
 
 def _check(values: dict[str, Any], today: datetime.date) -> None:

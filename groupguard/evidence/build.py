@@ -31,7 +31,7 @@ from django.db import transaction
 
 from groupguard.accounts.models import User
 from groupguard.audit.checkpoints import make_checkpoint
-from groupguard.audit.log import Actor, log_for, record
+from groupguard.audit.log import SYSTEM, Actor, log_for, record
 from groupguard.audit.models import Checkpoint
 from groupguard.evidence.content import collect
 from groupguard.evidence.fhir import to_fhir, validate_fhir
@@ -138,7 +138,7 @@ def build_packet(
     with transaction.atomic():
         record(
             practice_id=member.practice_id,
-            actor=Actor.user(acting_user) if acting_user is not None else _cli_actor(),
+            actor=Actor.user(acting_user) if acting_user is not None else SYSTEM,
             action="packet.build",
             obj=complaint or member,
             member_id=member.id,
@@ -153,9 +153,3 @@ def build_packet(
             },
         )
     return Packet(files, checkpoint, content, seconds)
-
-
-def _cli_actor() -> Actor:
-    from groupguard.audit.log import SYSTEM
-
-    return SYSTEM

@@ -27,6 +27,7 @@ from groupguard.contacts.models import (
     Request,
     Setting,
 )
+from groupguard.core.text import MAX_TEXT
 from groupguard.practice.access import access_member, visible_groups
 from groupguard.practice.models import Enrollment, Group, Member
 from groupguard.web.forms import DateInput, DateTimeInput, apply_errors
@@ -52,7 +53,7 @@ class ContactForm(forms.Form):
     )
     summary = forms.CharField(
         label="What was said",
-        max_length=actions.MAX_TEXT,
+        max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="In a few plain sentences. Requests for secrecy are highlighted as you type.",
     )
@@ -350,8 +351,8 @@ def contact_detect(request: HttpRequest) -> HttpResponse:
     """The live highlight: the note with its matches marked, the suggestion and guidance."""
     user = staff_user(request)
     summary = request.POST.get("summary", "")
-    if len(summary) > actions.MAX_TEXT:
-        return HttpResponse(f"The note is longer than {actions.MAX_TEXT:,} characters.", status=400)
+    if len(summary) > MAX_TEXT:
+        return HttpResponse(f"The note is longer than {MAX_TEXT:,} characters.", status=400)
     group, members = _group_and_members(user, request.POST)
     context = _detection_context(
         summary=summary,
@@ -490,7 +491,7 @@ def contact_edit(request: HttpRequest, contact_id: uuid.UUID) -> HttpResponse:
 class AmendForm(forms.Form):
     text = forms.CharField(
         label="Amendment",
-        max_length=actions.MAX_TEXT,
+        max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Added below the entry with your name and the time; the entry stays as it was.",
     )
