@@ -1,15 +1,32 @@
 from __future__ import annotations
 
+import hashlib
 import os
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import connection
 
 from groupguard.cli.management.commands.demo import demo_logins_text
+from groupguard.core.durability import describe
 from groupguard.practice.demo import build_demo, demo_exists
 from groupguard.practice.models import Practice
+
+
+def _static_fingerprint() -> str:
+    """A digest of every source static file's path, size and modification time."""
+    import django
+    from django.contrib.staticfiles.finders import get_finders
+
+    digest = hashlib.sha256(f"{django.get_version()} {settings.STORAGES}".encode())
+    for finder in get_finders():
+        for path, storage in sorted(finder.list(["CVS", ".*", "*~"]), key=lambda x: x[0]):
+            info = os.stat(storage.path(path))
+            digest.update(f"{path}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
 
 
 class Command(BaseCommand):
@@ -33,9 +50,31 @@ class Command(BaseCommand):
             help="load the demo practice when the database has no practice",
         )
 
+    def _collect_static(self) -> None:
+        """Collect (and compress) static files, unless the collected set is already current.
+
+        Compressing every file takes seconds; a restart of an unchanged install should not.
+        """
+        stamp = Path(settings.STATIC_ROOT) / ".groupguard-collected"
+        fingerprint = _static_fingerprint()
+        manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+        if manifest.exists() and stamp.exists() and stamp.read_text() == fingerprint:
+            return
+        call_command("collectstatic", verbosity=0, interactive=False)
+        stamp.write_text(fingerprint)
+
+    def _report_durability(self) -> None:
+        """One line on the database's durability settings; a warning for each that is off."""
+        found, problems = describe(connection)
+        shown = ", ".join(f"{k}={v}" for k, v in found.items())
+        self.stdout.write(f"Database: {connection.vendor} ({shown})")
+        for problem in problems:
+            self.stderr.write(self.style.WARNING(f"WARNING: durability: {problem}"))
+
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", verbosity=0, interactive=False)
-        call_command("collectstatic", verbosity=0, interactive=False)
+        self._report_durability()
+        self._collect_static()
         if options["demo"] and not Practice.objects.exists():
             build_demo()
             self.stdout.write("Loaded the demo practice.")

@@ -7,7 +7,9 @@ when the suite runs with ``DATABASE_URL``), serves it with ``groupguard serve``,
 writes from several client threads and kills the server's whole process group with SIGKILL
 at a random moment, again and again. Afterwards fresh processes check the database and log.
 
-``GROUPGUARD_CRASH_KILLS`` sets the number of kills (default 5); ``GROUPGUARD_CRASH_SEED``
+The writes are the product's own: new members, attendance and out-of-session contacts (whose
+summary is encrypted: the check reads it back decrypted). ``GROUPGUARD_CRASH_KILLS`` sets the
+number of kills (default 20; ``make soak`` runs 200 on each database); ``GROUPGUARD_CRASH_SEED``
 replays the same random choices (the timing of a crash never replays exactly).
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import datetime
 import http.client
 import json
 import os
@@ -40,9 +43,9 @@ import pytest
 from tests.support import missing_component
 
 ROOT = Path(__file__).resolve().parents[2]
-KILLS = max(1, int(os.environ.get("GROUPGUARD_CRASH_KILLS", "5")))
+KILLS = max(1, int(os.environ.get("GROUPGUARD_CRASH_KILLS", "20")))
 CLIENTS = 4
-BOOT_SECONDS = 30.0
+BOOT_SECONDS = 90.0  # the first start collects and compresses the static files
 REQUEST_SECONDS = 10.0
 STATUSES = ["attended", "late", "absent"]
 ENCRYPTION_KEYS = json.dumps(
@@ -57,6 +60,15 @@ from groupguard.accounts.actions import issue_api_token
 from groupguard.accounts.models import User
 ada = User.objects.get(username="ada", practice__slug="demo")
 print(issue_api_token(ada, name="crash test", acting_user=ada)[1])
+"""
+
+CONTACT_ROWS = """
+import json
+import django
+django.setup()
+from groupguard.contacts.models import Contact
+rows = Contact.objects.filter(practice__slug="demo")
+print(json.dumps({str(c.id): c.summary for c in rows}))
 """
 
 ATTENDANCE_ROWS = """
@@ -79,6 +91,7 @@ class Acks:
     lock: threading.Lock = field(default_factory=threading.Lock)
     members: dict[str, str] = field(default_factory=dict)  # member id -> family name sent
     attendance: list[tuple[str, str, str]] = field(default_factory=list)  # session, member, status
+    contacts: dict[str, str] = field(default_factory=dict)  # contact id -> summary sent
     refused: list[str] = field(default_factory=list)  # non-2xx answers
     cut_off: int = 0  # requests sent that got no answer: the server died under them
     unreachable: int = 0  # connections refused: the server was already dead
@@ -265,15 +278,32 @@ def _environment(data_dir: Path, database_url: str | None) -> dict[str, str]:
     return env
 
 
-def _attendance_targets(base: str, token: str, acks: Acks) -> list[tuple[str, str]]:
-    """(session, member) pairs whose attendance ada can record, each tried once."""
+@dataclass
+class Targets:
+    attendance: list[tuple[str, str]]  # (session, member) pairs whose attendance ada records
+    contacts: list[tuple[str, str, str]]  # (group, member, moment) ada logs contacts with
+
+
+def _targets(base: str, token: str, acks: Acks) -> Targets:
+    """What ada can write to: attendance pairs (each tried once here) and contact pairs."""
     status, groups = _call(base, "GET", "/api/v1/groups", token)
     assert status == 200, groups
     targets: list[tuple[str, str]] = []
+    contacts: list[tuple[str, str, str]] = []
+    now = time.time()
     for group in groups:
         status, sessions = _call(base, "GET", f"/api/v1/groups/{group['id']}/sessions", token)
         assert status == 200, sessions
-        for session in [s for s in sessions if s["status"] != "cancelled"][:2]:
+        held = [s for s in sessions if s["status"] != "cancelled"]
+        past = [
+            s for s in held if datetime.datetime.fromisoformat(s["starts_at"]).timestamp() < now
+        ]
+        for session in past[-2:]:  # contacts right after a recent session, with its members
+            status, detail = _call(base, "GET", f"/api/v1/sessions/{session['id']}", token)
+            assert status == 200, detail
+            for row in detail["attendance"][:2]:
+                contacts.append((str(group["id"]), str(row["member_id"]), detail["starts_at"]))
+        for session in held[:2]:
             status, detail = _call(base, "GET", f"/api/v1/sessions/{session['id']}", token)
             assert status == 200, detail
             for row in detail["attendance"][:2]:
@@ -283,7 +313,7 @@ def _attendance_targets(base: str, token: str, acks: Acks) -> list[tuple[str, st
                 if status == 200:
                     acks.attendance.append((*pair, STATUSES[0]))
                     targets.append(pair)
-    return targets
+    return Targets(attendance=targets, contacts=sorted(set(contacts)))
 
 
 def _client(
@@ -292,18 +322,41 @@ def _client(
     token: str,
     cycle: int,
     seed: int,
-    targets: list[tuple[str, str]],
+    targets: Targets,
     acks: Acks,
     stop: threading.Event,
 ) -> None:
-    """Write until stopped: mostly new members, some attendance on this client's own pairs."""
+    """Write until stopped: new members, contacts, and attendance on this client's own pairs."""
     rng = random.Random(f"{seed}-{cycle}-{number}")
-    mine = targets[number::CLIENTS]  # one writer per pair: concurrent upserts are not the point
+    # One writer per attendance pair: concurrent upserts of one row are not the point here.
+    mine = targets.attendance[number::CLIENTS]
     sent = 0
     while not stop.is_set():
         sent += 1
+        draw = rng.random()
         try:
-            if mine and rng.random() < 0.25:
+            if targets.contacts and draw < 0.35:
+                group_id, member_id, moment = rng.choice(targets.contacts)
+                summary = f"Crash note {cycle}x{number}x{sent}: asked to talk after group"
+                status, out = _call(
+                    base,
+                    "POST",
+                    "/api/v1/contacts",
+                    token,
+                    {
+                        "group": group_id,
+                        "members": [member_id],
+                        "occurred_at": moment,
+                        "setting": "phone",
+                        "initiated_by": "member",
+                        "summary": summary,
+                        "request": "none",
+                    },
+                )
+                if 200 <= status < 300:
+                    with acks.lock:
+                        acks.contacts[str(out["id"])] = summary
+            elif mine and draw < 0.55:
                 session_id, member_id = rng.choice(mine)
                 choice = rng.choice(STATUSES)
                 path = f"/api/v1/sessions/{session_id}/attendance/{member_id}"
@@ -369,6 +422,18 @@ def _check(env: dict[str, str], data_dir: Path, sqlite: bool, acks: Acks, note: 
         f"{note}: member.create entries for members that do not exist: {phantom[:10]}"
     )
 
+    # Contacts: every acknowledged one is stored with the summary sent (decrypted with the key)
+    # and logged; every logged one exists.
+    stored_contacts = json.loads(_python(env, CONTACT_ROWS))
+    lost_contacts = {c: s for c, s in acks.contacts.items() if stored_contacts.get(c) != s}
+    assert not lost_contacts, (
+        f"{note}: {len(lost_contacts)} acknowledged contacts are missing or changed: "
+        f"{list(lost_contacts)[:10]}"
+    )
+    logged_contacts = {e["object"]["id"] for e in entries if e["action"] == "contact.create"}
+    assert set(acks.contacts) <= logged_contacts, f"{note}: acknowledged contacts unlogged"
+    assert logged_contacts <= set(stored_contacts), f"{note}: contact.create entries dangle"
+
     # Attendance: each acknowledged status was logged for its pair, and the last logged status
     # of every pair is the one the database holds.
     logged: dict[tuple[str, str], list[str]] = {}
@@ -385,6 +450,10 @@ def _check(env: dict[str, str], data_dir: Path, sqlite: bool, acks: Acks, note: 
             f"{note}: attendance {pair} is {stored.get(pair)!r} in the database but "
             f"{logged[pair][-1]!r} in the log"
         )
+
+
+def _acked(acks: Acks) -> int:
+    return len(acks.members) + len(acks.attendance) + len(acks.contacts)
 
 
 @pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX process groups")
@@ -408,13 +477,14 @@ def test_kill_9_mid_writes_keeps_every_acknowledged_write_in_a_verifying_log(
         cycles: list[str] = []
         try:
             server.start()
-            targets = _attendance_targets(server.base, token, acks)
-            assert targets, "no session of the demo takes attendance from ada"
+            targets = _targets(server.base, token, acks)
+            assert targets.attendance, "no session of the demo takes attendance from ada"
+            assert targets.contacts, "ada can log contacts with nobody in the demo"
             for cycle in range(KILLS):
                 if cycle:
                     server.start()
                 stop = threading.Event()
-                before = (len(acks.members) + len(acks.attendance), acks.cut_off)
+                before = (_acked(acks), acks.cut_off)
                 threads = [
                     threading.Thread(
                         target=_client,
@@ -434,7 +504,7 @@ def test_kill_9_mid_writes_keeps_every_acknowledged_write_in_a_verifying_log(
                     assert not thread.is_alive(), "a client thread hung after the kill"
                 cycles.append(
                     f"kill {cycle + 1} after {delay:.2f}s: "
-                    f"{len(acks.members) + len(acks.attendance) - before[0]} acked, "
+                    f"{_acked(acks) - before[0]} acked, "
                     f"{acks.cut_off - before[1]} cut off"
                 )
         finally:
@@ -443,6 +513,12 @@ def test_kill_9_mid_writes_keeps_every_acknowledged_write_in_a_verifying_log(
         note += f"; {acks.unreachable} connections refused after kills"
         print(note)
         assert not acks.refused, f"{note}: the server refused writes: {acks.refused[:5]}"
-        assert acks.members, f"{note}: no write was acknowledged"
+        assert acks.members, f"{note}: no new member was acknowledged"
+        assert acks.contacts, f"{note}: no contact was acknowledged"
+        log_text = (tmp_path / "server.log").read_text(errors="replace")
+        vendor = "postgresql" if database_url else "sqlite"
+        assert f"Database: {vendor} (" in log_text, "serve did not report the durability settings"
+        assert "WARNING: durability" not in log_text, note
+        assert "database is locked" not in log_text, f"{note}: the server hit 'database is locked'"
         assert acks.cut_off, f"{note}: no kill hit a request in flight"
         _check(env, data_dir, database_url is None, acks, note)
