@@ -29,6 +29,8 @@ GROUPGUARD_COMMANDS = [
         "audit",
         "the tamper-evident audit log: export, checkpoint, pubkey, prove, consistency, verify",
     ),
+    ("backup", "an online, consistent backup with a signed audit checkpoint (--out FILE)"),
+    ("restore", "restore a backup into an empty data directory or database, then verify it"),
     ("rotate-keys", "re-encrypt every PHI field under a new key (resumable)"),
     ("seed-scale", "generate a large practice for benchmarks"),
 ]

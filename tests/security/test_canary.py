@@ -13,8 +13,9 @@ byte for byte in:
 - a ``pg_dump`` of the test database, when the tests run on PostgreSQL;
 - the log records emitted meanwhile, at every level, and the decoded server-side sessions.
 
-There is no backup command yet: when one is added, its output belongs in this list (the test
-below fails until it is).
+- the file ``groupguard backup`` writes: its bytes, each member of the archive, the
+  decompressed SQLite copy, and on PostgreSQL the SQL that ``pg_restore`` makes of the dump
+  (neither the canaries nor the keys may be in it).
 
 Key rotation, end to end: after ``groupguard rotate-keys`` the old key can be removed from
 the key file and every encrypted value still reads as before, and the canary still finds
@@ -23,7 +24,9 @@ nothing.
 
 from __future__ import annotations
 
+import base64
 import datetime
+import gzip
 import io
 import json
 import logging
@@ -31,6 +34,7 @@ import os
 import secrets
 import shutil
 import subprocess
+import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,7 +42,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -257,10 +261,53 @@ def test_no_phi_is_readable_at_rest_or_in_the_logs(
     assert look_everywhere(canary, caplog) == {}
 
 
-def test_there_is_no_backup_command_to_check_yet() -> None:
-    # A backup command's output is PHI at rest too: when one is added, seed the canary, run
-    # it, and look through what it wrote in test_no_phi_is_readable_at_rest_or_in_the_logs.
-    assert not {name for name in get_commands() if "backup" in name}
+def backup_contents(path: Path) -> Iterator[tuple[str, bytes]]:
+    """The backup file's bytes, each member's, and the payload's data unpacked."""
+    yield "the backup file", path.read_bytes()
+    with tarfile.open(path) as tar:
+        for member in tar.getmembers():
+            stream = tar.extractfile(member)
+            assert stream is not None
+            raw = stream.read()
+            yield member.name, raw
+            if member.name.endswith(".gz"):
+                yield f"{member.name} decompressed", gzip.decompress(raw)
+            elif member.name.endswith(".pgdump"):
+                tool = shutil.which("pg_restore")
+                if tool is None:
+                    missing_component("pg_restore (Debian's postgresql-client)")
+                sql = subprocess.run(  # noqa: S603
+                    [tool, "--file=-"], input=raw, check=True, capture_output=True
+                ).stdout
+                yield f"{member.name} as SQL", sql
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_holds_no_readable_phi_and_no_keys(
+    cast: Cast, canary: Canaries, tmp_path: Path
+) -> None:
+    seed(cast, canary)
+    out = tmp_path / "backup.tar"
+    summary = io.StringIO()
+    call_command("backup", "--out", str(out), stdout=summary, stderr=io.StringIO())
+    assert json.loads(summary.getvalue())["keys_included"] is False
+    keyring = crypto.configured_keyring()
+    keys = [base64.b64encode(k) for k in keyring.keys.values()] + list(keyring.keys.values())
+    audit_key = Path(settings.GROUPGUARD_AUDIT_KEY_FILE).read_bytes()
+    pem_body = b"".join(audit_key.splitlines()[1:-1])
+
+    found: dict[str, list[str]] = {}
+    unpacked = b""
+    for place, data in backup_contents(out):
+        if hits := canary.found_in(data):
+            found[place] = hits
+        assert not [k for k in keys if k in data], f"an encryption key is in {place}"
+        assert pem_body not in data, f"the audit signing key is in {place}"
+        if place.endswith(("decompressed", "as SQL")):
+            unpacked = data
+    # The look proves something only if the sealed values are there to be looked at.
+    assert unpacked.count(b"gg1:") > 30
+    assert found == {}
 
 
 def every_encrypted_value() -> dict[tuple[str, str, str], Any]:
