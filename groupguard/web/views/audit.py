@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET, require_POST
 
 from groupguard.accounts.models import User
@@ -19,18 +20,35 @@ from groupguard.web.views.common import login_required, staff_user
 
 
 class AuditFilterForm(forms.Form):
-    member = forms.ChoiceField(required=False)
+    member = forms.UUIDField(
+        required=False,
+        label="Member id",
+        help_text="Open a member's entries from their page (Audit entries)",
+    )
     user = forms.ChoiceField(required=False, label="Staff user")
     action = forms.CharField(required=False, help_text="e.g. member, auth.login, attendance")
     since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args: Any, members: list[Member], users: list[User], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, users: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        member: Any = self.fields["member"]
-        member.choices = [("", "Any member"), *[(str(m.id), m.display_name) for m in members]]
         user: Any = self.fields["user"]
         user.choices = [("", "Anyone"), *[(str(u.pk), u.display_name) for u in users]]
+
+
+class _LogPaginator(Paginator):  # type: ignore[type-arg]
+    """Pages of a log whose unfiltered length is already known (``AuditLog.size``): counting a
+    million rows for the page total would make the page slower as the log grows."""
+
+    def __init__(self, entries: Any, per_page: int, known_count: int | None) -> None:
+        super().__init__(entries, per_page)
+        self._known_count = known_count
+
+    @cached_property
+    def count(self) -> int:
+        if self._known_count is not None:
+            return self._known_count
+        return super().count
 
 
 @require_GET
@@ -38,25 +56,35 @@ class AuditFilterForm(forms.Form):
 def audit_log(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
     require_admin(user)
-    members = sorted(
-        Member.objects.filter(practice=user.practice), key=lambda m: m.display_name.casefold()
-    )
     users = list(User.objects.filter(practice=user.practice).order_by("username"))
-    form = AuditFilterForm(request.GET or None, members=members, users=users)
+    form = AuditFilterForm(request.GET or None, users=users)
     log = log_for(user.practice_id)
     entries = selectors.filtered_entries(log)
+    filtered = False
+    member_id = None
     if form.is_valid():
         data = form.cleaned_data
+        member_id = data["member"]
+        filtered = any(data[name] for name in ("member", "user", "action", "since", "until"))
         entries = selectors.filtered_entries(
             log,
-            member_id=data["member"] or None,
+            member_id=member_id,
             user_id=int(data["user"]) if data["user"] else None,
             action=data["action"].strip(),
             since=data["since"],
             until=data["until"],
         )
-    page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    names = {str(m.id): m.display_name for m in members}
+    paginator = _LogPaginator(entries, 50, known_count=None if filtered else log.size)
+    page = paginator.get_page(request.GET.get("page"))
+    # Names only of the members on this page (and the one filtered by): decrypting every
+    # member of a large practice would make the page grow with it.
+    shown = {entry.member_id for entry in page.object_list if entry.member_id}
+    if member_id:
+        shown.add(member_id)
+    names = {
+        str(m.id): m.display_name
+        for m in Member.objects.filter(practice=user.practice, id__in=shown)
+    }
     usernames = {str(u.pk): u.display_name for u in users}
     rows = []
     for entry in page.object_list:
@@ -90,7 +118,14 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/audit_log.html",
-        {"form": form, "page": page, "rows": rows, "log": log, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "log": log,
+            "query": query.urlencode(),
+            "member_name": names.get(str(member_id), "") if member_id else "",
+        },
     )
 
 
