@@ -109,6 +109,17 @@ def _fetch(case: Case) -> Any:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    return measure(rounds=args.rounds, warmup=args.warmup)
+
+
+def measure(
+    *, rounds: int, warmup: int, admin_pages: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Measure the pages on the database Django is connected to (``run`` with ``--rounds``).
+
+    ``admin_pages`` adds pages (name -> path) requested as the admin only, in the same rounds
+    (bench/scale.py adds the audit log page).
+    """
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -127,8 +138,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     for role in ("clinician", "admin"):
         client = mfa_login(Client(), targets[role])
         cases += [Case(page, role, client, path) for page, path in paths.items()]
+        if role == "admin":
+            cases += [Case(page, role, client, path) for page, path in (admin_pages or {}).items()]
 
-    for _ in range(args.warmup):
+    for _ in range(warmup):
         for case in cases:
             _fetch(case)
     for case in cases:
@@ -146,7 +159,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     order = list(cases)
     shuffle = random.Random(0)  # noqa: S311  (a fixed order of requests, not security)
     gc.collect()
-    for _ in range(args.rounds):
+    for _ in range(rounds):
         shuffle.shuffle(order)
         for case in order:
             started = time.perf_counter_ns()
@@ -176,8 +189,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "benchmark": "pages",
         "target": {"ratio": "p95 / floor p95", "max": TARGET_RATIO},
-        "rounds": args.rounds,
-        "warmup": args.warmup,
+        "rounds": rounds,
+        "warmup": warmup,
         "subjects": {
             "clinician": targets["clinician"].username,
             "admin": targets["admin"].username,

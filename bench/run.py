@@ -40,6 +40,7 @@ BENCHMARKS = {
     "highlight": "bench.highlight",
     "engine": "bench.engine",
     "packet": "bench.packet",
+    "scale": "bench.scale",  # opt-in (OPT_IN): --only scale
 }
 
 ENCRYPTION_KEYS = json.dumps(
@@ -68,7 +69,7 @@ def parse_args(argv: list[str] | None, modules: dict[str, ModuleType]) -> argpar
         "--only",
         action="append",
         choices=list(BENCHMARKS),
-        help="run only this benchmark (repeatable; default: all)",
+        help="run only this benchmark (repeatable; default: all but the opt-in 'scale')",
     )
     parser.add_argument(
         "--scale",
@@ -157,10 +158,19 @@ def prepare_database(args: argparse.Namespace) -> dict[str, Any]:
     return {"sizes": sizes, "seed": args.seed, **summary}
 
 
+def _setup_only() -> dict[str, Any]:
+    import django
+
+    django.setup()
+    return {}
+
+
 def main(argv: list[str] | None = None) -> int:
     modules = _modules()
     args = parse_args(argv, modules)
-    selected = args.only or list(BENCHMARKS)
+    selected = args.only or [n for n, m in modules.items() if not getattr(m, "OPT_IN", False)]
+    # A benchmark that seeds databases of its own (bench/scale.py) needs no shared seeding.
+    shared = any(not getattr(modules[n], "SEEDS_OWN_DATABASE", False) for n in selected)
     data_dir = Path(tempfile.mkdtemp(prefix="groupguard-bench-"))
     pg: tuple[str, str] | None = None
     if args.database_url:
@@ -169,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         args.database_url = pg[1]
     try:
         configure_environment(args, data_dir)
-        seeded = prepare_database(args)
+        seeded = prepare_database(args) if shared else _setup_only()
         from bench.common import machine_info, write_result
 
         machine = machine_info()
@@ -180,14 +190,18 @@ def main(argv: list[str] | None = None) -> int:
             result: dict[str, Any] = module.run(args)
             result["seconds"] = round(time.perf_counter() - started, 1)
             result["machine"] = machine
-            result["practice"] = {
-                "sizes": seeded["sizes"],
-                "seed": seeded["seed"],
-                "counts": seeded["counts"],
-                "seed_seconds": seeded["seconds"],
-            }
+            # A benchmark that seeds its own practices describes them in its result.
+            own = getattr(module, "SEEDS_OWN_DATABASE", False)
+            if seeded and not own:
+                result["practice"] = {
+                    "sizes": seeded["sizes"],
+                    "seed": seeded["seed"],
+                    "counts": seeded["counts"],
+                    "seed_seconds": seeded["seconds"],
+                }
             path = write_result(name, machine["database"], result)
-            print(f"\n{name} on {machine['database']} ({_describe(seeded)}):", flush=True)
+            described = f" ({_describe(seeded)})" if seeded and not own else ""
+            print(f"\n{name} on {machine['database']}{described}:", flush=True)
             table = getattr(module, "table", None)
             if table is not None:
                 print(table(result), flush=True)

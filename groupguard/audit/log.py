@@ -68,7 +68,7 @@ def log_for(practice_id: uuid.UUID | None) -> AuditLog:
     return log
 
 
-def _rfc3339(ts: Any) -> str:
+def rfc3339(ts: Any) -> str:
     return str(ts.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
 
 
@@ -112,7 +112,7 @@ def record(
             "v": ENTRY_VERSION,
             "log": name,
             "index": index,
-            "time": _rfc3339(now),
+            "time": rfc3339(now),
             "actor": actor.as_json(),
             "action": action,
             "object": {"type": object_type, "id": object_id},
@@ -145,10 +145,10 @@ def record(
             str(severity),
         ]
         vendor = connection.vendor
-        cursor.execute(_insert_sql(vendor, AuditEntry._meta.db_table, _ENTRY_COLUMNS), values)
+        cursor.execute(_insert_sql(vendor, AuditEntry._meta.db_table, ENTRY_COLUMNS), values)
         if new_nodes:
             cursor.executemany(
-                _insert_sql(vendor, AuditNode._meta.db_table, _NODE_COLUMNS),
+                _insert_sql(vendor, AuditNode._meta.db_table, NODE_COLUMNS),
                 [[log_id, lv, ix, h] for lv, ix, h in new_nodes],
             )
         cursor.execute(
@@ -179,11 +179,11 @@ def _insert_sql(vendor: str, table: str, columns: tuple[str, ...]) -> str:
     return f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
 
 
-_ENTRY_COLUMNS = (
+ENTRY_COLUMNS = (
     "log_id", "index", "leaf", "leaf_hash", "tree_root", "head_signature", "key_id",
     "recorded_at", "action", "actor_user_id", "object_type", "object_id", "member_id", "severity",
 )  # fmt: skip
-_NODE_COLUMNS = ("log_id", "level", "index", "hash")
+NODE_COLUMNS = ("log_id", "level", "index", "hash")
 
 
 def split_peaks(blob: bytes) -> list[bytes]:

@@ -14,6 +14,8 @@ actions would write: generated rows are not facts anybody recorded. One audit en
 sealed, because ``bulk_create`` calls each field's ``pre_save`` and primary keys are generated
 client side before the insert. The whole practice is written in one transaction: it appears
 complete or not at all.
+
+With ``audit_entries`` it also carries an **audit history** (``scale_audit``).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from groupguard.practice.models.groups import FacilitatorRole, GroupStatus, Memb
 from groupguard.practice.models.practice import EthicsCode, LicenseType
 from groupguard.practice.models.roles import RoleKind
 from groupguard.practice.models.sessions import AttendanceStatus, SessionStatus
+from groupguard.practice.scale_audit import HISTORY_DAYS, AuditRefs, AuditWriter, audit_history
 
 SCALE_SLUG = "scale"
 ADMIN_USERNAME = "scale-admin"
@@ -55,8 +58,9 @@ CLINICIAN_PREFIX = "scale-clin-"
 TIMEZONE = "America/Los_Angeles"
 BATCH = 2000  # objects per bulk_create call (Django splits further for SQLite's limits)
 CONTACTS_PER_MEMBER = 10  # out-of-session contacts, on average
-HISTORY_DAYS = 730  # sessions and enrollments reach back about two years
 AHEAD_DAYS = 61  # and sessions about two months ahead
+AUDIT_ENTRIES_PER_1X = 100_000  # seed-scale's default history: 1,000,000 at --scale 10
+AUDIT_SAMPLE = 50_000  # attendance rows kept (a uniform sample) for the history to name
 
 SYLLABLES = (
     "ba bel bri cal cor da del dor el fa fen gar hal hen is jo ka kel la lor lu ma mer mi na "
@@ -143,18 +147,21 @@ def seed_scale(
     sessions: int = 20000,
     attendance: bool = True,
     contacts_per_member: int = CONTACTS_PER_MEMBER,
+    audit_entries: int = 0,
     seed: int = 1,
 ) -> dict[str, Any]:
     """Create the ``scale`` practice and return what was made (counts, usernames, seconds).
 
-    The same ``seed`` gives the same names, rosters and calendar (relative to today); primary
+    ``audit_entries`` generated entries of audit history go into the practice's log besides
+    the entries of the actions (see the module docstring). The same ``seed`` gives the same
+    names, rosters and calendar (relative to today), with or without the history; primary
     keys differ. Raises ``ScalePracticeExists`` when the practice is already there and
     ``ValueError`` for sizes that make no practice.
     """
     if groups < 1:
         raise ValueError("groups must be at least 1")
-    if members < 0 or sessions < 0:
-        raise ValueError("members and sessions cannot be negative")
+    if members < 0 or sessions < 0 or audit_entries < 0:
+        raise ValueError("members, sessions and audit entries cannot be negative")
     if Practice.objects.filter(slug=SCALE_SLUG).exists():
         raise ScalePracticeExists(
             f"a practice with slug {SCALE_SLUG!r} already exists in this database; seed-scale "
@@ -170,6 +177,8 @@ def seed_scale(
             sessions=sessions,
             attendance=attendance,
             contacts=members * contacts_per_member,
+            audit_entries=audit_entries,
+            audit_rng=random.Random(seed + 7_919),  # noqa: S311  (its own stream: see above)
         )
         record(
             practice_id=practice.pk,
@@ -189,6 +198,8 @@ def _build(
     sessions: int,
     attendance: bool,
     contacts: int,
+    audit_entries: int,
+    audit_rng: random.Random,
 ) -> tuple[Practice, dict[str, Any]]:
     now = timezone.now()
     tz = zoneinfo.ZoneInfo(TIMEZONE)
@@ -369,20 +380,50 @@ def _build(
     session_count = _bulk(GroupSession, session_rows())
 
     # Attendance for every held session: whoever was enrolled that day, recorded by the lead.
+    # The audit history names a uniform sample of the rows (reservoir sampling, with its own
+    # random stream so the practice itself does not depend on whether there is a history).
+    sample: list[Attendance] = []
+
     def attendance_rows() -> Iterator[Attendance]:
+        seen = 0
         for session, g in held:
             day = session.starts_at.astimezone(tz).date()
             for seat in seats[g]:
                 if seat.current(day):
-                    yield Attendance(
+                    row = Attendance(
                         session_id=session.pk,
                         member_id=seat.member_id,
                         status=_weighted(rng, ATTENDANCE_WEIGHTS),
                         recorded_by_id=leads[g].pk,
                     )
+                    if audit_entries:
+                        if seen < AUDIT_SAMPLE:
+                            sample.append(row)
+                        elif (k := audit_rng.randrange(seen + 1)) < AUDIT_SAMPLE:
+                            sample[k] = row
+                        seen += 1
+                    yield row
 
     attendance_count = _bulk(Attendance, attendance_rows()) if attendance else 0
-    contact_counts = _contacts(rng, practice, group_rows, seats, leads, tz, now, contacts)
+    contact_counts, contact_rows = _contacts(
+        rng, practice, group_rows, seats, leads, tz, now, contacts
+    )
+    audit_seconds = 0.0
+    if audit_entries:
+        started = time.perf_counter()
+        refs = AuditRefs(
+            admin=admin.pk,
+            members=[(m.pk, leads[i % groups].pk) for i, m in enumerate(member_rows)],
+            groups=[(gr.pk, leads[g].pk) for g, gr in enumerate(group_rows)],
+            sessions=[(s.pk, leads[g].pk) for s, g in held],
+            contacts=contact_rows,
+            attendance=[
+                (a.pk, a.session_id, a.member_id, a.status, a.recorded_by_id) for a in sample
+            ],
+            staff=[u.pk for u in staff],
+        )
+        AuditWriter(practice.pk).write(audit_history(audit_rng, refs, audit_entries, now, tz))
+        audit_seconds = round(time.perf_counter() - started, 2)
 
     counts = {
         "staff": len(staff),
@@ -397,8 +438,10 @@ def _build(
         "held_sessions": len(held),
         "attendance": attendance_count,
         **contact_counts,
+        "audit_history": audit_entries,
     }
     return practice, {
+        "audit_seconds": audit_seconds,
         "practice": SCALE_SLUG,
         "practice_id": str(practice.pk),
         "admin": admin.username,
@@ -444,8 +487,10 @@ def _contacts(
     tz: zoneinfo.ZoneInfo,
     now: datetime.datetime,
     count: int,
-) -> dict[str, int]:
+) -> tuple[dict[str, int], list[Any]]:
     """Out-of-session contacts: each with a seated member, in the time they were enrolled.
+
+    Returns the counts and the contacts as ``(contact, member id)`` pairs.
 
     About one in four carries a request (explicit or implied); one in three of those got a
     referral, and one in fifty contacts a promise, which stays open in one case of three.
@@ -456,7 +501,7 @@ def _contacts(
 
     slots = [(g, seat) for g, group_seats in enumerate(seats) for seat in group_seats]
     if not slots or count <= 0:
-        return {"contacts": 0, "referrals": 0, "promises": 0}
+        return {"contacts": 0, "referrals": 0, "promises": 0}, []
     contact_rows: list[Contact] = []
     links: list[ContactMember] = []
     referrals: list[Referral] = []
@@ -535,4 +580,5 @@ def _contacts(
     _bulk(ContactMember, links)
     _bulk(Referral, referrals)
     _bulk(Promise, promises)
-    return {"contacts": len(contact_rows), "referrals": len(referrals), "promises": len(promises)}
+    counts = {"contacts": len(contact_rows), "referrals": len(referrals), "promises": len(promises)}
+    return counts, [(link.contact, link.member_id) for link in links]

@@ -7,7 +7,12 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from groupguard.cli.output import dump_json
-from groupguard.practice.scale import SCALE_SLUG, ScalePracticeExists, seed_scale
+from groupguard.practice.scale import (
+    AUDIT_ENTRIES_PER_1X,
+    SCALE_SLUG,
+    ScalePracticeExists,
+    seed_scale,
+)
 
 
 def _count(text: str) -> int:
@@ -34,11 +39,12 @@ class Command(BaseCommand):
     help = (
         f"Generate a large fictional practice (slug {SCALE_SLUG!r}) for benchmarks: an admin "
         "'scale-admin', one clinician per ten groups, groups, members, enrollments, roles, "
-        "sessions over the past two years and the next two months, and attendance. Migrates "
-        "first. Refuses when the practice exists: use a fresh data directory or database. "
-        "Bulk rows get no per-row audit entries; one 'practice.seed_scale' entry records the "
-        "counts. Staff passwords are random and not shown (set one with 'groupguard "
-        "changepassword scale-admin'). Prints a JSON summary: counts and seconds taken."
+        "sessions over the past two years and the next two months, attendance, contacts, and an "
+        "audit history of generated entries (real, verifiable ones). Migrates first. Refuses "
+        "when the practice exists: use a fresh data directory or database. Bulk rows get no "
+        "per-row audit entries; one 'practice.seed_scale' entry records the counts. Staff "
+        "passwords are random and not shown (set one with 'groupguard changepassword "
+        "scale-admin'). Prints a JSON summary: counts and seconds taken."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -60,11 +66,20 @@ class Command(BaseCommand):
             help="record no attendance for past sessions (much faster)",
         )
         parser.add_argument(
+            "--audit-entries",
+            type=_count,
+            default=AUDIT_ENTRIES_PER_1X,
+            metavar="N",
+            help="entries of generated audit history, multiplied by --scale like the other "
+            f"counts (default {AUDIT_ENTRIES_PER_1X:,}: a million at --scale 10; 0 for none)",
+        )
+        parser.add_argument(
             "--scale",
             type=_factor,
             default=1.0,
             metavar="FACTOR",
-            help="multiply groups, members and sessions by FACTOR, e.g. 0.1 or 5 (default 1)",
+            help="multiply groups, members, sessions and audit entries by FACTOR, e.g. 0.1 or 5 "
+            "(default 1)",
         )
         parser.add_argument(
             "--seed",
@@ -78,6 +93,7 @@ class Command(BaseCommand):
         groups = max(1, round(options["groups"] * factor))
         members = round(options["members"] * factor)
         sessions = round(options["sessions"] * factor)
+        audit_entries = round(options["audit_entries"] * factor)
         call_command("migrate", verbosity=0, interactive=False)
         try:
             summary = seed_scale(
@@ -85,6 +101,7 @@ class Command(BaseCommand):
                 members=members,
                 sessions=sessions,
                 attendance=not options["no_attendance"],
+                audit_entries=audit_entries,
                 seed=options["seed"],
             )
         except ScalePracticeExists as exc:
