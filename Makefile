@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: install run test lint test-sqlite test-postgres bench clean-venv
+.PHONY: install run test lint test-sqlite test-postgres bench load soak clean-venv
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -47,6 +47,16 @@ test: lint test-sqlite test-postgres
 
 bench: install
 	$(BIN)/python bench/run.py
+
+# locust against the real server (gunicorn), on SQLite and, when it answers, on PostgreSQL.
+load: install
+	$(BIN)/python bench/load/run.py --database-url '$(PG_TEST_URL)'
+
+# The crash test for longer: SOAK_KILLS kills of the server (default 200) on each database.
+SOAK_KILLS ?= 200
+soak: install
+	GROUPGUARD_CRASH_KILLS=$(SOAK_KILLS) env -u DATABASE_URL $(BIN)/pytest -q -s tests/durability/test_crash.py
+	GROUPGUARD_CRASH_KILLS=$(SOAK_KILLS) DATABASE_URL='$(PG_TEST_URL)' $(BIN)/pytest -q -s tests/durability/test_crash.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -28,6 +28,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -268,6 +269,8 @@ def _environment(data_dir: Path, database_url: str | None) -> dict[str, str]:
         GROUPGUARD_ENCRYPTION_KEYS=ENCRYPTION_KEYS,
         GROUPGUARD_SECRET_KEY=SECRET_KEY,
         GROUPGUARD_DEMO="1",  # the demo's accounts (ada's API token) work only in demo mode
+        # Collected static files shared by the runs (serve collects only what changed).
+        GROUPGUARD_STATIC_ROOT=str(Path(tempfile.gettempdir()) / "groupguard-test-static"),
         PYTHONPATH=str(ROOT),
         PYTHONUNBUFFERED="1",
         # gunicorn's control socket goes here, not into a ~/.gunicorn shared with other servers.
