@@ -184,7 +184,10 @@ class Promise(DomainModel):
 
     class Meta:
         ordering = ["-made_at"]
-        indexes = [models.Index(fields=["practice", "status"], name="promise_practice_status")]
+        # The dashboard's open promises, newest first, read in index order.
+        indexes = [
+            models.Index(fields=["practice", "status", "-made_at"], name="promise_status_made_at")
+        ]
 
     def __str__(self) -> str:
         return f"promise {self.pk}"
@@ -242,7 +245,12 @@ class Referral(DomainModel):
 
     class Meta:
         ordering = ["-offered_on", "-created_at"]
-        indexes = [models.Index(fields=["practice", "status"], name="referral_practice_status")]
+        # The dashboard's referrals awaiting an answer, oldest offer first, in index order.
+        indexes = [
+            models.Index(
+                fields=["practice", "status", "offered_on"], name="referral_status_offered_on"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"referral {self.pk}"

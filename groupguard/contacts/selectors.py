@@ -100,7 +100,7 @@ def effective_request(contact: Contact) -> str:
 def open_promises(user: Any, limit: int = 20) -> list[Promise]:
     return list(
         visible_promises(user)
-        .filter(status=PromiseStatus.OPEN)
+        .filter(practice_id=user.practice_id, status=PromiseStatus.OPEN)
         .select_related("member", "made_by", "contact__group")
         .order_by("-made_at")[:limit]
     )
@@ -111,8 +111,9 @@ def referrals_awaiting(user: Any, limit: int = 20) -> list[Referral]:
     practice = getattr(user, "practice", None)
     if practice is None:
         return []
+    referrals = visible_referrals(user).filter(practice=practice)
     return list(
-        awaiting_answer(visible_referrals(user), practice)
+        awaiting_answer(referrals, practice)
         .select_related("member", "to_practitioner")
         .order_by("offered_on")[:limit]
     )

@@ -29,7 +29,11 @@ class GroupSession(DomainModel):
 
     class Meta:
         ordering = ["-starts_at"]
-        indexes = [models.Index(fields=["group", "-starts_at"], name="session_group_start")]
+        indexes = [
+            models.Index(fields=["group", "-starts_at"], name="session_group_start"),
+            # The dashboard's next sessions across every group an admin sees, in time order.
+            models.Index(fields=["starts_at"], name="session_start"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.group} – {self.starts_at:%Y-%m-%d %H:%M}"
