@@ -21,7 +21,7 @@ def test_the_audit_log_filters_by_member_user_action_and_dates(cast: Cast) -> No
         reverse("audit_log"),
         {
             "member": str(cast.mia.id),
-            "user": str(cast.alice.pk),
+            "user": "alice",
             "action": "member.view",
             "since": "2000-01-01",
         },
@@ -85,3 +85,12 @@ def test_the_unfiltered_audit_page_does_not_count_the_log(cast: Cast) -> None:
     with CaptureQueriesContext(connection) as queries:
         client.get(reverse("audit_log"), {"action": "member."})
     assert any("COUNT(" in q["sql"] for q in queries)  # a filter still counts its matches
+
+
+def test_an_unknown_staff_username_is_named(cast: Cast) -> None:
+    html = (
+        cast.client_for(cast.alice)
+        .get(reverse("audit_log"), {"user": "oscar"})  # oscar works at another practice
+        .content.decode()
+    )
+    assert "No staff user &#x27;oscar&#x27; in this practice." in html

@@ -25,15 +25,23 @@ class AuditFilterForm(forms.Form):
         label="Member id",
         help_text="Open a member's entries from their page (Audit entries)",
     )
-    user = forms.ChoiceField(required=False, label="Staff user")
+    user = forms.CharField(required=False, label="Staff username", max_length=150)
     action = forms.CharField(required=False, help_text="e.g. member, auth.login, attendance")
     since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args: Any, users: list[User], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, practice: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        user: Any = self.fields["user"]
-        user.choices = [("", "Anyone"), *[(str(u.pk), u.display_name) for u in users]]
+        self.practice = practice
+
+    def clean_user(self) -> User | None:
+        username = self.cleaned_data["user"].strip()
+        if not username:
+            return None
+        found = User.objects.filter(practice=self.practice, username=username).first()
+        if found is None:
+            raise forms.ValidationError(f"No staff user {username!r} in this practice.")
+        return found
 
 
 class _LogPaginator(Paginator):  # type: ignore[type-arg]
@@ -56,8 +64,7 @@ class _LogPaginator(Paginator):  # type: ignore[type-arg]
 def audit_log(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
     require_admin(user)
-    users = list(User.objects.filter(practice=user.practice).order_by("username"))
-    form = AuditFilterForm(request.GET or None, users=users)
+    form = AuditFilterForm(request.GET or None, practice=user.practice)
     log = log_for(user.practice_id)
     entries = selectors.filtered_entries(log)
     filtered = False
@@ -69,7 +76,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         entries = selectors.filtered_entries(
             log,
             member_id=member_id,
-            user_id=int(data["user"]) if data["user"] else None,
+            user_id=data["user"].pk if data["user"] else None,
             action=data["action"].strip(),
             since=data["since"],
             until=data["until"],
@@ -85,7 +92,12 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         str(m.id): m.display_name
         for m in Member.objects.filter(practice=user.practice, id__in=shown)
     }
-    usernames = {str(u.pk): u.display_name for u in users}
+    # Likewise only the staff who acted on this page, not a list of the whole staff.
+    actors = {e.actor_user_id for e in page.object_list if e.actor_user_id is not None}
+    usernames = {
+        str(u.pk): u.display_name
+        for u in User.objects.filter(practice=user.practice, id__in=actors)
+    }
     rows = []
     for entry in page.object_list:
         data = selectors.entry_object(entry)
