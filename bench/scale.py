@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         },
         "rounds": args.rounds,
         "warmup": args.warmup,
-        "note": "one machine of 2 cores, shared with other load tests while this ran",
+        "note": "the database server runs on the same machine as the benchmark (see machine)",
         "sizes": sizes,
         "comparisons": comparisons,
     }

@@ -1,7 +1,7 @@
 """``make load``: locust against the real server (gunicorn), on SQLite and on PostgreSQL.
 
     .venv/bin/python bench/load/run.py [--database-url URL] [--sqlite-only] [--scale 1]
-        [--users 30] [--duration 60s] [--capacity-seconds 10] [--workers 2 --threads 4] [--keep]
+        [--users 30] [--duration 3m] [--capacity-seconds 10] [--workers 2 --threads 4] [--keep]
 
 For each database (SQLite always; PostgreSQL when ``--database-url`` answers, in a fresh
 database ``groupguard_load_<pid>`` created beside the one named and dropped afterwards), in a
@@ -103,9 +103,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--duration",
         type=_seconds,
-        default=60.0,
+        default=180.0,
         metavar="TIME",
-        help="length of the realistic mix, like 60s or 2m (default 60s)",
+        help="length of the realistic mix, like 60s or 2m (default 3m: enough requests of the "
+        "rarer endpoints for a steady p95)",
     )
     parser.add_argument(
         "--warmup",
