@@ -94,3 +94,9 @@ def test_an_unknown_staff_username_is_named(cast: Cast) -> None:
         .content.decode()
     )
     assert "No staff user &#x27;oscar&#x27; in this practice." in html
+
+
+def test_entry_times_are_shown_in_the_practice_s_time_zone_and_say_so(cast: Cast) -> None:
+    html = cast.client_for(cast.alice).get(reverse("audit_log")).content.decode()
+    assert "When (UTC)" not in html  # the times are local to the practice, not UTC
+    assert " PST</time>" in html or " PDT</time>" in html  # North is in US-CA
