@@ -197,8 +197,12 @@ def client_tool(name: str) -> str:
 
 
 def _pg_env(settings_dict: dict[str, Any]) -> dict[str, str]:
-    """Connection settings for the client tools, through the environment (never argv)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    """Connection settings for the client tools, through the environment (never argv).
+
+    The process's own ``PG*`` variables stay (libpq reads them for the server's connection
+    too: ``PGSSLMODE``, ``PGSSLROOTCERT``, ``PGHOST`` when the URL names none, ...), so the
+    tools reach the same server the same way; what the settings name overrides them."""
+    env = dict(os.environ)
     for var, key in (
         ("PGHOST", "HOST"),
         ("PGPORT", "PORT"),

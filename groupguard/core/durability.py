@@ -30,7 +30,7 @@ from typing import Any
 
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
@@ -163,10 +163,19 @@ def _check_new_connection(sender: Any, connection: BaseDatabaseWrapper, **kwargs
         with _warned_lock:
             if connection.alias in _warned:
                 return
+        try:
+            problems = postgres_problems(postgres_settings(raw))
+            if raw.info.transaction_status != 0:  # leave the connection as Django expects it
+                raw.rollback()
+        except Exception:
+            # Forget a connection that could not even read its settings.
+            raw.close()
+            connection.connection = None
+            raise
+        with _warned_lock:
+            if connection.alias in _warned:
+                return
             _warned.add(connection.alias)
-        problems = postgres_problems(postgres_settings(raw))
-        if raw.info.transaction_status != 0:  # leave the connection as Django expects it
-            raw.rollback()
         for problem in problems:
             logger.warning("PostgreSQL durability: %s", problem)
 
@@ -179,8 +188,11 @@ def check_durability(databases: Any = None, **kwargs: Any) -> list[CheckMessage]
         connection = connections[alias]
         try:
             _, problems = describe(connection)
-        except DurabilityError as exc:
-            problems = [str(exc)]
+        except (DurabilityError, DatabaseError) as exc:
+            messages.append(
+                Error(f"cannot check the database: {exc}", id="groupguard.E102", obj=alias)
+            )
+            continue
         for problem in problems:
             if connection.vendor == "sqlite":
                 messages.append(Error(problem, id="groupguard.E101", obj=alias))

@@ -469,3 +469,20 @@ def test_it_refuses_to_overwrite_an_existing_out_file(tmp_path: Path, source: So
     assert "already exists: refusing to overwrite it" in result.stderr
     assert out.read_bytes() == b"an earlier backup"
     assert _python(source.env, COUNTS) == source.counts  # not even an audit entry or a checkpoint
+
+
+def test_the_postgresql_tools_reach_the_server_as_the_app_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # libpq settings only in the environment (TLS, a host when the URL names none) reach
+    # pg_dump and pg_restore too; what the settings name wins.
+    from groupguard.core.backup_engines import _pg_env
+
+    monkeypatch.setenv("PGSSLMODE", "verify-full")
+    monkeypatch.setenv("PGHOST", "db.from.env")
+    monkeypatch.setenv("PGDATABASE", "other")
+    env = _pg_env({"NAME": "groupguard", "USER": "app", "HOST": "", "OPTIONS": {}})
+    assert env["PGSSLMODE"] == "verify-full"
+    assert env["PGHOST"] == "db.from.env"
+    assert env["PGDATABASE"] == "groupguard"
+    assert env["PGUSER"] == "app"
