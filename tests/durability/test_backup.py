@@ -14,7 +14,6 @@ import contextlib
 import io
 import json
 import os
-import secrets
 import shutil
 import subprocess
 import sys
@@ -25,11 +24,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.support import missing_component
+from tests.durability.support import fresh_database, process_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 ENCRYPTION_KEYS = json.dumps(
@@ -128,53 +126,14 @@ def _python(env: dict[str, str], code: str) -> Any:
     return json.loads(result.stdout)
 
 
-@contextlib.contextmanager
-def _database() -> Iterator[str | None]:
-    """None for SQLite; with DATABASE_URL, the URL of a fresh database on that server."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        yield None
-        return
-    import psycopg
-    from psycopg import sql
-
-    for tool in ("pg_dump", "pg_restore"):
-        if shutil.which(tool) is None:
-            missing_component(f"{tool} (Debian's postgresql-client)")
-    name = f"groupguard_backup_{secrets.token_hex(6)}"
-    try:
-        with psycopg.connect(url, autocommit=True, connect_timeout=5) as admin:
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    except psycopg.OperationalError as exc:
-        missing_component(f"PostgreSQL at DATABASE_URL ({exc})")
-    try:
-        yield urlunsplit(urlsplit(url)._replace(path="/" + name))
-    finally:
-        with psycopg.connect(url, autocommit=True, connect_timeout=5) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+def _database() -> contextlib.AbstractContextManager[str | None]:
+    return fresh_database("groupguard_backup", tools=("pg_dump", "pg_restore"))
 
 
 def _environment(data_dir: Path, database_url: str | None, **extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("GROUPGUARD_")
-        and k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "PYTHONPATH"}
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="groupguard.settings",
-        GROUPGUARD_DATA_DIR=str(data_dir),
-        GROUPGUARD_ENCRYPTION_KEYS=ENCRYPTION_KEYS,
-        GROUPGUARD_SECRET_KEY=SECRET_KEY,
-        PYTHONPATH=str(ROOT),
-        PYTHONUNBUFFERED="1",
-        **extra,
+    return process_environment(
+        data_dir, database_url, encryption_keys=ENCRYPTION_KEYS, secret_key=SECRET_KEY, **extra
     )
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    return env
 
 
 @dataclass

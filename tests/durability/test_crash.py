@@ -33,15 +33,13 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.support import missing_component
+from tests.durability.support import fresh_database, process_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 KILLS = max(1, int(os.environ.get("GROUPGUARD_CRASH_KILLS", "20")))
@@ -231,54 +229,18 @@ def _python(env: dict[str, str], code: str) -> str:
     return result.stdout
 
 
-@contextlib.contextmanager
-def _database() -> Iterator[str | None]:
-    """None for SQLite; with DATABASE_URL, the URL of a fresh database on that server."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        yield None
-        return
-    import psycopg
-    from psycopg import sql
-
-    name = f"groupguard_crash_{secrets.token_hex(6)}"
-    try:
-        with psycopg.connect(url, autocommit=True, connect_timeout=5) as admin:
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    except psycopg.OperationalError as exc:
-        missing_component(f"PostgreSQL at DATABASE_URL ({exc})")
-    try:
-        yield urlunsplit(urlsplit(url)._replace(path="/" + name))
-    finally:
-        with psycopg.connect(url, autocommit=True, connect_timeout=5) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-
-
 def _environment(data_dir: Path, database_url: str | None) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("GROUPGUARD_")
-        and k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "PYTHONPATH"}
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="groupguard.settings",
-        GROUPGUARD_DATA_DIR=str(data_dir),
-        GROUPGUARD_ENCRYPTION_KEYS=ENCRYPTION_KEYS,
-        GROUPGUARD_SECRET_KEY=SECRET_KEY,
+    return process_environment(
+        data_dir,
+        database_url,
+        encryption_keys=ENCRYPTION_KEYS,
+        secret_key=SECRET_KEY,
         GROUPGUARD_DEMO="1",  # the demo's accounts (ada's API token) work only in demo mode
         # Collected static files shared by the runs (serve collects only what changed).
         GROUPGUARD_STATIC_ROOT=str(Path(tempfile.gettempdir()) / "groupguard-test-static"),
-        PYTHONPATH=str(ROOT),
-        PYTHONUNBUFFERED="1",
         # gunicorn's control socket goes here, not into a ~/.gunicorn shared with other servers.
         XDG_RUNTIME_DIR=str(data_dir),
     )
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    return env
 
 
 @dataclass
@@ -467,7 +429,7 @@ def test_kill_9_mid_writes_keeps_every_acknowledged_write_in_a_verifying_log(
     rng = random.Random(seed)
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    with _database() as database_url:
+    with fresh_database("groupguard_crash") as database_url:
         env = _environment(data_dir, database_url)
         _run(env, "demo", "--quiet")
         token = next(
