@@ -126,7 +126,8 @@ def test_staying_signed_in_needs_the_csrf_token(cast: Cast) -> None:
     assert client.post(reverse("session_status")).status_code == 403
 
 
-def test_pages_carry_the_timer_and_the_warning_without_inline_script(cast: Cast) -> None:
+def test_pages_carry_the_timer_and_the_warning_without_inline_script(cast: Cast, frozen) -> None:
+    # Frozen: on a slow machine a second can pass between signing in and the page.
     html = cast.client_for(cast.bob).get(reverse("dashboard")).content.decode()
     assert 'data-session-url="/account/session/"' in html
     assert 'data-idle-left="900"' in html and 'data-warn-before="120"' in html
