@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Path, Router, Schema
+from ninja import Path, Router, Schema, Status
 from pydantic import Field
 
 from groupguard.agreements import actions, selectors
@@ -152,10 +152,10 @@ def put_draft(request: HttpRequest, group_id: uuid.UUID, payload: DraftIn) -> di
 @router.post(
     "/groups/{group_id}/agreement/publish", response={201: VersionOut, 400: ErrorOut, 404: ErrorOut}
 )
-def publish(request: HttpRequest, group_id: uuid.UUID) -> tuple[int, dict[str, Any] | None]:
+def publish(request: HttpRequest, group_id: uuid.UUID) -> Status[dict[str, Any] | None]:
     user = _user(request)
     group = access_group(user, group_id)
-    return 201, _version(actions.publish(group, acting_user=user))
+    return Status(201, _version(actions.publish(group, acting_user=user)))
 
 
 @router.get(
@@ -183,19 +183,22 @@ def get_version(
 )
 def create_link(
     request: HttpRequest, group_id: uuid.UUID, member_id: uuid.UUID, payload: LinkIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     user = _user(request)
     group = access_group(user, group_id)
     member = access_member(user, member_id)
     link, token, code = actions.issue_signing_link(
         group, member, acting_user=user, **payload.dict()
     )
-    return 201, {
-        "url": request.build_absolute_uri(reverse("sign_start", args=[token])),
-        "code": code,
-        "expires_at": link.expires_at,
-        "version": link.version.number,
-    }
+    return Status(
+        201,
+        {
+            "url": request.build_absolute_uri(reverse("sign_start", args=[token])),
+            "code": code,
+            "expires_at": link.expires_at,
+            "version": link.version.number,
+        },
+    )
 
 
 @router.post(
@@ -204,7 +207,7 @@ def create_link(
 )
 def create_signature(
     request: HttpRequest, group_id: uuid.UUID, member_id: uuid.UUID, payload: SignatureIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """A signature given in person (paper signatures need the scan: use the web form)."""
     user = _user(request)
     group = access_group(user, group_id)
@@ -212,14 +215,17 @@ def create_signature(
     sig = actions.record_signature(
         group, member, method="in_person", acting_user=user, **payload.dict()
     )
-    return 201, {
-        "id": sig.id,
-        "member_id": member.id,
-        "version": sig.version.number,
-        "version_sha256": sig.version_sha256,
-        "signed_at": sig.signed_at,
-        "method": sig.method,
-    }
+    return Status(
+        201,
+        {
+            "id": sig.id,
+            "member_id": member.id,
+            "version": sig.version.number,
+            "version_sha256": sig.version_sha256,
+            "signed_at": sig.signed_at,
+            "method": sig.method,
+        },
+    )
 
 
 @router.post(

@@ -13,7 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Status
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
@@ -215,7 +215,7 @@ def list_groups(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @api.post("/groups", response={201: s.GroupOut, 400: s.ErrorOut, 404: s.ErrorOut}, tags=["groups"])
-def create_group(request: HttpRequest, payload: s.GroupIn) -> tuple[int, dict[str, Any]]:
+def create_group(request: HttpRequest, payload: s.GroupIn) -> Status[dict[str, Any]]:
     user = _user(request)
     require_admin(user)
     staff = {u.pk: u for u in User.objects.filter(practice=user.practice, is_active=True)}
@@ -234,7 +234,7 @@ def create_group(request: HttpRequest, payload: s.GroupIn) -> tuple[int, dict[st
         co_facilitators=[staff[i] for i in payload.co_facilitator_ids],
         **payload.dict(exclude={"lead_user_id", "co_facilitator_ids"}),
     )
-    return 201, _group_out(group)
+    return Status(201, _group_out(group))
 
 
 @api.get("/groups/{group_id}", response={200: s.GroupDetailOut, 404: s.ErrorOut}, tags=["groups"])
@@ -277,12 +277,12 @@ def patch_group(request: HttpRequest, group_id: uuid.UUID, payload: s.GroupPatch
     response={201: s.EnrollmentOut, 400: s.ErrorOut, 404: s.ErrorOut},
     tags=["groups"],
 )
-def enroll(request: HttpRequest, group_id: uuid.UUID, payload: s.EnrollmentIn) -> tuple[int, Any]:
+def enroll(request: HttpRequest, group_id: uuid.UUID, payload: s.EnrollmentIn) -> Status[Any]:
     user = _user(request)
     group = access_group(user, group_id)
     member = access_member(user, payload.member_id)
     enrollment = actions.enroll_member(group, member, joined_on=payload.joined_on, acting_user=user)
-    return 201, enrollment
+    return Status(201, enrollment)
 
 
 @api.get(
@@ -301,12 +301,10 @@ def list_sessions(request: HttpRequest, group_id: uuid.UUID) -> Any:
     response={201: s.SessionOut, 400: s.ErrorOut, 404: s.ErrorOut},
     tags=["sessions"],
 )
-def create_session(
-    request: HttpRequest, group_id: uuid.UUID, payload: s.SessionIn
-) -> tuple[int, Any]:
+def create_session(request: HttpRequest, group_id: uuid.UUID, payload: s.SessionIn) -> Status[Any]:
     user = _user(request)
     group = access_group(user, group_id)
-    return 201, actions.schedule_session(group, acting_user=user, **payload.dict())
+    return Status(201, actions.schedule_session(group, acting_user=user, **payload.dict()))
 
 
 @api.get(
@@ -371,7 +369,7 @@ def list_members(request: HttpRequest) -> list[dict[str, Any]]:
 @api.post(
     "/members", response={201: s.MemberOut, 400: s.ErrorOut, 404: s.ErrorOut}, tags=["members"]
 )
-def create_member(request: HttpRequest, payload: s.MemberIn) -> tuple[int, dict[str, Any]]:
+def create_member(request: HttpRequest, payload: s.MemberIn) -> Status[dict[str, Any]]:
     user = _user(request)
     data = payload.dict()
     group_id = data.pop("group_id")
@@ -390,7 +388,7 @@ def create_member(request: HttpRequest, payload: s.MemberIn) -> tuple[int, dict[
             actions.enroll_member(
                 group, member, joined_on=joined_on or timezone.localdate(), acting_user=user
             )
-    return 201, _member_out(member)
+    return Status(201, _member_out(member))
 
 
 @api.get(
@@ -426,7 +424,7 @@ def patch_member(
     response={201: s.RoleOut, 400: s.ErrorOut, 404: s.ErrorOut},
     tags=["members"],
 )
-def create_role(request: HttpRequest, member_id: uuid.UUID, payload: s.RoleIn) -> tuple[int, Any]:
+def create_role(request: HttpRequest, member_id: uuid.UUID, payload: s.RoleIn) -> Status[Any]:
     user = _user(request)
     member = access_member(user, member_id)
     practitioner = User.objects.filter(
@@ -444,7 +442,7 @@ def create_role(request: HttpRequest, member_id: uuid.UUID, payload: s.RoleIn) -
         note=payload.note,
         acting_user=user,
     )
-    return 201, role
+    return Status(201, role)
 
 
 _mount_routers()

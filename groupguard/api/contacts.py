@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from groupguard.accounts.models import User
 from groupguard.api import contact_schemas as s
@@ -288,7 +288,7 @@ def list_contacts(request: HttpRequest, filters: Query[s.ContactFilter]) -> dict
 
 
 @router.post("/contacts", response={201: s.ContactDetailOut, 400: ErrorOut, 404: ErrorOut})
-def create_contact(request: HttpRequest, payload: s.ContactIn) -> tuple[int, dict[str, Any]]:
+def create_contact(request: HttpRequest, payload: s.ContactIn) -> Status[dict[str, Any]]:
     """Log a contact, with its promise and referral when the response included them. The
     answer carries the guidance for a request."""
     user = _user(request)
@@ -306,7 +306,7 @@ def create_contact(request: HttpRequest, payload: s.ContactIn) -> tuple[int, dic
         )
     except ValidationError as error:
         raise _renamed(error, _REFERRAL_FIELDS) from None
-    return 201, _contact_detail(selectors.access_contact(user, contact.id))
+    return Status(201, _contact_detail(selectors.access_contact(user, contact.id)))
 
 
 @router.get("/contacts/{contact_id}", response={200: s.ContactDetailOut, 404: ErrorOut})
@@ -323,7 +323,7 @@ def get_contact(request: HttpRequest, contact_id: uuid.UUID) -> dict[str, Any]:
 )
 def patch_contact(
     request: HttpRequest, contact_id: uuid.UUID, payload: s.ContactPatch
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """Edit an entry within 24 hours of writing it (its writer only). A locked entry is a 409:
     add an amendment instead."""
     user = _user(request)
@@ -337,9 +337,9 @@ def patch_contact(
         )
     except ValidationError as error:
         if getattr(error, "code", None) == "locked":
-            return 409, {"detail": " ".join(error.messages)}
+            return Status(409, {"detail": " ".join(error.messages)})
         raise
-    return 200, _contact_detail(selectors.access_contact(user, contact.id))
+    return Status(200, _contact_detail(selectors.access_contact(user, contact.id)))
 
 
 @router.post(
@@ -348,14 +348,14 @@ def patch_contact(
 )
 def create_amendment(
     request: HttpRequest, contact_id: uuid.UUID, payload: s.AmendmentIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """Add to or correct an entry; the original never changes."""
     user = _user(request)
     contact = selectors.access_contact(user, contact_id)
     amendment = actions.amend_contact(
         contact, acting_user=user, text=payload.text, request=payload.request or ""
     )
-    return 201, _amendment_out(amendment)
+    return Status(201, _amendment_out(amendment))
 
 
 # --- Timeline ----------------------------------------------------------------------------

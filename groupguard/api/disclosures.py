@@ -21,7 +21,7 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Body, Query, Router
+from ninja import Body, Query, Router, Status
 
 from groupguard.accounts.models import User
 from groupguard.api import disclosure_schemas as s
@@ -136,7 +136,7 @@ def _answers_named(error: ValidationError) -> ValidationError:
 
 
 @router.post("/disclosures/assess", response={200: s.DecisionOut, 400: ErrorOut})
-def assess_facts(request: HttpRequest, facts: Body[dict[str, Any]]) -> tuple[int, dict[str, Any]]:
+def assess_facts(request: HttpRequest, facts: Body[dict[str, Any]]) -> Status[dict[str, Any]]:
     """The engine's decision for a full fact set (docs/rules.md), exactly as ``groupguard
     assess`` prints it. Nothing is read from the records, stored or audited."""
     _user(request)
@@ -145,8 +145,8 @@ def assess_facts(request: HttpRequest, facts: Body[dict[str, Any]]) -> tuple[int
     except engine.FactsError as error:
         message = str(error)
         # The whole body is the fact set: an error without a field is about all of it.
-        return 400, {"detail": message, "errors": {error.field or "facts": [message]}}
-    return 200, decision.as_json()
+        return Status(400, {"detail": message, "errors": {error.field or "facts": [message]}})
+    return Status(200, decision.as_json())
 
 
 # --- Assessments -------------------------------------------------------------------------
@@ -173,7 +173,7 @@ def list_assessments(request: HttpRequest, member_id: uuid.UUID) -> list[dict[st
 )
 def create_assessment(
     request: HttpRequest, member_id: uuid.UUID, payload: s.AssessmentIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """Ask "may I share this?" about a member: the records answer the facts they hold (from
     the contact, when given), ``answers`` the rest. The facts, the decision and the rules
     version are kept."""
@@ -190,7 +190,7 @@ def create_assessment(
         )
     except ValidationError as error:
         raise _answers_named(error) from None
-    return 201, _assessment_out(assessment)
+    return Status(201, _assessment_out(assessment))
 
 
 @router.get("/assessments/{assessment_id}", response={200: s.AssessmentOut, 404: ErrorOut})
@@ -212,7 +212,7 @@ def get_assessment(request: HttpRequest, assessment_id: uuid.UUID) -> dict[str, 
 )
 def create_choice(
     request: HttpRequest, assessment_id: uuid.UUID, payload: s.ChoiceIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """What the practitioner decided after reading the assessment; a later choice supersedes
     an earlier one."""
     user = _user(request)
@@ -220,7 +220,7 @@ def create_choice(
     choice = actions.record_choice(
         assessment, kind=payload.kind, note=payload.note, acting_user=user
     )
-    return 201, _choice_out(choice)
+    return Status(201, _choice_out(choice))
 
 
 # --- Disclosures and the accounting ------------------------------------------------------
@@ -233,7 +233,7 @@ def create_choice(
 )
 def create_disclosure(
     request: HttpRequest, member_id: uuid.UUID, payload: s.DisclosureIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """What was shared, with whom and when; outside the group it enters the accounting."""
     user = _user(request)
     member = access_member(user, member_id)
@@ -246,7 +246,7 @@ def create_disclosure(
         assessment=assessment,
         **payload.dict(exclude={"assessment"}),
     )
-    return 201, _disclosure_out(disclosure)
+    return Status(201, _disclosure_out(disclosure))
 
 
 @router.get(
@@ -304,12 +304,12 @@ def list_authorizations(request: HttpRequest, member_id: uuid.UUID) -> list[dict
 )
 def create_authorization(
     request: HttpRequest, member_id: uuid.UUID, payload: s.AuthorizationIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """Record a member's signed authorization (the scan is uploaded on the web page)."""
     user = _user(request)
     member = access_member(user, member_id)
     authorization = actions.record_authorization(member=member, acting_user=user, **payload.dict())
-    return 201, _authorization_out(authorization)
+    return Status(201, _authorization_out(authorization))
 
 
 @router.post(

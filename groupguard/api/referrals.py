@@ -14,7 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from groupguard.accounts.models import User
 from groupguard.api import contact_schemas as s
@@ -110,7 +110,7 @@ def list_referrals(request: HttpRequest, filters: Query[s.ReferralFilter]) -> di
 @router.post(
     "/referrals", response={201: s.ReferralOut, 400: ErrorOut, 404: ErrorOut}, tags=["referrals"]
 )
-def create_referral(request: HttpRequest, payload: s.ReferralIn) -> tuple[int, dict[str, Any]]:
+def create_referral(request: HttpRequest, payload: s.ReferralIn) -> Status[dict[str, Any]]:
     """Offer a member a referral to an individual therapist, after a contact or on its own."""
     user = _user(request)
     member = access_member(user, payload.member)
@@ -127,7 +127,7 @@ def create_referral(request: HttpRequest, payload: s.ReferralIn) -> tuple[int, d
         to_contact=payload.to_contact,
         offered_on=payload.offered_on,
     )
-    return 201, referral_out(referral)
+    return Status(201, referral_out(referral))
 
 
 @router.patch(
