@@ -2,7 +2,8 @@
 with a signed audit checkpoint, and its restore into an empty database, checked end to end.
 
 Backup: record a ``backup.create`` entry in every practice's log and sign a checkpoint of
-every log, then take a snapshot (``backup_engines``) and package it (``backup_archive``).
+every log, then take a snapshot (``backup_engines``) and package it (``backup_archive``). When
+that fails, a ``backup.failed`` entry follows the ``backup.create`` one.
 
 Restore: check everything that can be checked before writing (the file's signature and hash,
 that the configured keys open the backup's data, that this code knows every migration, that
@@ -15,6 +16,7 @@ Keys are never in a backup; see docs/operations.md for what that means for the o
 from __future__ import annotations
 
 import datetime
+import logging
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -29,7 +31,7 @@ from django.utils import timezone
 
 from groupguard.audit.checkpoints import make_checkpoint, public_key_info
 from groupguard.audit.log import SYSTEM, record
-from groupguard.audit.models import AuditLog
+from groupguard.audit.models import AuditLog, Severity
 from groupguard.audit.verify import known_public_keys, verify_log
 from groupguard.core import backup_engines as engines
 from groupguard.core import crypto, rotation
@@ -47,6 +49,8 @@ from groupguard.core.fields import encrypted_fields
 from groupguard.practice.models import Practice
 
 __all__ = ["BackupError", "create_backup", "default_backup_path", "restore_backup"]
+
+logger = logging.getLogger(__name__)
 
 KEY_CHECK_TEXT = "groupguard backup key check"
 SAMPLE_PER_COLUMN = 20
@@ -120,6 +124,9 @@ def create_backup(out: Path | None = None) -> dict[str, Any]:
             "keys_included": False,
         }
         write_archive(out, manifest, sign_manifest(manifest), payload)
+    except Exception as error:
+        _record_failure(out.name, error)
+        raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
     with out.open("rb") as stream:
@@ -162,6 +169,29 @@ def _checkpoint_every_log(file_name: str) -> dict[str, dict[str, Any]]:
         log.name: make_checkpoint(log).as_dict()
         for log in AuditLog.objects.filter(size__gt=0).order_by("name")
     }
+
+
+def _record_failure(file_name: str, error: Exception) -> None:
+    """The ``backup.create`` entries are already in the logs: say that no file came of them.
+    A failure to say so (the database is what failed) is logged and the first error stands."""
+    message = (str(error).strip().splitlines() or [""])[0][:200]
+    try:
+        with transaction.atomic():
+            for practice_id in Practice.objects.order_by("id").values_list("id", flat=True):
+                record(
+                    practice_id=practice_id,
+                    actor=SYSTEM,
+                    action="backup.failed",
+                    severity=Severity.HIGH,
+                    detail={
+                        "file": file_name,
+                        "error": type(error).__name__,
+                        "message": message,
+                        "via": "cli",
+                    },
+                )
+    except DatabaseError:
+        logger.exception("could not record the failed backup %s in the audit log", file_name)
 
 
 def _key_checks(key_ids: list[str], created_at: str) -> dict[str, Any]:

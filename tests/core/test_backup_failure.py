@@ -1,0 +1,57 @@
+"""A backup that fails after its ``backup.create`` entries were written says so in the log.
+
+The snapshot is where a backup fails in practice (disk full, pg_dump cut off); the fault is
+injected there, everything around it is the real code. The whole drill is in
+tests/durability/test_backup.py.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from groupguard.audit.models import AuditEntry
+from groupguard.core import backup, backup_engines
+from tests.conftest import Cast
+
+
+def _disk_full(*args: object) -> None:
+    raise OSError(28, "No space left on device")
+
+
+def test_a_failed_backup_is_recorded_after_its_create_entry(
+    cast: Cast, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(backup_engines, "sqlite_snapshot", _disk_full)
+    monkeypatch.setattr(backup_engines, "postgres_snapshot", _disk_full)
+    out = tmp_path / "nightly.tar"
+
+    with pytest.raises(OSError, match="No space left on device"):
+        backup.create_backup(out)
+
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []  # the work directory is gone too
+    for practice in (cast.north, cast.south):
+        last_two = list(
+            AuditEntry.objects.filter(log__practice_id=practice.id).order_by("-index")[:2]
+        )
+        assert [e.action for e in reversed(last_two)] == ["backup.create", "backup.failed"]
+        failed = json.loads(bytes(last_two[0].leaf))
+        assert failed["detail"] == {
+            "file": "nightly.tar",
+            "error": "OSError",
+            "message": "[Errno 28] No space left on device",
+            "via": "cli",
+        }
+        assert last_two[0].severity == "high"
+
+
+def test_a_refused_backup_writes_nothing(cast: Cast, tmp_path: Path) -> None:
+    out = tmp_path / "exists.tar"
+    out.write_bytes(b"yesterday's")
+    before = AuditEntry.objects.count()
+    with pytest.raises(backup.BackupError, match="already exists"):
+        backup.create_backup(out)
+    assert AuditEntry.objects.count() == before
