@@ -255,3 +255,25 @@ def test_subdomains_and_preload_are_opt_in_and_checked(tmp_path) -> None:
     result = groupguard("check", "--deploy", env=alone)
     assert result.returncode != 0
     assert "GROUPGUARD_HSTS_PRELOAD=1 needs GROUPGUARD_HSTS_INCLUDE_SUBDOMAINS=1" in result.stderr
+
+
+ICON = '<link rel="icon" href="/static/web/icon.svg" type="image/svg+xml">'
+
+
+def test_every_kind_of_page_names_our_own_icon(cast: Cast) -> None:
+    # Without it every browser asks for /favicon.ico on each page and logs a 404.
+    pages = {
+        "staff page": cast.client_for(cast.bob).get(reverse("dashboard")),
+        "sign-in": Client().get(reverse("login")),
+        "member signing page": Client().get(reverse("sign_start", args=["not-a-token"])),
+        "error page": Client().get("/no-such-page/"),
+    }
+    for kind, response in pages.items():
+        assert ICON in response.content.decode(), kind
+
+
+@override_settings(WHITENOISE_USE_FINDERS=True, WHITENOISE_AUTOREFRESH=True)
+def test_the_icon_is_served_as_svg(client: Client) -> None:
+    response = client.get("/static/web/icon.svg")
+    assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
+    assert b"<svg" in b"".join(response.streaming_content)  # type: ignore[attr-defined]
