@@ -25,7 +25,7 @@ from groupguard.contacts.models import (
     Referral,
     ReferralStatus,
 )
-from groupguard.practice.access import _parse_id, visible_groups, visible_members
+from groupguard.practice.access import parse_id, visible_groups, visible_members
 from groupguard.practice.models import Member, Practice
 
 
@@ -46,7 +46,7 @@ def with_details(contacts: QuerySet[Contact]) -> QuerySet[Contact]:
 
 
 def access_contact(user: Any, contact_id: Any) -> Contact:
-    contact = with_details(visible_contacts(user)).filter(pk=_parse_id(contact_id)).first()
+    contact = with_details(visible_contacts(user)).filter(pk=parse_id(contact_id)).first()
     if contact is None:
         raise Http404("not found")
     return contact
@@ -60,7 +60,7 @@ def access_referral(user: Any, referral_id: Any) -> Referral:
     referral = (
         visible_referrals(user)
         .select_related("member", "to_practitioner", "offered_by")
-        .filter(pk=_parse_id(referral_id))
+        .filter(pk=parse_id(referral_id))
         .first()
     )
     if referral is None:
@@ -76,7 +76,7 @@ def access_promise(user: Any, promise_id: Any) -> Promise:
     promise = (
         visible_promises(user)
         .select_related("member", "contact", "made_by")
-        .filter(pk=_parse_id(promise_id))
+        .filter(pk=parse_id(promise_id))
         .first()
     )
     if promise is None:

@@ -14,7 +14,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from groupguard.disclosures.models import Assessment, Authorization, Choice, Disclosure, Recipient
-from groupguard.practice.access import _parse_id, visible_groups, visible_members
+from groupguard.practice.access import parse_id, visible_groups, visible_members
 from groupguard.practice.models import Member
 
 
@@ -28,7 +28,7 @@ def access_assessment(user: Any, assessment_id: Any) -> Assessment:
     assessment = (
         visible_assessments(user)
         .select_related("member", "member__practice", "contact", "contact__group", "asked_by")
-        .filter(pk=_parse_id(assessment_id))
+        .filter(pk=parse_id(assessment_id))
         .first()
     )
     if assessment is None:
@@ -44,7 +44,7 @@ def access_authorization(user: Any, authorization_id: Any) -> Authorization:
     authorization = (
         visible_authorizations(user)
         .select_related("member")
-        .filter(pk=_parse_id(authorization_id))
+        .filter(pk=parse_id(authorization_id))
         .first()
     )
     if authorization is None:

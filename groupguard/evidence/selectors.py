@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from groupguard.evidence.models import Complaint, ComplaintStatus
-from groupguard.practice.access import _parse_id
+from groupguard.practice.access import parse_id
 
 REMIND_DAYS = 14
 
@@ -26,7 +26,7 @@ def access_complaint(user: Any, complaint_id: Any) -> Complaint:
     complaint = (
         visible_complaints(user)
         .select_related("member", "member__practice", "practitioner")
-        .filter(pk=_parse_id(complaint_id))
+        .filter(pk=parse_id(complaint_id))
         .first()
     )
     if complaint is None:

@@ -19,7 +19,9 @@ from django.utils import timezone
 from groupguard.practice.models import BreakGlassGrant, Group, GroupSession, Member
 
 
-def _parse_id(value: Any) -> uuid.UUID:
+def parse_id(value: Any) -> uuid.UUID:
+    """An id from a URL or a request as a UUID; anything else is a 404, like an id that is
+    not there or not visible (so a malformed id tells a prober nothing more)."""
     if isinstance(value, uuid.UUID):
         return value
     try:
@@ -62,16 +64,14 @@ def visible_sessions(user: Any) -> QuerySet[GroupSession]:
 
 
 def access_group(user: Any, group_id: Any) -> Group:
-    group = visible_groups(user).filter(id=_parse_id(group_id)).select_related("practice").first()
+    group = visible_groups(user).filter(id=parse_id(group_id)).select_related("practice").first()
     if group is None:
         raise Http404("No such group")
     return group
 
 
 def access_member(user: Any, member_id: Any) -> Member:
-    member = (
-        visible_members(user).filter(id=_parse_id(member_id)).select_related("practice").first()
-    )
+    member = visible_members(user).filter(id=parse_id(member_id)).select_related("practice").first()
     if member is None:
         raise Http404("No such member")
     return member
@@ -80,7 +80,7 @@ def access_member(user: Any, member_id: Any) -> Member:
 def access_session(user: Any, session_id: Any) -> GroupSession:
     session = (
         visible_sessions(user)
-        .filter(id=_parse_id(session_id))
+        .filter(id=parse_id(session_id))
         .select_related("group", "group__practice")
         .first()
     )
@@ -94,7 +94,7 @@ def break_glass_candidate(user: Any, member_id: Any) -> Member:
     the same 404 for a member that does not exist and one of another practice."""
     if not getattr(user, "is_authenticated", False) or user.practice_id is None:
         raise Http404("No such member")
-    member = Member.objects.filter(practice_id=user.practice_id, id=_parse_id(member_id)).first()
+    member = Member.objects.filter(practice_id=user.practice_id, id=parse_id(member_id)).first()
     if member is None:
         raise Http404("No such member")
     return member
@@ -104,7 +104,7 @@ def access_grant(user: Any, grant_id: Any) -> BreakGlassGrant:
     """An emergency-access grant of the user's practice, for its admins to review."""
     require_admin(user)
     grant = (
-        BreakGlassGrant.objects.filter(practice_id=user.practice_id, id=_parse_id(grant_id))
+        BreakGlassGrant.objects.filter(practice_id=user.practice_id, id=parse_id(grant_id))
         .select_related("user", "member", "reviewed_by")
         .first()
     )

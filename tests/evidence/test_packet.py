@@ -135,3 +135,11 @@ def test_the_cli_lists_complaints_builds_and_verifies(
     (out / "packet.json").write_text("{}")
     assert verify_main([str(out), "--pubkey", public_key_info()["public_key"]]) == 1
     assert "packet.json" in capsys.readouterr().err
+
+
+def test_the_cli_names_an_id_that_is_not_one(db: None, tmp_path: Path) -> None:
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match=r"--complaint: 'C-12' is not an id"):
+        call_command("packet", "build", "--complaint", "C-12", "--out", str(tmp_path / "p"))
+    assert not (tmp_path / "p").exists()

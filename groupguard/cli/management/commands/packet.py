@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from groupguard.cli.output import dump_json, practice_by_slug
 from groupguard.evidence.build import PacketError, build_packet
 from groupguard.evidence.models import Complaint
-from groupguard.practice.access import _parse_id
 from groupguard.practice.models import Member
 
 
@@ -116,8 +116,8 @@ class Command(BaseCommand):
         )
 
 
-def _uuid(value: str, option: str) -> Any:
+def _uuid(value: str, option: str) -> uuid.UUID:
     try:
-        return _parse_id(value)
-    except Exception:
+        return uuid.UUID(value)
+    except ValueError:
         raise CommandError(f"{option}: {value!r} is not an id") from None
