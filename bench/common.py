@@ -1,7 +1,9 @@
-"""Helpers shared by the benchmark modules: statistics, machine facts, result files."""
+"""Helpers shared by the benchmark modules: statistics, machine facts, result files, and the
+throwaway PostgreSQL databases the runs seed."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import os
@@ -9,8 +11,10 @@ import platform
 import statistics
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "bench" / "results"
@@ -81,3 +85,42 @@ def write_result(name: str, database: str, result: dict[str, Any]) -> Path:
     path = RESULTS_DIR / f"{name}-{database}.json"
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n")
     return path
+
+
+def create_postgres_database(url: str, prefix: str) -> tuple[str, str]:
+    """A new, empty database ``<prefix>_<pid>`` on the server ``url`` names (a leftover of that
+    name from a killed run is dropped first); its name and its URL."""
+    import psycopg
+    from psycopg import sql
+
+    name = f"{prefix}_{os.getpid()}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return name, urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+def drop_postgres_database(url: str, name: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@contextlib.contextmanager
+def fresh_postgres(url: str, prefix: str, *, keep: bool = False) -> Iterator[str]:
+    """The URL of a new database beside the one ``url`` names, dropped afterwards unless
+    ``keep``."""
+    name, fresh = create_postgres_database(url, prefix)
+    try:
+        yield fresh
+    finally:
+        if keep:
+            print(f"kept database {name}", file=sys.stderr)
+        else:
+            drop_postgres_database(url, name)

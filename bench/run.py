@@ -26,11 +26,12 @@ import time
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.common import create_postgres_database, drop_postgres_database  # noqa: E402
 
 # name -> module; later benchmarks (audit log, detection, engine) are added here.
 BENCHMARKS = {
@@ -95,28 +96,6 @@ def parse_args(argv: list[str] | None, modules: dict[str, ModuleType]) -> argpar
     return parser.parse_args(argv)
 
 
-def _create_postgres_database(url: str) -> tuple[str, str]:
-    import psycopg
-    from psycopg import sql
-
-    name = f"groupguard_bench_{os.getpid()}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    parts = urlsplit(url)
-    return name, urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def _drop_postgres_database(url: str, name: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-
-
 def configure_environment(args: argparse.Namespace, data_dir: Path) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     os.environ["GROUPGUARD_DATA_DIR"] = str(data_dir)
@@ -175,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     pg: tuple[str, str] | None = None
     if args.database_url:
         maintenance_url = args.database_url
-        pg = _create_postgres_database(maintenance_url)
+        pg = create_postgres_database(maintenance_url, "groupguard_bench")
         args.database_url = pg[1]
     try:
         configure_environment(args, data_dir)
@@ -211,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
 
         connections.close_all()
         if pg is not None and not args.keep:
-            _drop_postgres_database(maintenance_url, pg[0])
+            drop_postgres_database(maintenance_url, pg[0])
         if args.keep:
             print(f"kept {data_dir}" + (f" and database {pg[0]}" if pg else ""), file=sys.stderr)
         else:

@@ -197,9 +197,14 @@ def _child(argv: list[str]) -> int:
     args = parser.parse_args(argv)
 
     from bench import run as bench_run
+    from bench.common import create_postgres_database, drop_postgres_database
 
     data_dir = Path(tempfile.mkdtemp(prefix="groupguard-scale-"))
-    pg = bench_run._create_postgres_database(args.database_url) if args.database_url else None
+    pg = (
+        create_postgres_database(args.database_url, "groupguard_bench")
+        if args.database_url
+        else None
+    )
     env = argparse.Namespace(database_url=pg[1] if pg else None)
     bench_run.configure_environment(env, data_dir)
     try:
@@ -210,7 +215,7 @@ def _child(argv: list[str]) -> int:
 
         connections.close_all()
         if pg is not None and args.database_url:
-            bench_run._drop_postgres_database(args.database_url, pg[0])
+            drop_postgres_database(args.database_url, pg[0])
         shutil.rmtree(data_dir, ignore_errors=True)
     return 0
 

@@ -15,7 +15,6 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 ENCRYPTION_KEYS = json.dumps(
@@ -158,27 +157,3 @@ def postgres_answers(url: str) -> str | None:
     except Exception as exc:  # noqa: BLE001  (any reason is a reason to skip)
         return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return None
-
-
-@contextlib.contextmanager
-def fresh_postgres(url: str, keep: bool) -> Iterator[str]:
-    """A new database ``groupguard_load_<pid>`` beside the one named; dropped afterwards."""
-    import psycopg
-    from psycopg import sql
-
-    name = f"groupguard_load_{os.getpid()}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-    finally:
-        if keep:
-            print(f"kept database {name}", file=sys.stderr)
-        else:
-            with psycopg.connect(url, autocommit=True) as conn:
-                conn.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-                )

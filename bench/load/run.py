@@ -56,12 +56,12 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.common import fresh_postgres  # noqa: E402
 from bench.load import report  # noqa: E402
 from bench.load.processes import (  # noqa: E402
     STEP_SECONDS,
     RunBroke,
     environment,
-    fresh_postgres,
     postgres_answers,
     run_helper,
     serving,
@@ -294,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
             if url is None:
                 result = run_one(args, None)
             else:
-                with fresh_postgres(url, args.keep) as fresh:
+                with fresh_postgres(url, "groupguard_load", keep=args.keep) as fresh:
                     result = run_one(args, fresh)
         except RunBroke as exc:
             print(f"\nload on {label}: the run broke: {exc}", flush=True)
