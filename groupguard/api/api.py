@@ -383,11 +383,8 @@ def create_member(request: HttpRequest, payload: s.MemberIn) -> Status[dict[str,
     with transaction.atomic():
         member = actions.create_member(practice=user.practice, acting_user=user, **data)
         if group is not None:
-            from django.utils import timezone
-
-            actions.enroll_member(
-                group, member, joined_on=joined_on or timezone.localdate(), acting_user=user
-            )
+            joined_on = joined_on or user.practice.today()
+            actions.enroll_member(group, member, joined_on=joined_on, acting_user=user)
     return Status(201, _member_out(member))
 
 

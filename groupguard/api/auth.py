@@ -7,6 +7,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from groupguard.accounts.actions import authenticate_token
 from groupguard.accounts.mfa import is_verified
+from groupguard.web.middleware import activate_practice_timezone
 
 
 class TokenAuth(HttpBearer):
@@ -17,6 +18,7 @@ class TokenAuth(HttpBearer):
         if user is None:
             return None
         request.user = user
+        activate_practice_timezone(user)  # "today" is the practice's, as on its pages
         return user
 
 

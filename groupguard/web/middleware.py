@@ -21,19 +21,24 @@ class NoStoreMiddleware:
         return response
 
 
+def activate_practice_timezone(user: object) -> None:
+    """Make the user's practice's zone the current one for this request, so dates such as
+    "today" are the practice's. The middleware undoes it when the request ends."""
+    practice = getattr(user, "practice", None) if getattr(user, "is_authenticated", False) else None
+    if practice is not None:
+        timezone.activate(zoneinfo.ZoneInfo(practice.timezone))
+
+
 class PracticeTimezoneMiddleware:
-    """Show and read times in the practice's time zone (stored times stay in UTC)."""
+    """Show and read times in the practice's time zone (stored times stay in UTC). API calls
+    with a token are signed in only by the API's auth, which calls activate_practice_timezone
+    too."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
-        practice = (
-            getattr(user, "practice", None) if getattr(user, "is_authenticated", False) else None
-        )
-        if practice is not None:
-            timezone.activate(zoneinfo.ZoneInfo(practice.timezone))
+        activate_practice_timezone(getattr(request, "user", None))
         try:
             return self.get_response(request)
         finally:

@@ -284,6 +284,9 @@ def test_a_member_signs_through_a_link(cast: Cast) -> None:
     assert done.status_code == 200 and "you have signed" in done.content.decode()
     sig = Signature.objects.get(link=link)
     assert sig.version_sha256 == link.version.sha256 and sig.method == "link"
+    # The member is not signed in; the time they are shown is still the practice's.
+    local = sig.signed_at.astimezone(cast.north.tz)
+    assert f"recorded on {local.day} {local:%B %Y, %H:%M}" in done.content.decode()
     assert sig.answers[questions[0].id]["attempts"] == 2
     entry = AuditEntry.objects.filter(action="signature.create", object_id=str(sig.id)).get()
     assert json.loads(bytes(entry.leaf))["actor"] == {"kind": "signing_token", "id": str(link.pk)}

@@ -222,3 +222,29 @@ def test_staff_and_practice_belong_to_the_callers_practice(cast: Cast) -> None:
     staff = call("get", "/staff", bearer(cast, cast.oscar)).json()
     assert [s["username"] for s in staff] == ["oscar"]
     assert call("get", "/practice", bearer(cast, cast.bob)).json()["slug"] == "north"
+
+
+def test_a_token_call_has_the_practices_today_not_the_servers(cast: Cast, time_machine) -> None:
+    # 03:00 UTC on 5 December is 19:00 on 4 December where the practice is (Los Angeles).
+    time_machine.move_to(datetime.datetime(2026, 12, 5, 3, 0, tzinfo=datetime.UTC), tick=False)
+    assert cast.north.today() == datetime.date(2026, 12, 4)
+    from groupguard.practice import actions
+
+    tomorrow = Member.objects.create(practice=cast.north, given_name="Tess", family_name="Later")
+    actions.enroll_member(
+        cast.thursday, tomorrow, joined_on=datetime.date(2026, 12, 5), acting_user=None
+    )
+    auth = bearer(cast, cast.bob)
+    members = call("get", f"/groups/{cast.thursday.id}", auth).json()["members"]
+    assert str(tomorrow.id) not in {m["member_id"] for m in members}  # joins tomorrow
+    assert str(cast.mia.id) in {m["member_id"] for m in members}
+
+    created = call(
+        "post",
+        "/members",
+        auth,
+        {"given_name": "Ada", "family_name": "Evening", "group_id": str(cast.thursday.id)},
+    )
+    assert created.status_code == 201
+    member = Member.objects.get(pk=created.json()["id"])
+    assert member.enrollments.get().joined_on == datetime.date(2026, 12, 4)

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from groupguard.agreements import actions, selectors
@@ -35,12 +36,20 @@ def _problem(request: HttpRequest, exc: LinkProblem) -> HttpResponse:
     return render(request, "web/sign_problem.html", {"message": str(exc)}, status=exc.status)
 
 
+def _link(token: str) -> SigningLink:
+    """The link, with the member's practice's time zone made current: the member is not signed
+    in, so nothing else says where they are, and the times they see are the practice's."""
+    link = actions.link_for_token(token)
+    timezone.activate(link.member.practice.tz)  # PracticeTimezoneMiddleware undoes it
+    return link
+
+
 def _open_step(
     request: HttpRequest, token: str
 ) -> tuple[SigningLink, dict[str, Any]] | HttpResponse:
     """The link and progress for a step after the identity check, or the response to send."""
     try:
-        link = actions.link_for_token(token)
+        link = _link(token)
     except LinkProblem as exc:
         return _problem(request, exc)
     state = _state(request, link)
@@ -58,7 +67,7 @@ def _questions(link: SigningLink) -> list[Any]:
 @require_http_methods(["GET", "POST"])
 def sign_start(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        link = actions.link_for_token(token)
+        link = _link(token)
     except LinkProblem as exc:
         return _problem(request, exc)
     state = _state(request, link)

@@ -4,6 +4,7 @@ import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from groupguard.api.agreements import agreement_status
 from groupguard.practice.models import Group
@@ -23,7 +24,10 @@ class Command(BaseCommand):
             raise CommandError(
                 f"no group with id {options['group']!r} (see 'groupguard groups --practice SLUG')"
             )
-        self.stdout.write(json.dumps(agreement_status(group), indent=2, default=str))
+        # The practice's calendar, as on the web pages: who is a member "today" is the practice's.
+        with timezone.override(group.practice.timezone):
+            status = agreement_status(group)
+        self.stdout.write(json.dumps(status, indent=2, default=str))
 
 
 def _uuid(value: str) -> Any:
