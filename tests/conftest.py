@@ -13,6 +13,9 @@ Southside practice (US-NY): oscar, an outsider (practice admin there), and his m
 from __future__ import annotations
 
 import datetime
+import os
+import zoneinfo
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -172,3 +175,31 @@ def _flush_past_the_audit_triggers() -> None:
 
     handle._suspends_triggers = True  # type: ignore[attr-defined]
     setattr(flush.Command, "handle", handle)  # noqa: B010
+
+
+PRACTICE_EVENING = datetime.time(19, 30)
+
+
+@pytest.fixture(autouse=True)
+def _practice_evening_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """With ``GROUPGUARD_TEST_CLOCK=practice-evening`` (the PostgreSQL pass of ``make test``)
+    each test runs from the next 19:30 in Los Angeles, the test practice's zone, when it is
+    already the next day in UTC, the server's zone: a date taken in the wrong zone ("today"
+    on the server instead of at the practice) fails there, whatever the time of the run. The
+    clock ticks. Tests that start other processes (tests/durability) keep the real clock,
+    which those processes share."""
+    if os.environ.get("GROUPGUARD_TEST_CLOCK") != "practice-evening" or (
+        "durability" in request.node.path.parts
+    ):
+        yield
+        return
+    import time_machine
+
+    zone = zoneinfo.ZoneInfo("America/Los_Angeles")
+    now = timezone.now().astimezone(zone)
+    evening = datetime.datetime.combine(now.date(), PRACTICE_EVENING, tzinfo=zone)
+    if evening < now:  # only forward: nothing made before the test may be in its future
+        evening += datetime.timedelta(days=1)
+    assert evening.astimezone(datetime.UTC).date() != evening.date()
+    with time_machine.travel(evening, tick=True):
+        yield

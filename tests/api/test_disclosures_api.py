@@ -157,8 +157,12 @@ def test_other_practices_and_clinicians_outside_the_group_get_404(cast: Cast, re
 
 def test_an_assessment_from_a_contact_follows_the_contacts_group(cast: Cast) -> None:
     """Bob sees mia, but not what was said in Monday Group, which only carol facilitates."""
+    # A day back: the contact below is two hours ago, which can be yesterday where the practice is.
     practice_actions.enroll_member(
-        cast.monday, cast.mia, joined_on=timezone.localdate(), acting_user=cast.alice
+        cast.monday,
+        cast.mia,
+        joined_on=cast.north.today() - datetime.timedelta(days=1),
+        acting_user=cast.alice,
     )
     monday = log(cast, group=cast.monday, acting_user=cast.carol)
     hidden = assess(cast, acting_user=cast.carol, contact=monday, answers=GROUP)

@@ -34,7 +34,9 @@ def test_a_facilitator_logs_in_opens_a_group_and_records_attendance(
     log_in(page, live_server.url, "bob")
     page.get_by_role("link", name="Thursday Group").click()
     page.get_by_role("heading", name="Thursday Group").wait_for()
-    page.get_by_role("link", name=cast.session.starts_at.strftime("%a")).first.click()
+    # The page shows the session's time where the practice is ("Thu 3 Dec 2026, 19:00").
+    starts = cast.session.starts_at.astimezone(cast.north.tz)
+    page.get_by_role("link", name=f"{starts:%a} {starts.day} {starts:%b %Y, %H:%M}").click()
     page.get_by_role("heading", name="Attendance").wait_for()
     row = page.locator(f"#att-{cast.mia.id}")
     row.get_by_role("button", name="Late").click()

@@ -193,7 +193,8 @@ def test_offering_a_referral_with_the_contact(cast: Cast) -> None:
     contact = log(cast, offered_referral=True, referral_to=cast.dave)
     [referral] = Referral.objects.all()
     assert referral.contact == contact and referral.to_practitioner == cast.dave
-    assert referral.status == "offered" and referral.offered_on == timezone.localdate()
+    assert referral.status == "offered"
+    assert referral.offered_on == cast.north.day_of(contact.occurred_at)
 
 
 def test_referral_moves(cast: Cast) -> None:
@@ -207,12 +208,12 @@ def test_referral_moves(cast: Cast) -> None:
             referral,
             acting_user=cast.bob,
             status="accepted",
-            on=timezone.localdate() + datetime.timedelta(days=1),
+            on=cast.north.today() + datetime.timedelta(days=1),
         )
     actions.update_referral(referral, acting_user=cast.bob, status="accepted")
     actions.update_referral(referral, acting_user=cast.bob, status="completed")
     referral.refresh_from_db()
-    assert referral.status == "completed" and referral.completed_on == timezone.localdate()
+    assert referral.status == "completed" and referral.completed_on == cast.north.today()
     with pytest.raises(ValidationError, match="closed"):
         actions.update_referral(referral, acting_user=cast.bob, to_name="Someone else")
     with pytest.raises(ValidationError, match="not both"):
@@ -243,6 +244,16 @@ def test_unanswered_referrals_are_reminded_after_the_practice_setting(cast: Cast
 
 
 def test_timeline_orders_contacts_amendments_promises_and_referrals(cast: Cast) -> None:
+    # Midday where the practice is: just after its midnight, "ten minutes ago" is yesterday
+    # and the referral (dated the end of its day) would not be first.
+    noon = datetime.datetime.combine(
+        cast.north.today() + datetime.timedelta(days=1), datetime.time(12), tzinfo=cast.north.tz
+    )
+    with time_machine.travel(noon, tick=False):
+        _timeline_orders_every_kind(cast)
+
+
+def _timeline_orders_every_kind(cast: Cast) -> None:
     first = log(
         cast,
         occurred_at=timezone.now() - datetime.timedelta(days=3),

@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from groupguard.agreements.actions import MAX_SCAN_BYTES, record_signature
 from groupguard.agreements.models import Signature
@@ -87,7 +86,7 @@ def post_signature(cast: Cast, client: Client, upload: SimpleUploadedFile) -> An
     data = {
         "method": "paper",
         "typed_name": "Mia Zephyrine",
-        "signed_on": timezone.localdate().isoformat(),
+        "signed_on": cast.north.today().isoformat(),
         "scan": upload,
     }
     return client.post(url, data)
