@@ -208,6 +208,8 @@ def test_plain_http_goes_to_https_except_the_health_check() -> None:
     response = client.get(reverse("login"))
     assert response.status_code == 301 and response["Location"].startswith("https://")
     assert client.get(reverse("healthz")).status_code == 200
+    assert client.head(reverse("healthz")).status_code == 200  # a load balancer's check
+    assert client.post(reverse("healthz")).status_code == 405
     secure = client.get(reverse("login"), secure=True)
     assert secure.status_code == 200
     assert secure["Strict-Transport-Security"] == "max-age=31536000"  # no subdomains, no preload
