@@ -149,6 +149,9 @@ def _database(url: str) -> dict[str, object]:
         "PORT": str(parts.port or ""),
         "CONN_MAX_AGE": env_int("GROUPGUARD_DB_CONN_MAX_AGE", 60, minimum=0),
         "CONN_HEALTH_CHECKS": True,
+        # Behind PgBouncer in transaction mode a server-side cursor (Django's .iterator()
+        # outside a transaction) cannot live: fetch results whole instead (docs/scaling.md).
+        "DISABLE_SERVER_SIDE_CURSORS": env_bool("GROUPGUARD_DB_TRANSACTION_POOLING", False),
         "OPTIONS": {},
     }
 

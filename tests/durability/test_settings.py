@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, connections
 from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
 
@@ -159,3 +160,13 @@ def test_a_postgresql_session_with_synchronous_commit_off_is_reported() -> None:
 @pytest.mark.django_db
 def test_the_system_check_reports_nothing_for_the_suite_s_database() -> None:
     assert durability.check_durability(databases=["default"]) == []
+
+
+def test_transaction_pooling_turns_off_server_side_cursors(monkeypatch: pytest.MonkeyPatch) -> None:
+    url = "postgresql://app@db.internal:6432/groupguard"
+    assert _database(url)["DISABLE_SERVER_SIDE_CURSORS"] is False
+    monkeypatch.setenv("GROUPGUARD_DB_TRANSACTION_POOLING", "1")
+    assert _database(url)["DISABLE_SERVER_SIDE_CURSORS"] is True
+    monkeypatch.setenv("GROUPGUARD_DB_TRANSACTION_POOLING", "perhaps")
+    with pytest.raises(ImproperlyConfigured, match="GROUPGUARD_DB_TRANSACTION_POOLING"):
+        _database(url)
