@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -95,12 +96,17 @@ def create_backup(out: Path | None = None) -> dict[str, Any]:
         raise BackupError(f"{out} already exists: refusing to overwrite it")
     if not out.parent.is_dir():
         raise BackupError(f"the directory {out.parent} does not exist")
+    if not os.access(out.parent, os.W_OK | os.X_OK):
+        raise BackupError(f"this user cannot write to the directory {out.parent}")
     if vendor == "postgresql":
         engines.client_tool("pg_dump")
 
-    checkpoints = _checkpoint_every_log(out.name)
-    work = Path(tempfile.mkdtemp(dir=out.parent, prefix=".groupguard-backup-"))
+    _record_in_every_log("backup.create", {"file": out.name, "via": "cli"})
+    # From here on the log says a backup was started: whatever stops it says so too.
+    work: Path | None = None
     try:
+        checkpoints = _checkpoint_every_log()
+        work = Path(tempfile.mkdtemp(dir=out.parent, prefix=".groupguard-backup-"))
         if vendor == "sqlite":
             payload, facts = engines.sqlite_snapshot(Path(connection.settings_dict["NAME"]), work)
         else:
@@ -124,11 +130,12 @@ def create_backup(out: Path | None = None) -> dict[str, Any]:
             "keys_included": False,
         }
         write_archive(out, manifest, sign_manifest(manifest), payload)
-    except Exception as error:
+    except BaseException as error:  # Ctrl-C too: the log must not show a backup that is not
         _record_failure(out.name, error)
         raise
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
     with out.open("rb") as stream:
         file_sha, file_bytes = sha256_of(stream)
     unreadable = [k for k, v in manifest["encryption"]["checks"].items() if v is None]
@@ -154,43 +161,36 @@ def create_backup(out: Path | None = None) -> dict[str, Any]:
     }
 
 
-def _checkpoint_every_log(file_name: str) -> dict[str, dict[str, Any]]:
-    """Record the backup in every practice's log, then sign a checkpoint of every log, so the
-    backup carries a signed head that covers its own entry."""
+def _record_in_every_log(action: str, detail: dict[str, Any], severity: str = "info") -> None:
     with transaction.atomic():
         for practice_id in Practice.objects.order_by("id").values_list("id", flat=True):
             record(
                 practice_id=practice_id,
                 actor=SYSTEM,
-                action="backup.create",
-                detail={"file": file_name, "via": "cli"},
+                action=action,
+                severity=severity,
+                detail=detail,
             )
+
+
+def _checkpoint_every_log() -> dict[str, dict[str, Any]]:
+    """A signed checkpoint of every log, taken after the ``backup.create`` entries, so the
+    backup carries a signed head that covers its own entry."""
     return {
         log.name: make_checkpoint(log).as_dict()
         for log in AuditLog.objects.filter(size__gt=0).order_by("name")
     }
 
 
-def _record_failure(file_name: str, error: Exception) -> None:
+def _record_failure(file_name: str, error: BaseException) -> None:
     """The ``backup.create`` entries are already in the logs: say that no file came of them.
-    A failure to say so (the database is what failed) is logged and the first error stands."""
+    If that fails too (the database is what failed), it is logged and the first error stands:
+    the failure entry is the best the log can do, not a guarantee."""
     message = (str(error).strip().splitlines() or [""])[0][:200]
+    detail = {"file": file_name, "error": type(error).__name__, "message": message, "via": "cli"}
     try:
-        with transaction.atomic():
-            for practice_id in Practice.objects.order_by("id").values_list("id", flat=True):
-                record(
-                    practice_id=practice_id,
-                    actor=SYSTEM,
-                    action="backup.failed",
-                    severity=Severity.HIGH,
-                    detail={
-                        "file": file_name,
-                        "error": type(error).__name__,
-                        "message": message,
-                        "via": "cli",
-                    },
-                )
-    except DatabaseError:
+        _record_in_every_log("backup.failed", detail, severity=Severity.HIGH)
+    except Exception:
         logger.exception("could not record the failed backup %s in the audit log", file_name)
 
 
