@@ -96,15 +96,25 @@ def _demo_authenticator(user: User) -> None:
     )
 
 
+DEMO_TIMEZONE = "America/Los_Angeles"
+
+
 @transaction.atomic
 def build_demo(*, today: datetime.date | None = None, seed: int = 2008) -> DemoPractice:
+    """The demo practice, dated around ``today`` (default: the practice's today). Everything is
+    built on the practice's calendar, as its pages show it, not the server's (UTC): in the
+    Pacific evening the server's date is already tomorrow."""
+    with timezone.override(DEMO_TIMEZONE):
+        return _build_demo(today or timezone.localdate(), seed)
+
+
+def _build_demo(today: datetime.date, seed: int) -> DemoPractice:
     rng = random.Random(seed)  # noqa: S311  (deterministic fiction, not security)
-    today = today or timezone.localdate()
     practice = actions.create_practice(
         name="Harborview Group Practice (demo)",
         slug=DEMO_SLUG,
         jurisdiction="US-CA",
-        timezone="America/Los_Angeles",
+        timezone=DEMO_TIMEZONE,
         acting_user=None,
     )
     staff: dict[str, User] = {}

@@ -16,7 +16,7 @@ from groupguard.practice.models.roles import RoleKind
 
 @pytest.fixture
 def demo(db: None) -> DemoPractice:
-    return build_demo(today=timezone.localdate())
+    return build_demo()
 
 
 def member_named(demo: DemoPractice, given_name: str) -> Member:
@@ -103,7 +103,7 @@ def test_the_dashboard_shows_an_open_promise_an_unanswered_referral_and_a_correc
     assert Promise.objects.filter(practice=demo.practice).count() == 1
     [waiting] = selectors.referrals_awaiting(ben)
     assert waiting.member.given_name == "Noor" and waiting.offered_by == ben
-    assert waiting.offered_on == timezone.localdate() - datetime.timedelta(days=20)
+    assert waiting.offered_on == demo.practice.today() - datetime.timedelta(days=20)
     assert waiting.contact is not None and waiting.contact.setting == "phone"
     # The one amendment corrects Yusuf's request, which the detector's figures count.
     [amendment] = Amendment.objects.filter(contact__practice=demo.practice)
