@@ -248,6 +248,32 @@ def test_agreement_status_command_prints_json(cast: Cast) -> None:
     assert {m["status"] for m in data["members"]} == {"signed"}
 
 
+def test_agreement_status_counts_members_on_the_practices_calendar(
+    cast: Cast, time_machine
+) -> None:
+    # 19:00 where the practice is, already tomorrow in UTC: someone who joins tomorrow is not
+    # a member yet, and so not "pending".
+    zone = cast.north.tz
+    now = timezone.now().astimezone(zone)
+    evening = datetime.datetime.combine(now.date(), datetime.time(19), tzinfo=zone)
+    if evening < now:
+        evening += datetime.timedelta(days=1)
+    time_machine.move_to(evening, tick=False)
+    later = practice_actions.create_member(
+        practice=cast.north, acting_user=None, given_name="Tess", family_name="Later"
+    )
+    practice_actions.enroll_member(
+        cast.thursday,
+        later,
+        joined_on=evening.date() + datetime.timedelta(days=1),
+        acting_user=None,
+    )
+    out = io.StringIO()
+    call_command("agreement", "status", "--group", str(cast.thursday.id), stdout=out)
+    members = {m["member_id"] for m in json.loads(out.getvalue())["members"]}
+    assert str(cast.mia.id) in members and str(later.id) not in members
+
+
 # Signing through a link -----------------------------------------------------------------------
 
 

@@ -225,18 +225,24 @@ def test_staff_and_practice_belong_to_the_callers_practice(cast: Cast) -> None:
 
 
 def test_a_token_call_has_the_practices_today_not_the_servers(cast: Cast, time_machine) -> None:
-    # 03:00 UTC on 5 December is 19:00 on 4 December where the practice is (Los Angeles).
-    time_machine.move_to(datetime.datetime(2026, 12, 5, 3, 0, tzinfo=datetime.UTC), tick=False)
-    assert cast.north.today() == datetime.date(2026, 12, 4)
+    # The next 19:00 where the practice is (Los Angeles): UTC, the server's zone, is already
+    # on the next day. Only forward, so everything the cast made stays in the past.
+    zone = cast.north.tz
+    now = timezone.now().astimezone(zone)
+    evening = datetime.datetime.combine(now.date(), datetime.time(19), tzinfo=zone)
+    if evening < now:
+        evening += datetime.timedelta(days=1)
+    time_machine.move_to(evening, tick=False)
+    today = evening.date()
+    assert cast.north.today() == today and timezone.now().date() == today + datetime.timedelta(1)
     from groupguard.practice import actions
 
-    tomorrow = Member.objects.create(practice=cast.north, given_name="Tess", family_name="Later")
-    actions.enroll_member(
-        cast.thursday, tomorrow, joined_on=datetime.date(2026, 12, 5), acting_user=None
-    )
+    later = Member.objects.create(practice=cast.north, given_name="Tess", family_name="Later")
+    tomorrow = today + datetime.timedelta(days=1)
+    actions.enroll_member(cast.thursday, later, joined_on=tomorrow, acting_user=None)
     auth = bearer(cast, cast.bob)
     members = call("get", f"/groups/{cast.thursday.id}", auth).json()["members"]
-    assert str(tomorrow.id) not in {m["member_id"] for m in members}  # joins tomorrow
+    assert str(later.id) not in {m["member_id"] for m in members}  # joins tomorrow
     assert str(cast.mia.id) in {m["member_id"] for m in members}
 
     created = call(
@@ -247,4 +253,6 @@ def test_a_token_call_has_the_practices_today_not_the_servers(cast: Cast, time_m
     )
     assert created.status_code == 201
     member = Member.objects.get(pk=created.json()["id"])
-    assert member.enrollments.get().joined_on == datetime.date(2026, 12, 4)
+    assert member.enrollments.get().joined_on == today
+    # The zone was the request's only: this thread is back on the server's.
+    assert timezone.get_current_timezone_name() == "UTC"

@@ -164,6 +164,7 @@ def test_the_system_check_reports_nothing_for_the_suite_s_database() -> None:
 
 def test_transaction_pooling_turns_off_server_side_cursors(monkeypatch: pytest.MonkeyPatch) -> None:
     url = "postgresql://app@db.internal:6432/groupguard"
+    monkeypatch.delenv("GROUPGUARD_DB_TRANSACTION_POOLING", raising=False)
     assert _database(url)["DISABLE_SERVER_SIDE_CURSORS"] is False
     monkeypatch.setenv("GROUPGUARD_DB_TRANSACTION_POOLING", "1")
     assert _database(url)["DISABLE_SERVER_SIDE_CURSORS"] is True
