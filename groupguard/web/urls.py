@@ -21,6 +21,7 @@ from groupguard.web.views import (
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("healthz", dashboard.healthz, name="healthz"),
+    path("favicon.ico", dashboard.favicon, name="favicon"),
     path(
         "login/",
         auth_views.LoginView.as_view(

@@ -53,12 +53,13 @@ from groupguard.practice import actions as practice
 from groupguard.practice.models import Enrollment, Group, GroupSession, Member
 from tests.conftest import PASSWORD, Cast, make_user
 
-# Anyone may open these: signing in and out, the health check, the API's description, and a
+# Anyone may open these: signing in and out, the health check, the icon, the API's description, and a
 # member's signing link (guarded by its token; here an invalid one, which must be refused).
 PUBLIC = {
     "login",
     "logout",
     "healthz",
+    "favicon",
     "admin:login",
     "admin:logout",
     "api:openapi-json",

@@ -276,6 +276,9 @@ def test_every_kind_of_page_names_our_own_icon(cast: Cast) -> None:
 
 @override_settings(WHITENOISE_USE_FINDERS=True, WHITENOISE_AUTOREFRESH=True)
 def test_the_icon_is_served_as_svg(client: Client) -> None:
+    # Browsers that ask for /favicon.ico regardless are sent to it.
+    found = client.get("/favicon.ico")
+    assert found.status_code == 302 and found["Location"] == "/static/web/icon.svg"
     response = client.get("/static/web/icon.svg")
     assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
     assert b"<svg" in b"".join(response.streaming_content)  # type: ignore[attr-defined]

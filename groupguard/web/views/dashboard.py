@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_safe
 
 from groupguard.agreements import selectors as agreement_selectors
@@ -40,3 +41,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_safe  # GET or HEAD: load balancers' health checks use either
 def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Pages name their icon; browsers that ask for /favicon.ico anyway (the admin's pages
+    have no icon link, older Safari ignores SVG icons) are sent to it."""
+    return redirect(staticfiles_storage.url("web/icon.svg"))
