@@ -154,13 +154,19 @@ def verify_log(
     last_good = 0  # largest size whose root matched a target
     stopped = False
     table = AuditEntry._meta.db_table
+    # Only the entries the head read above covers: on a live server entries keep coming, and
+    # those are for the next verify (reading them here would report a longer log than its
+    # head as a fault). One batch per query, from the last index read: memory stays one batch
+    # on PostgreSQL too (a plain cursor there fetches the whole result), and no query needs a
+    # server-side cursor (which a transaction-mode pooler cannot keep).
+    batch = (
+        f'SELECT "index", leaf, leaf_hash FROM {table} '  # noqa: S608
+        'WHERE log_id = %s AND "index" >= %s AND "index" < %s ORDER BY "index" LIMIT %s'
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f'SELECT "index", leaf, leaf_hash FROM {table} WHERE log_id = %s ORDER BY "index"',  # noqa: S608
-            [log.pk],
-        )
         while not stopped:
-            rows = cursor.fetchmany(BATCH)
+            cursor.execute(batch, [log.pk, expected, report.size, BATCH])
+            rows = cursor.fetchall()
             if not rows:
                 break
             # Whole-batch list operations: this loop is the verifier's hot path.
