@@ -25,7 +25,7 @@ from django.utils import timezone
 from groupguard.accounts.models import User
 from groupguard.practice import actions
 from groupguard.practice.models import Group, GroupSession, Member, Practice
-from tests.support import mfa_login
+from tests.support import mfa_login, next_evening
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -195,11 +195,7 @@ def _practice_evening_clock(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     import time_machine
 
-    zone = zoneinfo.ZoneInfo("America/Los_Angeles")
-    now = timezone.now().astimezone(zone)
-    evening = datetime.datetime.combine(now.date(), PRACTICE_EVENING, tzinfo=zone)
-    if evening < now:  # only forward: nothing made before the test may be in its future
-        evening += datetime.timedelta(days=1)
+    evening = next_evening(zoneinfo.ZoneInfo("America/Los_Angeles"), PRACTICE_EVENING)
     assert evening.astimezone(datetime.UTC).date() != evening.date()
     with time_machine.travel(evening, tick=True):
         yield

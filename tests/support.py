@@ -72,3 +72,18 @@ def code_for(user: Any) -> str:
             return current_code(device)
         time.sleep(1)
     raise AssertionError("no unused code within 40 seconds")
+
+
+def next_evening(zone: Any, at: Any = None) -> Any:
+    """The next ``at`` (default 19:00) in ``zone`` from now, never earlier than now: for the
+    Americas' evening, when UTC is already on the next day. Moving the clock there keeps
+    everything made before in the past."""
+    import datetime
+
+    from django.utils import timezone
+
+    now = timezone.now().astimezone(zone)
+    evening = datetime.datetime.combine(now.date(), at or datetime.time(19), tzinfo=zone)
+    if evening < now:
+        evening += datetime.timedelta(days=1)
+    return evening

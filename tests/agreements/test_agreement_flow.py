@@ -18,6 +18,7 @@ from groupguard.audit.models import AuditEntry
 from groupguard.practice import actions as practice_actions
 from groupguard.practice.actions import AgreementRequired
 from tests.conftest import Cast
+from tests.support import next_evening
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
 PDF = b"%PDF-1.4\n" + b"x" * 100
@@ -253,11 +254,7 @@ def test_agreement_status_counts_members_on_the_practices_calendar(
 ) -> None:
     # 19:00 where the practice is, already tomorrow in UTC: someone who joins tomorrow is not
     # a member yet, and so not "pending".
-    zone = cast.north.tz
-    now = timezone.now().astimezone(zone)
-    evening = datetime.datetime.combine(now.date(), datetime.time(19), tzinfo=zone)
-    if evening < now:
-        evening += datetime.timedelta(days=1)
+    evening = next_evening(cast.north.tz)
     time_machine.move_to(evening, tick=False)
     later = practice_actions.create_member(
         practice=cast.north, acting_user=None, given_name="Tess", family_name="Later"

@@ -11,7 +11,7 @@ from django.utils import timezone
 from groupguard.accounts.actions import issue_api_token, revoke_api_token
 from groupguard.practice.models import Member
 from tests.conftest import Cast
-from tests.support import mfa_login
+from tests.support import mfa_login, next_evening
 
 API = "/api/v1"
 
@@ -227,11 +227,7 @@ def test_staff_and_practice_belong_to_the_callers_practice(cast: Cast) -> None:
 def test_a_token_call_has_the_practices_today_not_the_servers(cast: Cast, time_machine) -> None:
     # The next 19:00 where the practice is (Los Angeles): UTC, the server's zone, is already
     # on the next day. Only forward, so everything the cast made stays in the past.
-    zone = cast.north.tz
-    now = timezone.now().astimezone(zone)
-    evening = datetime.datetime.combine(now.date(), datetime.time(19), tzinfo=zone)
-    if evening < now:
-        evening += datetime.timedelta(days=1)
+    evening = next_evening(cast.north.tz)
     time_machine.move_to(evening, tick=False)
     today = evening.date()
     assert cast.north.today() == today and timezone.now().date() == today + datetime.timedelta(1)
