@@ -294,14 +294,8 @@ def restore_backup(path: Path, *, pubkeys: list[str] | None = None) -> RestoreRe
                 report.add("integrity", True, {"pg_restore": "completed in one transaction"})
     _check_restored(report, manifest, keys)
     if report.ok:
-        with transaction.atomic():
-            for practice_id in Practice.objects.order_by("id").values_list("id", flat=True):
-                record(
-                    practice_id=practice_id,
-                    actor=SYSTEM,
-                    action="backup.restore",
-                    detail={"backup_created_at": manifest["created_at"], "via": "cli"},
-                )
+        detail = {"backup_created_at": manifest["created_at"], "via": "cli"}
+        _record_in_every_log("backup.restore", detail)
     return report
 
 
