@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 
 from groupguard.accounts.models import User
+from groupguard.accounts.usernames import normalize_username
 
 
 class PracticeBackend(ModelBackend):
@@ -18,6 +19,19 @@ class PracticeBackend(ModelBackend):
     sign in only on a server in demo mode (GROUPGUARD_DEMO=1), so a demo loaded by mistake
     into a real installation is no default account there.
     """
+
+    def authenticate(
+        self,
+        request: Any,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> User | None:
+        # Look up the name in the form it is stored in, the one the lockout counts under.
+        if username is not None:
+            username = normalize_username(str(username))
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        return user if isinstance(user, User) else None
 
     def get_user(self, user_id: Any) -> User | None:
         user = User.objects.select_related("practice").filter(pk=user_id).first()

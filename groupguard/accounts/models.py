@@ -13,6 +13,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 
+from groupguard.accounts.usernames import normalize_username
+
 
 class Role(models.TextChoices):
     ADMIN = "admin", "Practice admin"
@@ -29,6 +31,12 @@ class User(AbstractUser):
         help_text="Empty only for site operators (superusers), who see no PHI.",
     )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CLINICIAN)
+
+    @classmethod
+    def normalize_username(cls, username: str) -> str:
+        # Used by clean() and UserManager.create_user(): stored names are in the one form
+        # that sign-in and the lockout look up (accounts.usernames).
+        return normalize_username(username)
 
     @property
     def is_practice_admin(self) -> bool:

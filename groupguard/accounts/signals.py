@@ -10,6 +10,7 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from groupguard.accounts import sessions
+from groupguard.accounts.usernames import normalize_username
 from groupguard.audit.log import Actor, record
 
 
@@ -35,7 +36,7 @@ def _on_login_failed(
 ) -> None:
     from groupguard.accounts.models import User
 
-    username = str(credentials.get("username", ""))[:150]
+    username = normalize_username(str(credentials.get("username", "")))[:150]
     user = User.objects.filter(username=username).only("id", "practice_id").first()
     with transaction.atomic():
         # The attempted name is not recorded when no such user exists: it may be a password

@@ -12,6 +12,7 @@ from django.core.management.base import CommandError
 from django.db.models import Model, QuerySet
 
 from groupguard.accounts.models import User
+from groupguard.accounts.usernames import normalize_username
 from groupguard.practice.models import Practice
 
 M = TypeVar("M", bound=Model)
@@ -33,7 +34,7 @@ def user_in_practice(practice: Practice, username: str, *, option: str = "--as")
     """An active staff user of ``practice``; a user of another practice is not found."""
     user = (
         User.objects.select_related("practice")
-        .filter(practice=practice, username=username, is_active=True)
+        .filter(practice=practice, username=normalize_username(username), is_active=True)
         .first()
     )
     if user is None:

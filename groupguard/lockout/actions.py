@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from groupguard.accounts.usernames import normalize_username
 from groupguard.audit.log import Actor, record
 from groupguard.lockout.models import LoginFailure
 from groupguard.lockout.selectors import Lockout, account_key, lockout_for, window
@@ -26,7 +27,7 @@ def record_failure(*, username: str, client: str | None) -> Lockout | None:
     if after is not None and (before is None or before.scope != after.scope):
         user = (
             get_user_model()
-            .objects.filter(username=username.strip()[:150])
+            .objects.filter(username=normalize_username(username)[:150])
             .only("id", "practice_id")
             .first()
         )

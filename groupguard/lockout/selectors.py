@@ -23,6 +23,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from groupguard.accounts.usernames import normalize_username
 from groupguard.lockout.models import LoginFailure
 
 
@@ -47,8 +48,10 @@ def window() -> datetime.timedelta:
 
 
 def account_key(username: str) -> str:
-    """The stored stand-in for a user name: the same for ``Ada`` and `` ada``, and unreadable."""
-    normal = username.strip().casefold()
+    """The stored stand-in for a user name: the same for every spelling that signs in as the
+    same account (``Ada``, `` ada``, full-width ``ａｄａ``: see accounts.usernames), and
+    unreadable."""
+    normal = normalize_username(username)
     return salted_hmac("groupguard.lockout.account", normal, algorithm="sha256").hexdigest()
 
 

@@ -15,6 +15,7 @@ from django.db import models, transaction
 from django.utils import timezone as dj_timezone
 
 from groupguard.accounts.models import Role, User
+from groupguard.accounts.usernames import normalize_username
 from groupguard.audit.log import Actor, log_for, record
 from groupguard.audit.models import Severity
 from groupguard.practice.models import (
@@ -89,7 +90,7 @@ def create_staff_user(
 
     user = User(
         practice=practice,
-        username=username,
+        username=normalize_username(username),
         role=role,
         first_name=first_name,
         last_name=last_name,

@@ -151,6 +151,45 @@ def test_a_second_factor_step_counts_wrong_codes_through_the_signal(cast: Cast) 
     assert attempt("bob", PASSWORD).status_code == 429
 
 
+# Full-width letters: what Django's sign-in form turns into "bob" (NFKC) before the password
+# check. The attack typed these 25 times and then signed in while "locked".
+FULL_WIDTH_BOB = "\uff42\uff4f\uff42"
+
+
+def test_a_name_typed_in_full_width_letters_counts_under_the_name(cast: Cast) -> None:
+    fail(FULL_WIDTH_BOB, 5)
+    assert attempt(FULL_WIDTH_BOB, PASSWORD).status_code == 429
+    assert attempt("bob", PASSWORD).status_code == 429
+
+
+def test_spellings_spread_over_addresses_reach_the_account_limit(cast: Cast) -> None:
+    spellings = [FULL_WIDTH_BOB, "BOB", "Bob ", "\uff22\uff2f\uff22", "bob"]
+    for n in range(20):
+        assert attempt(spellings[n % len(spellings)], ip=f"203.0.113.{n}").status_code == 200
+    for spelling in spellings:
+        assert attempt(spelling, PASSWORD, ip="203.0.113.200").status_code == 429
+
+
+def test_the_admin_login_counts_full_width_names_under_the_name(cast: Cast) -> None:
+    url = reverse("admin:login")
+    for _ in range(5):
+        response = Client().post(
+            url, {"username": FULL_WIDTH_BOB, "password": "x"}, REMOTE_ADDR=OFFICE
+        )
+        assert response.status_code == 200
+    again = Client().post(
+        url, {"username": FULL_WIDTH_BOB, "password": PASSWORD}, REMOTE_ADDR=OFFICE
+    )
+    assert again.status_code == 429
+    assert attempt("bob", PASSWORD).status_code == 429
+
+
+def test_any_spelling_of_a_name_signs_in_as_its_account(cast: Cast) -> None:
+    for spelling in ("BOB", FULL_WIDTH_BOB, " Bob"):
+        response = attempt(spelling, PASSWORD)
+        assert signed_in(response), spelling
+
+
 def test_the_limits_come_from_the_settings(cast: Cast) -> None:
     with override_settings(GROUPGUARD_LOCKOUT_CLIENT_FAILURES=2):
         fail("bob", 2)

@@ -11,6 +11,7 @@ from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET, require_POST
 
 from groupguard.accounts.models import User
+from groupguard.accounts.usernames import normalize_username
 from groupguard.audit import selectors
 from groupguard.audit.log import Actor, log_for, record
 from groupguard.audit.verify import verify_log
@@ -38,7 +39,9 @@ class AuditFilterForm(forms.Form):
         username = self.cleaned_data["user"].strip()
         if not username:
             return None
-        found = User.objects.filter(practice=self.practice, username=username).first()
+        found = User.objects.filter(
+            practice=self.practice, username=normalize_username(username)
+        ).first()
         if found is None:
             raise forms.ValidationError(f"No staff user {username!r} in this practice.")
         return found
