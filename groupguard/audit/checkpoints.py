@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from groupguard.audit.jcs import canonicalize
 from groupguard.audit.models import AuditLog, Checkpoint
+from groupguard.core.crypto import KeyConfigurationError
 
 _key_cache: dict[str, Ed25519PrivateKey] = {}
 
@@ -34,7 +35,12 @@ def signing_key() -> Ed25519PrivateKey:
     cached = _key_cache.get(str(path))
     if cached is not None:
         return cached
-    if not path.exists():
+    generating = not path.exists()
+    if generating:
+        # Only for an empty audit log: a new key would not verify what the old one signed.
+        from groupguard.core.keys import require_audit_key
+
+        require_audit_key("", generating=True)
         key = Ed25519PrivateKey.generate()
         pem = key.private_bytes(
             serialization.Encoding.PEM,
@@ -55,7 +61,10 @@ def signing_key() -> Ed25519PrivateKey:
             )
     loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(loaded, Ed25519PrivateKey):
-        raise ValueError(f"{path} does not hold an Ed25519 private key")
+        raise KeyConfigurationError(f"{path} does not hold an Ed25519 private key")
+    from groupguard.core.keys import require_audit_key
+
+    require_audit_key(key_id_for(loaded.public_key()), generating=False)
     _key_cache[str(path)] = loaded
     return loaded
 

@@ -64,7 +64,14 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "groupguard.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(args)
+    from groupguard.core.crypto import EncryptionError
+
+    try:
+        execute_from_command_line(args)
+    except EncryptionError as exc:
+        # A missing, replaced or wrong key: one line that says which, not a traceback.
+        sys.stderr.write(f"groupguard: {exc}\n")
+        sys.exit(2)
 
 
 if __name__ == "__main__":

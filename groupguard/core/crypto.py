@@ -11,7 +11,9 @@ never falls back to returning what is stored ("fails closed").
 
 Keys never live in the database. They come from ``GROUPGUARD_ENCRYPTION_KEYS`` (JSON, or the
 file named by ``GROUPGUARD_ENCRYPTION_KEYS_FILE``), or, when neither is set, from a key file in
-the data directory that the first run generates with mode 0600.
+the data directory that the first run generates with mode 0600. A key file is generated only
+while the database holds nothing sealed, and a keyring that lacks a key id stored data uses is
+refused before any use (``core.keys``).
 """
 
 from __future__ import annotations
@@ -169,10 +171,15 @@ def configured_keyring() -> Keyring:
     if cached is not None and cached[0] == cache_key:
         return cached[1]
     with _lock:
+        from groupguard.core import keys
+
         if inline:
             keyring = Keyring.from_json(inline, source="GROUPGUARD_ENCRYPTION_KEYS")
         else:
             keyring = _load_or_create_key_file(Path(key_file))
+        # Before the first value is sealed or opened: a keyring that lacks a key stored data
+        # needs is refused, so nothing is written under a replacement key.
+        keys.require_encryption_keys(keyring.keys)
         _cached = (cache_key, keyring)
         return keyring
 
@@ -184,6 +191,9 @@ def reset_keyring_cache() -> None:
 
 def _load_or_create_key_file(path: Path) -> Keyring:
     if not path.exists():
+        from groupguard.core import keys
+
+        keys.may_generate_encryption_keys()  # only for a database with nothing sealed
         try:
             write_key_file(path, generate_keyring(), exclusive=True)
         except FileExistsError:

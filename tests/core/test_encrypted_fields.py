@@ -128,7 +128,7 @@ def test_it_rejects_malformed_key_configuration() -> None:
         )
 
 
-def test_it_generates_a_private_key_file_on_first_use(tmp_path, capsys) -> None:
+def test_it_generates_a_private_key_file_on_first_use(db: None, tmp_path, capsys) -> None:
     path = tmp_path / "keys" / "encryption.json"
     with override_settings(GROUPGUARD_ENCRYPTION_KEYS="", GROUPGUARD_ENCRYPTION_KEYS_FILE=path):
         crypto.reset_keyring_cache()

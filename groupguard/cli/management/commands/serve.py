@@ -7,11 +7,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 from groupguard.cli.management.commands.demo import demo_logins_text
+from groupguard.core.crypto import KeyConfigurationError
 from groupguard.core.durability import describe
+from groupguard.core.keys import load_keys
 from groupguard.practice.demo import build_demo, demo_exists
 from groupguard.practice.models import Practice
 
@@ -77,6 +79,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", verbosity=0, interactive=False)
+        try:
+            load_keys()
+        except KeyConfigurationError as exc:
+            raise CommandError(f"not serving: {exc}") from None
         self._report_durability()
         self._collect_static()
         if options["demo"] and not Practice.objects.exists():

@@ -1,0 +1,145 @@
+"""The keys the stored data needs, checked before any value is written with a keyring.
+
+A server that has lost its key file must not quietly make a new one. The data already stored
+would stay unreadable, and everything written afterwards would be sealed (or signed) under a
+key that the real one cannot open, so putting the real key back would lose those writes
+instead. So:
+
+- keys are generated only for a database that holds nothing sealed and no audit entry;
+- a keyring is used only if it holds every key id that stored values are sealed under, and
+  the audit signing key only if it signed the newest entry of every log.
+
+Either failure is a ``KeyConfigurationError`` whose message names the key ids and what to do.
+The check runs once per process when the keys are first loaded (``core.crypto`` and
+``audit.checkpoints``), so a server, a worker and a CLI command all refuse before writing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import DatabaseError, connection, transaction
+
+from groupguard.core.crypto import PREFIX, KeyConfigurationError
+
+
+def _tables() -> set[str]:
+    return set(connection.introspection.table_names())
+
+
+def sealed_key_ids() -> dict[str, list[str]]:
+    """Every key id that a stored value is sealed under, with the ``table.column`` places.
+
+    One ``SELECT DISTINCT`` per encrypted column (the key id is the second part of
+    ``gg1:<key id>:<sealed bytes>``). Tables not yet created (before ``migrate``) are skipped.
+    """
+    from groupguard.core.fields import encrypted_fields
+    from groupguard.core.rotation import encrypted_models
+
+    quote = connection.ops.quote_name
+    tables = _tables()
+    found: dict[str, list[str]] = {}
+    for model in encrypted_models():
+        table = model._meta.db_table
+        if table not in tables:
+            continue
+        for field in encrypted_fields(model):
+            column = quote(str(field.column))
+            if connection.vendor == "postgresql":
+                key_id = f"split_part({column}, ':', 2)"
+            else:
+                skip = len(PREFIX) + 2  # substr() counts from 1
+                key_id = f"substr({column}, {skip}, instr(substr({column}, {skip}), ':') - 1)"
+            sql = (
+                f"SELECT DISTINCT {key_id} FROM {quote(table)} "  # noqa: S608 (names quoted)
+                f"WHERE {column} LIKE %s"
+            )
+            try:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute(sql, [PREFIX + ":%"])
+                    ids = [row[0] for row in cursor.fetchall()]
+            except DatabaseError:
+                continue  # a column a pending migration adds: nothing is sealed in it yet
+            for kid in ids:
+                found.setdefault(str(kid), []).append(f"{table}.{field.column}")
+    return found
+
+
+def require_encryption_keys(held: Iterable[str]) -> None:
+    """Refuse a keyring that lacks a key id stored values are sealed under."""
+    held = set(held)
+    missing = {kid: places for kid, places in sealed_key_ids().items() if kid not in held}
+    if missing:
+        raise KeyConfigurationError(_missing_message(missing, held))
+
+
+def may_generate_encryption_keys() -> None:
+    """Refuse to generate a new keyring when anything stored is sealed already."""
+    stored = sealed_key_ids()
+    if stored:
+        raise KeyConfigurationError(
+            "the encryption key file is missing, but stored data is sealed under key id(s) "
+            f"{_ids(stored)}: restore the key file (or set GROUPGUARD_ENCRYPTION_KEYS); "
+            "a new key would leave that data unreadable and is made only for an empty database"
+        )
+
+
+def audit_signing_key_ids() -> dict[str, list[str]]:
+    """The key id that signed the newest entry of each audit log, with the logs' names."""
+    tables = _tables()
+    if "audit_auditentry" not in tables or "audit_auditlog" not in tables:
+        return {}
+    from groupguard.audit.models import AuditEntry, AuditLog
+
+    heads = list(AuditLog.objects.filter(size__gt=0).values_list("id", "name", "size"))
+    names = {log_id: name for log_id, name, _ in heads}
+    found: dict[str, list[str]] = {}
+    for start in range(0, len(heads), 200):
+        batch = heads[start : start + 200]
+        newest = AuditEntry.objects.none()
+        for log_id, _name, size in batch:
+            newest = newest | AuditEntry.objects.filter(log_id=log_id, index=size - 1)
+        for log_id, kid in newest.values_list("log_id", "key_id"):
+            found.setdefault(kid, []).append(names[log_id])
+    return found
+
+
+def require_audit_key(key_id: str, *, generating: bool) -> None:
+    """Refuse an audit signing key that did not sign the newest entry of every log."""
+    stored = audit_signing_key_ids()
+    if generating and stored:
+        raise KeyConfigurationError(
+            "the audit signing key file is missing, but the audit log holds entries signed "
+            f"with key id(s) {_ids(stored)}: restore the key file (GROUPGUARD_AUDIT_KEY_FILE); "
+            "a new key is made only for an empty audit log"
+        )
+    other = {kid: logs for kid, logs in stored.items() if kid != key_id}
+    if other:
+        raise KeyConfigurationError(
+            f"the audit signing key (key id {key_id!r}) is not the one that signed the newest "
+            f"entries ({_ids(other)}): restore the right key file (GROUPGUARD_AUDIT_KEY_FILE)"
+        )
+
+
+def _ids(found: dict[str, list[str]]) -> str:
+    return ", ".join(repr(kid) for kid in sorted(found))
+
+
+def _missing_message(missing: dict[str, list[str]], held: set[str]) -> str:
+    places = sorted({place for found in missing.values() for place in found})
+    shown = ", ".join(places[:3]) + (f" and {len(places) - 3} more" if len(places) > 3 else "")
+    return (
+        f"stored data is sealed under key id(s) {_ids(missing)} that this server does not hold "
+        f"(it holds {', '.join(repr(k) for k in sorted(held)) or 'none'}; in {shown}): "
+        "give it the key file that has them; nothing was written"
+    )
+
+
+def load_keys() -> None:
+    """Load the encryption keyring and the audit signing key now, refusing wrong or missing
+    ones: a server calls this before it serves, so it never starts on the wrong keys."""
+    from groupguard.audit.checkpoints import signing_key
+    from groupguard.core.crypto import configured_keyring
+
+    configured_keyring()
+    signing_key()
