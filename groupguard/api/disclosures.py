@@ -264,7 +264,9 @@ def member_accounting(
     member = access_member(user, member_id)
     if period.start and period.end and period.end < period.start:
         raise ValidationError({"end": "The last day cannot be before the first (start)."})
-    rows = selectors.accounting_days(member, first=period.start, last=period.end)
+    rows = selectors.accounting_days(
+        member, among=selectors.visible_disclosures(user), first=period.start, last=period.end
+    )
     with transaction.atomic():
         record(
             practice_id=member.practice_id,

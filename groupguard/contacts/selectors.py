@@ -241,7 +241,6 @@ def member_timeline(*, user: Any, member: Member, limit: int = 200) -> list[Time
 def _decision_items(user: Any, member: Member) -> list[TimelineItem]:
     """Disclosure assessments and what was shared (the disclosures app builds on contacts)."""
     from groupguard.disclosures import selectors as disclosure_selectors
-    from groupguard.disclosures.models import Disclosure
 
     items = []
     for a in disclosure_selectors.assessments_for(user, member):
@@ -261,7 +260,7 @@ def _decision_items(user: Any, member: Member) -> list[TimelineItem]:
                 assessment_id=a.id,
             )
         )
-    for d in Disclosure.objects.filter(member=member).select_related("recorded_by"):
+    for d in disclosure_selectors.disclosures_for(user, member):
         items.append(
             TimelineItem(
                 d.disclosed_at,

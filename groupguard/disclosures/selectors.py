@@ -1,7 +1,10 @@
 """Reads of assessments, disclosures and authorizations, through the access rules.
 
 They follow the member: whoever may see the member may see them, except an assessment made
-from a contact, which also needs the contact's group (as the contact does).
+from a contact, which also needs the contact's group (as the contact does), and a disclosure
+recorded from such an assessment, which follows its assessment. A clinician who sees a member
+only through another group therefore never reads what was shared from a contact she cannot
+open (#15: the member page, the timeline, the accounting and its PDF showed it).
 """
 
 from __future__ import annotations
@@ -21,6 +24,15 @@ from groupguard.practice.models import Member
 def visible_assessments(user: Any) -> QuerySet[Assessment]:
     return Assessment.objects.filter(member__in=visible_members(user).values("id")).filter(
         Q(contact__isnull=True) | Q(contact__group__in=visible_groups(user).values("id"))
+    )
+
+
+def visible_disclosures(user: Any) -> QuerySet[Disclosure]:
+    groups = visible_groups(user).values("id")
+    return Disclosure.objects.filter(member__in=visible_members(user).values("id")).filter(
+        Q(assessment__isnull=True)
+        | Q(assessment__contact__isnull=True)
+        | Q(assessment__contact__group__in=groups)
     )
 
 
@@ -82,11 +94,13 @@ def authorizations_for(member: Member) -> list[Authorization]:
 def accounting(
     member: Member,
     *,
+    among: QuerySet[Disclosure],
     start: datetime.datetime | None = None,
     end: datetime.datetime | None = None,
 ) -> list[Disclosure]:
-    """Disclosures outside the group, oldest first (45 CFR 164.528's accounting)."""
-    rows = Disclosure.objects.filter(member=member).exclude(recipient=Recipient.GROUP)
+    """Disclosures outside the group, oldest first (45 CFR 164.528's accounting), from
+    ``among``: ``visible_disclosures(user)`` for a user, or the practice's for its operator."""
+    rows = among.filter(member=member).exclude(recipient=Recipient.GROUP)
     if start is not None:
         rows = rows.filter(disclosed_at__gte=start)
     if end is not None:
@@ -97,6 +111,7 @@ def accounting(
 def accounting_days(
     member: Member,
     *,
+    among: QuerySet[Disclosure],
     first: datetime.date | None = None,
     last: datetime.date | None = None,
 ) -> list[Disclosure]:
@@ -104,7 +119,7 @@ def accounting_days(
     tz = member.practice.tz
     start = _midnight(first, tz) if first else None
     end = _midnight(last + datetime.timedelta(days=1), tz) - _TICK if last else None
-    return accounting(member, start=start, end=end)
+    return accounting(member, among=among, start=start, end=end)
 
 
 _TICK = datetime.timedelta(microseconds=1)  # the finest step a stored time takes
@@ -114,9 +129,10 @@ def _midnight(day: datetime.date, tz: zoneinfo.ZoneInfo) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
 
 
-def disclosures_for(member: Member) -> list[Disclosure]:
+def disclosures_for(user: Any, member: Member) -> list[Disclosure]:
     return list(
-        Disclosure.objects.filter(member=member)
+        visible_disclosures(user)
+        .filter(member=member)
         .select_related("recorded_by")
         .order_by("-disclosed_at")
     )

@@ -127,5 +127,8 @@ def test_junes_story_continues_with_a_decision_and_an_authorized_letter(db: None
     assert first.contact is not None and first.facts["relationship"] == "also_individual_therapist"
     assert first.choices.get().kind == "talk_first"
     assert letter.facts["authorization"] is True and letter.level != "not_permitted"
-    [disclosure] = disclosure_selectors.accounting(june)
+    admin = next(u for u in demo.staff.values() if u.is_practice_admin)
+    [disclosure] = disclosure_selectors.accounting(
+        june, among=disclosure_selectors.visible_disclosures(admin)
+    )
     assert disclosure.recipient == "other_provider" and disclosure.assessment == letter

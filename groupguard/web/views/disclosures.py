@@ -393,7 +393,7 @@ def member_disclosures(request: HttpRequest, member_id: uuid.UUID) -> HttpRespon
                 (a, a.in_force(today)) for a in selectors.authorizations_for(member)
             ],
             "assessments": selectors.assessments_for(user, member),
-            "accounting": selectors.accounting(member),
+            "accounting": selectors.accounting(member, among=selectors.visible_disclosures(user)),
         },
         status=status,
     )
@@ -421,7 +421,7 @@ def accounting_pdf(request: HttpRequest, member_id: uuid.UUID) -> HttpResponse:
     """The accounting of disclosures outside the group, printable (45 CFR 164.528)."""
     user = staff_user(request)
     member = access_member(user, member_id)
-    rows = selectors.accounting(member)
+    rows = selectors.accounting(member, among=selectors.visible_disclosures(user))
     tz = member.practice.tz
     table = pdf.table(
         ["When", "Recipient", "What", "Purpose", "Recorded by"],
@@ -447,6 +447,13 @@ def accounting_pdf(request: HttpRequest, member_id: uuid.UUID) -> HttpResponse:
                 "Disclosures of this member's information to anyone outside their therapy "
                 "group, as recorded in groupguard (45 CFR 164.528). Sharing within the group, "
                 "in session, for the group's treatment is not listed."
+                + (
+                    ""
+                    if user.is_practice_admin
+                    else " It lists what you may see: disclosures recorded from contacts in "
+                    "groups you do not run are left out. A practice admin can produce the "
+                    "complete accounting for the member."
+                )
             ),
             table if rows else pdf.paragraph("No disclosures outside the group are recorded."),
         ),

@@ -181,7 +181,9 @@ class Command(BaseCommand):
         last = _day(options["last"], "--to")
         if first and last and last < first:
             raise CommandError(f"--to ({last}) is before --from ({first})")
-        rows = selectors.accounting_days(member, first=first, last=last)
+        rows = selectors.accounting_days(
+            member, among=_disclosures_seen(practice, user), first=first, last=last
+        )
         period = {k: str(v) for k, v in (("start", first), ("end", last)) if v is not None}
         shared.audit_shown(
             practice,
@@ -209,6 +211,12 @@ def _assessments_seen(practice: Practice, user: User | None) -> QuerySet[Assessm
     if user is not None:
         return selectors.visible_assessments(user)
     return Assessment.objects.filter(practice=practice)
+
+
+def _disclosures_seen(practice: Practice, user: User | None) -> QuerySet[Disclosure]:
+    if user is not None:
+        return selectors.visible_disclosures(user)
+    return Disclosure.objects.filter(practice=practice)
 
 
 def _day(value: str | None, option: str) -> datetime.date | None:
