@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
+import re
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -30,8 +32,13 @@ from groupguard.audit.log import Actor, record
 from groupguard.practice.models import Enrollment, Group, GroupSession, Member, Practice
 
 LINK_DAYS = 7
+# Wrong identity answers a signing link takes in its whole life before it stops for good. Not a
+# lock that lifts: a date of birth has few possible values (a guesser who knows the age to
+# within three years has about 1,100), so any lock that lifts lets a patient guesser through.
+# Five leaves a member room for slips and a guesser a chance of about 1 in 200 (a date of
+# birth) or 1 in 200,000 (a code). Answers that cannot be right (not a date, not six digits)
+# do not count.
 MAX_IDENTITY_FAILURES = 5
-LOCK_MINUTES = 15
 MAX_SCAN_BYTES = 5 * 1024 * 1024
 SCAN_TYPES = {
     b"%PDF-": "application/pdf",
@@ -235,6 +242,15 @@ def issue_signing_link(
         raise ValidationError({"valid_days": "A link is valid for 1 to 30 days."})
     token = secrets.token_urlsafe(32)
     code = f"{secrets.randbelow(10**6):06d}" if identity_check == IdentityCheck.CODE else ""
+    now = timezone.now()
+    # The new link replaces the member's earlier ones for this group (working or stopped): one
+    # link in circulation, the one the facilitator just handed over.
+    replaced = list(
+        SigningLink.objects.select_for_update(of=("self",))
+        .outstanding()
+        .filter(member=member, version__group=group)
+        .order_by("created_at")
+    )
     link = SigningLink.objects.create(
         member=member,
         version=version,
@@ -242,8 +258,19 @@ def issue_signing_link(
         identity_check=identity_check,
         code_hash=_hash(code) if code else "",
         created_by=acting_user,
-        expires_at=timezone.now() + datetime.timedelta(days=valid_days),
+        expires_at=now + datetime.timedelta(days=valid_days),
     )
+    for old in replaced:
+        old.revoked_at = now
+        old.save(update_fields=["revoked_at", "updated_at"])
+        record(
+            practice_id=group.practice_id,
+            actor=Actor.user(acting_user),
+            action="signing_link.revoke",
+            obj=old,
+            member_id=member.id,
+            detail={"replaced_by": str(link.pk), "was_stopped": old.stopped_at is not None},
+        )
     record(
         practice_id=group.practice_id,
         actor=Actor.user(acting_user),
@@ -297,15 +324,30 @@ def link_for_token(token: str) -> SigningLink:
     return link
 
 
+STOPPED = (
+    "This link has stopped working: the answers given did not match our records too many "
+    "times, so we stopped it to keep your information safe. Please ask your facilitator for "
+    "a new link."
+)
+
+
 def ensure_usable(link: SigningLink) -> None:
     """Raise LinkProblem unless the link can still sign: checked when it is opened, and again
-    on the locked row at signing time (it may have been used or revoked in between)."""
+    on the locked row at each identity answer and at signing time (it may have been used,
+    withdrawn or stopped in between).
+
+    The messages are read before the identity check, by whoever holds the link: they say
+    nothing about the group, the practice or the member."""
     if link.used_at is not None:
         raise LinkProblem("This link has already been used to sign. Each link works once.", 410)
     if link.revoked_at is not None:
         raise LinkProblem(
-            "This link was withdrawn by your facilitator. Ask them for a new one.", 410
+            "This link was replaced or withdrawn by your facilitator. Use the newest link they "
+            "sent you, or ask them for a new one.",
+            410,
         )
+    if link.stopped_at is not None:
+        raise LinkProblem(STOPPED, 410)
     if link.expires_at <= timezone.now():
         raise LinkProblem("This link has expired. Ask your facilitator for a new one.", 410)
     current = selectors.current_version(link.version.group)
@@ -321,32 +363,71 @@ def _signing_actor(link: SigningLink) -> Actor:
     return Actor("signing_token", str(link.pk))
 
 
-@transaction.atomic
-def check_identity(link: SigningLink, answer: str) -> bool:
-    """Compare the answer with the date of birth or code; five misses lock the link for a while."""
-    link = SigningLink.objects.select_for_update().get(pk=link.pk)
-    now = timezone.now()
-    if link.locked_until is not None and link.locked_until > now:
-        raise LinkProblem(
-            "Too many wrong answers. Try again in a few minutes, or ask your facilitator.", 429
-        )
+@dataclass(frozen=True)
+class IdentityAnswer:
+    """What ``check_identity`` made of an answer.
+
+    ``ok``: it matched. ``counted``: it was a wrong answer that counts towards the stop (an
+    empty or malformed one does not: it cannot be right, so it tells a guesser nothing).
+    ``tries_left``: wrong answers the link still takes; 0 means it has stopped.
+    """
+
+    ok: bool
+    counted: bool
+    tries_left: int
+
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_CODE = re.compile(r"[0-9]{6}")
+
+
+def _normal_answer(link: SigningLink, answer: str) -> str | None:
+    """The answer in the form it is compared in, or None when it cannot be right: a date of
+    birth as YYYY-MM-DD (what a phone's date picker sends), a code as its six digits (spaces
+    and dashes, as in "123 456", are dropped)."""
     answer = answer.strip()
     if link.identity_check == IdentityCheck.CODE:
-        ok = bool(link.code_hash) and hmac.compare_digest(_hash(answer), link.code_hash)
+        answer = answer.replace(" ", "").replace("-", "")
+        return answer if _CODE.fullmatch(answer) else None
+    if not _DATE.fullmatch(answer):
+        return None
+    try:
+        return datetime.date.fromisoformat(answer).isoformat()
+    except ValueError:  # 1990-02-30
+        return None
+
+
+@transaction.atomic
+def check_identity(link: SigningLink, answer: str) -> IdentityAnswer:
+    """Compare the answer with the date of birth or code.
+
+    Every wrong answer counts, for the link's whole life: at ``MAX_IDENTITY_FAILURES`` the link
+    stops for good (audited, severity high) and takes no more answers, not even the right one.
+    A right answer does not clear earlier wrong ones. Raises LinkProblem for a link that can no
+    longer be used (stopped, used, withdrawn, expired)."""
+    link = (
+        SigningLink.objects.select_for_update(of=("self",))
+        .select_related("member", "version__group")
+        .get(pk=link.pk)
+    )
+    ensure_usable(link)  # on the locked row: another answer may have stopped it meanwhile
+    tries_left = max(0, MAX_IDENTITY_FAILURES - link.failed_attempts)
+    normal = _normal_answer(link, answer)
+    if normal is None:
+        return IdentityAnswer(ok=False, counted=False, tries_left=tries_left)
+    if link.identity_check == IdentityCheck.CODE:
+        ok = bool(link.code_hash) and hmac.compare_digest(_hash(normal), link.code_hash)
     else:
         dob = link.member.date_of_birth
-        ok = dob is not None and hmac.compare_digest(answer, dob.isoformat())
+        ok = dob is not None and hmac.compare_digest(normal, dob.isoformat())
     if ok:
-        if link.failed_attempts:
-            link.failed_attempts = 0
-            link.save(update_fields=["failed_attempts", "updated_at"])
-        return True
+        return IdentityAnswer(ok=True, counted=False, tries_left=tries_left)
     link.failed_attempts += 1
     fields = ["failed_attempts", "updated_at"]
-    if link.failed_attempts >= MAX_IDENTITY_FAILURES:
-        link.locked_until = now + datetime.timedelta(minutes=LOCK_MINUTES)
-        link.failed_attempts = 0
-        fields.append("locked_until")
+    stopping = link.failed_attempts >= MAX_IDENTITY_FAILURES
+    if stopping:
+        link.stopped_at = timezone.now()
+        fields.append("stopped_at")
     link.save(update_fields=fields)
     record(
         practice_id=link.member.practice_id,
@@ -354,9 +435,21 @@ def check_identity(link: SigningLink, answer: str) -> bool:
         action="signing_link.identity_failed",
         obj=link,
         member_id=link.member_id,
-        severity="high" if link.locked_until and link.locked_until > now else "info",
+        detail={"failures": link.failed_attempts},
     )
-    return False
+    if stopping:
+        record(
+            practice_id=link.member.practice_id,
+            actor=_signing_actor(link),
+            action="signing_link.stop",
+            obj=link,
+            member_id=link.member_id,
+            severity="high",
+            detail={"reason": "identity_failed", "failures": link.failed_attempts},
+        )
+    return IdentityAnswer(
+        ok=False, counted=True, tries_left=max(0, MAX_IDENTITY_FAILURES - link.failed_attempts)
+    )
 
 
 def _check_names(member: Member, typed_name: str, guardian_name: str, minor_assent: bool) -> None:

@@ -17,6 +17,7 @@ import hashlib
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from groupguard.core.fields import EncryptedBytesField, EncryptedTextField
 from groupguard.core.models import DomainModel
@@ -102,11 +103,26 @@ class IdentityCheck(models.TextChoices):
     CODE = "code", "A code the facilitator gives"
 
 
+class SigningLinkQuerySet(models.QuerySet["SigningLink"]):
+    def outstanding(self) -> SigningLinkQuerySet:
+        """Links the facilitator still has to follow: not used, withdrawn or replaced, and
+        either still working or stopped (a stopped link stays until a new one replaces it or
+        the facilitator withdraws it, however old it is)."""
+        return self.filter(used_at__isnull=True, revoked_at__isnull=True).filter(
+            models.Q(stopped_at__isnull=False) | models.Q(expires_at__gt=timezone.now())
+        )
+
+
 class SigningLink(DomainModel):
     """A single-use link for one member to sign one version, without an account.
 
     Only the SHA-256 of the token is stored; the token itself is shown once, as a link and a
     QR code. Identity is confirmed with the date of birth or a code given in person.
+
+    A link **stops** for good after a few wrong identity answers in its whole life
+    (``actions.MAX_IDENTITY_FAILURES``): someone may be guessing. A stopped link takes no
+    answer, not even the right one; the facilitator sees it and sends a new link, which
+    replaces (withdraws) the member's earlier ones.
     """
 
     member = models.ForeignKey(
@@ -122,8 +138,14 @@ class SigningLink(DomainModel):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
-    failed_attempts = models.PositiveSmallIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Wrong identity answers over the link's whole life (never reset)."
+    )
+    stopped_at = models.DateTimeField(
+        null=True, blank=True, help_text="When too many wrong identity answers stopped the link."
+    )
+
+    objects = SigningLinkQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"signing link {self.pk}"

@@ -166,13 +166,11 @@ def pending_revisit(group: Group) -> list[Enrollment]:
 
 
 def open_links(group: Group) -> QuerySet[SigningLink]:
+    """The group's links not yet used, withdrawn or replaced: those still working, and those
+    stopped after too many wrong identity answers (until the facilitator sends a new one)."""
     return (
-        SigningLink.objects.filter(
-            version__group=group,
-            used_at__isnull=True,
-            revoked_at__isnull=True,
-            expires_at__gt=timezone.now(),
-        )
+        SigningLink.objects.outstanding()
+        .filter(version__group=group)
         .select_related("member", "version")
         .order_by("expires_at")
     )
@@ -249,6 +247,7 @@ def dashboard_summaries(groups: list[Group]) -> dict[Any, GroupConsentSummary]:
             version__group_id__in=ids,
             used_at__isnull=True,
             revoked_at__isnull=True,
+            stopped_at__isnull=True,
             expires_at__gt=timezone.now(),
             expires_at__lte=soon,
         )

@@ -328,22 +328,23 @@ def test_forged_expired_and_revoked_links_are_refused(cast: Cast, time_machine) 
     assert response.status_code == 410 and "expired" in response.content.decode()
 
 
-def test_wrong_identity_answers_lock_the_link(cast: Cast) -> None:
+def test_wrong_identity_answers_stop_the_link(cast: Cast) -> None:
+    # Over a long time span, and for a date of birth: tests/agreements/test_signing_links.py.
     link, token, code = issue(cast, check="code")
     assert len(code) == 6
+    wrong = "000000" if code != "000000" else "111111"
     client = Client()
-    for _ in range(actions.MAX_IDENTITY_FAILURES):
-        assert (
-            client.post(
-                reverse("sign_start", args=[token]),
-                {"answer": "000000" if code != "000000" else "111111"},
-            ).status_code
-            == 400
-        )
-    locked = client.post(reverse("sign_start", args=[token]), {"answer": code})
-    assert locked.status_code == 429 and "Too many" in locked.content.decode()
+    url = reverse("sign_start", args=[token])
+    for _ in range(actions.MAX_IDENTITY_FAILURES - 1):
+        assert client.post(url, {"answer": wrong}).status_code == 400
+    last = client.post(url, {"answer": wrong})
+    assert (
+        last.status_code == 410 and "ask your facilitator for a new link" in last.content.decode()
+    )
+    refused = client.post(url, {"answer": code})
+    assert refused.status_code == 410 and "stopped working" in refused.content.decode()
     assert AuditEntry.objects.filter(
-        action="signing_link.identity_failed", severity="high"
+        action="signing_link.stop", severity="high", object_id=str(link.pk)
     ).exists()
 
 

@@ -49,6 +49,14 @@ def test_publish_link_sign_on_a_phone_attendance_gate_and_re_consent(
     )
     phone = phone_context.new_page()
     phone.goto(url)
+    # Before the identity check the page names neither the group nor the practice.
+    assert phone.title() == "Confirm it is you"
+    for secret in (cast.monday.name, cast.north.name, cast.olga.family_name, "Carol"):
+        assert secret not in phone.content(), secret
+    phone.get_by_label("Your date of birth").fill("1990-01-03")
+    phone.get_by_role("button", name="Continue").click()
+    phone.get_by_text("does not match our records").wait_for()
+    assert cast.monday.name not in phone.content()
     phone.get_by_label("Your date of birth").fill("1990-01-02")
     phone.get_by_role("button", name="Continue").click()
     phone.get_by_role("heading", name="Please read the agreement").wait_for()

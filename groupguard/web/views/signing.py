@@ -3,6 +3,11 @@
 Steps: confirm identity, read the statement, answer a short comprehension check (with
 feedback on a wrong answer), type the full name and sign. Progress is kept in the anonymous
 session, keyed by the link, so a step cannot be skipped by typing a URL.
+
+Until the identity check passes, the link may be in anyone's hands: what is served before it
+(the first page, its errors, the page for a link that cannot be used) names no group,
+practice, facilitator or member and shows nothing of the statement. Those pages get no such
+object in their context, so a template cannot show one by mistake.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 from groupguard.agreements import actions, selectors
 from groupguard.agreements import render as statement_render
 from groupguard.agreements.actions import LinkProblem
-from groupguard.agreements.models import SigningLink
+from groupguard.agreements.models import IdentityCheck, SigningLink
 from groupguard.audit.middleware import client_ip
 
 
@@ -64,33 +69,44 @@ def _questions(link: SigningLink) -> list[Any]:
     return list(statement_render.questions_for(version.clause_ids, extra))
 
 
+def _identity_error(identity_check: str, result: actions.IdentityAnswer) -> str:
+    if not result.counted:
+        if identity_check == IdentityCheck.CODE:
+            return "The code has 6 digits. Please check it and try again."
+        return "Enter your date of birth in the form YYYY-MM-DD, for example 1985-04-23."
+    what = "That code" if identity_check == IdentityCheck.CODE else "That date of birth"
+    tries = "1 more time" if result.tries_left == 1 else f"{result.tries_left} more times"
+    return (
+        f"{what} does not match our records. Please check it and try again. You can try "
+        f"{tries}; after that, this link stops working and your facilitator can send a new one."
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def sign_start(request: HttpRequest, token: str) -> HttpResponse:
+    """The identity check: before it passes, nothing about the group or the member is shown."""
     try:
         link = _link(token)
     except LinkProblem as exc:
         return _problem(request, exc)
-    state = _state(request, link)
     error = None
     if request.method == "POST":
-        answer = request.POST.get("answer", "")
         try:
-            ok = actions.check_identity(link, answer)
+            result = actions.check_identity(link, request.POST.get("answer", ""))
         except LinkProblem as exc:
             return _problem(request, exc)
-        if ok:
+        if result.ok:
+            state = _state(request, link)
             state["verified"] = True
             _save(request, link, state)
             return redirect("sign_read", token=token)
-        error = (
-            "That does not match our records. Check it and try again."
-            if link.identity_check == "code"
-            else "That date of birth does not match our records. Use the form YYYY-MM-DD."
-        )
+        if result.tries_left == 0:
+            return _problem(request, LinkProblem(actions.STOPPED, 410))
+        error = _identity_error(link.identity_check, result)
     return render(
         request,
         "web/sign_start.html",
-        {"link": link, "token": token, "error": error, "group": link.version.group},
+        {"identity_check": link.identity_check, "error": error},
         status=400 if error else 200,
     )
 
