@@ -39,17 +39,33 @@ def visible_groups(user: Any) -> QuerySet[Group]:
     return groups.filter(facilitator_links__user=user)
 
 
-def visible_members(user: Any) -> QuerySet[Member]:
+def visible_members(user: Any, *, with_grants: bool = True) -> QuerySet[Member]:
+    """Members the user may see; ``with_grants=False`` leaves out those seen only through a
+    running emergency-access grant (what a clinician may act on beyond reading)."""
     if not getattr(user, "is_authenticated", False) or user.practice_id is None:
         return Member.objects.none()
     members = Member.objects.filter(practice_id=user.practice_id)
     if user.is_practice_admin:
         return members
+    member_ids = visible_groups(user).order_by().values("enrollments__member_id")
+    if not with_grants:
+        return members.filter(id__in=member_ids)
     # One subquery (a UNION) keeps this one query and free of duplicate rows. Two subqueries
     # joined by OR would make PostgreSQL read every member of the practice to test each.
-    member_ids = visible_groups(user).order_by().values("enrollments__member_id")
     granted = active_grants(user).order_by().values("member_id")
     return members.filter(id__in=member_ids.union(granted))
+
+
+def seen_only_through_a_grant(user: Any, member: Member) -> bool:
+    """Whether ``user`` sees ``member`` only through emergency access. Such a member may be
+    read while the grant runs, but not enrolled in the user's group: the enrolment would
+    outlive the grant and make the access permanent (#15)."""
+    if getattr(user, "is_practice_admin", False):
+        return False
+    return (
+        active_grants(user).filter(member_id=member.id).exists()
+        and not visible_members(user, with_grants=False).filter(id=member.id).exists()
+    )
 
 
 def active_grants(user: Any) -> QuerySet[BreakGlassGrant]:

@@ -18,6 +18,7 @@ from groupguard.accounts.models import Role, User
 from groupguard.accounts.usernames import normalize_username
 from groupguard.audit.log import Actor, log_for, record
 from groupguard.audit.models import Severity
+from groupguard.practice.access import seen_only_through_a_grant
 from groupguard.practice.models import (
     Attendance,
     BreakGlassGrant,
@@ -316,6 +317,13 @@ def enroll_member(
         raise ValidationError({"member": "The member belongs to another practice."})
     if Enrollment.objects.filter(group=group, member=member, left_on__isnull=True).exists():
         raise ValidationError({"member": "The member is already enrolled in this group."})
+    if acting_user is not None and seen_only_through_a_grant(acting_user, member):
+        raise ValidationError(
+            {
+                "member": "You see this member only through emergency access, which ends on "
+                "its own. A practice admin can enrol them in your group."
+            }
+        )
     enrollment = Enrollment(group=group, member=member, joined_on=joined_on)
     _clean(enrollment)
     enrollment.save()

@@ -127,3 +127,48 @@ def test_admins_review_each_access_and_clinicians_cannot(cast: Cast) -> None:
         actions.review_break_glass(grant, acting_user=cast.alice)
     with pytest.raises(ValidationError, match="Only the practice's admins"):
         actions.review_break_glass(grant, acting_user=cast.oscar)
+
+
+@override_settings(GROUPGUARD_BREAK_GLASS_MINUTES=1)
+def test_a_grant_cannot_be_made_permanent_by_enrolling_the_member(cast: Cast, time_machine) -> None:
+    """The attack (#15, finding 5): during a one-minute grant carol enrolled the member in her
+    own group; after the grant and the enrolment ended, the member's page still opened."""
+    time_machine.move_to(timezone.now(), tick=False)
+    actions.break_glass(cast.mia, reason=REASON, acting_user=cast.dave)
+    wednesday = actions.create_group(
+        practice=cast.north,
+        name="Wednesday Group",
+        modality="support",
+        lead=cast.dave,
+        status="active",
+        acting_user=cast.alice,
+    )
+    before = entries("enrollment.create")
+    with pytest.raises(ValidationError, match="only through emergency access"):
+        actions.enroll_member(
+            wednesday, cast.mia, joined_on=timezone.localdate(), acting_user=cast.dave
+        )
+    client = cast.client_for(cast.dave)
+    form = client.get(reverse("group_enroll", args=[wednesday.id]), {"fragment": "1"})
+    assert form.status_code == 200 and str(cast.mia.id) not in form.content.decode()
+    posted = client.post(
+        reverse("group_enroll", args=[wednesday.id]),
+        {"member": str(cast.mia.id), "joined_on": timezone.localdate().isoformat()},
+    )
+    assert posted.status_code == 400
+    api = client.post(
+        f"/api/v1/groups/{wednesday.id}/enrollments",
+        {"member_id": str(cast.mia.id), "joined_on": timezone.localdate().isoformat()},
+        content_type="application/json",
+    )
+    assert api.status_code == 400 and "emergency access" in api.content.decode()
+    assert entries("enrollment.create") == before
+    time_machine.shift(datetime.timedelta(minutes=1))
+    with pytest.raises(Http404):
+        access_member(cast.dave, cast.mia.id)
+    assert client.get(reverse("member_detail", args=[cast.mia.id])).status_code == 404
+    # A practice admin may still enrol her there, on the record.
+    actions.enroll_member(
+        wednesday, cast.mia, joined_on=timezone.localdate(), acting_user=cast.alice
+    )
+    assert access_member(cast.dave, cast.mia.id) == cast.mia

@@ -18,11 +18,13 @@ from groupguard.web.views.common import login_required, staff_user
 
 
 def _enroll_form(group: Group, request: HttpRequest, data: object = None) -> EnrollForm:
-    """Members the user may see who are not currently in the group."""
+    """Members the user may see who are not currently in the group, leaving out those seen only
+    through emergency access (an enrolment would outlive the grant)."""
     user = staff_user(request)
     in_group = Enrollment.objects.filter(group=group).current().values("member_id")
     members = sorted(
-        visible_members(user).exclude(id__in=in_group), key=lambda m: m.display_name.casefold()
+        visible_members(user, with_grants=False).exclude(id__in=in_group),
+        key=lambda m: m.display_name.casefold(),
     )
     choices = [(str(m.id), m.display_name) for m in members]
     return EnrollForm(data, member_choices=choices, initial={"joined_on": timezone.localdate()})
