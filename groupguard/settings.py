@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "groupguard.web",
     "groupguard.cli",
     "groupguard.lockout",
+    "groupguard.passkeys",
     "ninja",  # serves the API docs' Swagger UI from our static files, not a CDN (CSP)
 ]
 
@@ -165,8 +166,9 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-# 12 to 128 characters of any kind, not a common password, not like the user's names (ASVS
-# 5.0 V6.2): no composition rules, so Django's all-digits rule is left out on purpose.
+# 12 to 128 characters of any kind, not a common or breached password, not like the user's
+# names (ASVS 5.0 V6.2): no composition rules, so Django's all-digits rule is left out on
+# purpose.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -178,6 +180,9 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"max_length": 128},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # Breached passwords of 12+ characters beyond Django's common list, shipped with the code
+    # (ASVS 5.0 V6.2.12; groupguard/accounts/data/README.md says where the list comes from).
+    {"NAME": "groupguard.accounts.passwords.BreachedPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -264,6 +269,12 @@ GROUPGUARD_AUDIT_KEY_FILE = Path(
 )
 GROUPGUARD_AUDIT_ORIGIN = env_str("GROUPGUARD_AUDIT_ORIGIN", "groupguard")
 GROUPGUARD_CHECKPOINT_EVERY = env_int("GROUPGUARD_CHECKPOINT_EVERY", 1000, minimum=0)
+# Passkeys (groupguard.passkeys): the WebAuthn relying-party id (the site's domain, which a
+# passkey is bound to) and the origin its pages are served from. Unset, both come from each
+# request's host (already checked against ALLOWED_HOSTS), right for development and tests; a
+# production server names them, so a passkey does not depend on the address someone typed.
+GROUPGUARD_WEBAUTHN_RP_ID = env_str("GROUPGUARD_WEBAUTHN_RP_ID", "")
+GROUPGUARD_WEBAUTHN_ORIGIN = env_str("GROUPGUARD_WEBAUTHN_ORIGIN", "")
 # Emergency access (practice.models.breakglass): how long a clinician's grant to open a member
 # outside their groups lasts.
 GROUPGUARD_BREAK_GLASS_MINUTES = env_int("GROUPGUARD_BREAK_GLASS_MINUTES", 60, minimum=1)

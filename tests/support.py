@@ -35,12 +35,13 @@ def pdf_text(data: bytes) -> str:
 
 
 def authenticator_for(user: Any) -> Any:
-    """The user's confirmed authenticator app (a TOTP device), made on first use."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    """The user's confirmed authenticator app (its secret sealed, as in production), made on
+    first use."""
+    from groupguard.accounts import mfa
 
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    device = mfa.authenticator(user)
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name="test authenticator", confirmed=True)
+        device = mfa.new_authenticator(user, name="test authenticator", confirmed=True)
     return device
 
 

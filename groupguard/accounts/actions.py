@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import secrets
+from dataclasses import dataclass
 
 from django.contrib.auth import password_validation
-from django.core.exceptions import ValidationError
+from django.contrib.auth.hashers import check_password
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -13,10 +16,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from groupguard.accounts import mfa
 from groupguard.accounts.backends import PracticeBackend
-from groupguard.accounts.models import ApiToken, User, hash_token
+from groupguard.accounts.models import ApiToken, Authenticator, User, hash_token
 from groupguard.accounts.sessions import end_sessions
 from groupguard.audit.log import Actor, record
 from groupguard.audit.models import Severity
+from groupguard.lockout.models import LoginFailure
+from groupguard.lockout.selectors import account_key
 
 
 @transaction.atomic
@@ -109,7 +114,7 @@ def check_code(user: User, code: str) -> mfa.Verification:
 
 
 def confirm_authenticator(
-    device: TOTPDevice, code: str, *, acting_user: User, keep_session: str | None
+    device: Authenticator, code: str, *, acting_user: User, keep_session: str | None
 ) -> list[str]:
     """Confirm a new authenticator app with its first code and make it the user's only one.
 
@@ -165,8 +170,7 @@ def reset_mfa(user: User, *, acting_user: User) -> None:
         raise ValidationError(
             "Replace your own authenticator from your account page, with a code from it."
         )
-    TOTPDevice.objects.filter(user=user).delete()
-    StaticDevice.objects.filter(user=user).delete()
+    _remove_second_step(user)
     ended = end_sessions(user.pk)
     record(
         practice_id=user.practice_id,
@@ -183,10 +187,17 @@ def change_password(
     user: User, new_password: str, *, acting_user: User, keep_session: str | None
 ) -> None:
     """Set a new password (validated against AUTH_PASSWORD_VALIDATORS) and end the user's
-    other sessions."""
+    other sessions. After a reset, this is the user choosing their own password: the
+    temporary one is refused."""
+    if user.must_change_password and check_password(new_password, user.password):
+        raise ValidationError(
+            "Choose a password of your own, not the temporary one you were given.",
+            code="password_unchanged",
+        )
     password_validation.validate_password(new_password, user)
     user.set_password(new_password)
-    user.save(update_fields=["password"])
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
     ended = end_sessions(user.pk, keep=keep_session)
     record(
         practice_id=user.practice_id,
@@ -196,6 +207,106 @@ def change_password(
         fields=["password"],
         detail={"sessions_ended": ended},
     )
+
+
+READABLE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
+TEMPORARY_GROUPS = 5  # of 4 characters: about 99 random bits
+
+
+def temporary_password() -> str:
+    """A password to read out or type from a note: "k7pe-wm3q-…", lower case, no look-alikes."""
+    groups = (
+        "".join(secrets.choice(READABLE_ALPHABET) for _ in range(4))
+        for _ in range(TEMPORARY_GROUPS)
+    )
+    return "-".join(groups)
+
+
+@dataclass(frozen=True)
+class PasswordReset:
+    """What a reset did. ``password`` is the temporary password: show it only when
+    ``generated`` (one the caller chose, they know)."""
+
+    password: str
+    generated: bool
+    sessions_ended: int
+    lockout_failures_cleared: int
+
+
+@transaction.atomic
+def reset_password(
+    user: User,
+    *,
+    acting_user: User | None,
+    password: str | None = None,
+    reset_second_step: bool = False,
+    via: str | None = None,
+) -> PasswordReset:
+    """Give a locked-out user a temporary password.
+
+    ``password`` is the one a practice admin (or, with ``acting_user=None``, an operator at the
+    command line) chose; without it one is generated, for the caller to show once. The user
+    must choose a new password at their next sign-in (``User.must_change_password``). The
+    reset also ends every session of the user, forgets the failed sign-ins counted against
+    their name (the lockout) and the pause their authenticator imposes after wrong codes, and,
+    with ``reset_second_step``, removes their authenticator and recovery codes too (a lost
+    phone as well): their next sign-in then sets up a new one. Audited ``high``; the password
+    itself is never recorded.
+    """
+    if acting_user is not None:
+        if not acting_user.is_practice_admin or acting_user.practice_id != user.practice_id:
+            raise PermissionDenied("Only a practice admin of the same practice can do this.")
+        if acting_user.pk == user.pk:
+            raise ValidationError(
+                "Change your own password from your account page, with your current one."
+            )
+    generated = password is None
+    if password is None:
+        password = temporary_password()
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.error_list}) from None
+    user.set_password(password)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    if reset_second_step:
+        _remove_second_step(user)
+    else:
+        for devices in (TOTPDevice.objects, StaticDevice.objects):
+            devices.filter(user=user).update(
+                throttling_failure_count=0, throttling_failure_timestamp=None
+            )
+    # The lockout counts failures by the stored stand-in of the name (lockout.selectors); the
+    # lockout app only forgets them one address at a time, after a successful sign-in.
+    cleared, _ = LoginFailure.objects.filter(account=account_key(user.get_username())).delete()
+    ended = end_sessions(user.pk)
+    detail: dict[str, object] = {
+        "sessions_ended": ended,
+        "generated": generated,
+        "second_step_reset": reset_second_step,
+        "lockout_failures_cleared": cleared,
+    }
+    if via:
+        detail["via"] = via
+    record(
+        practice_id=user.practice_id,
+        actor=Actor.user(acting_user) if acting_user is not None else Actor("system"),
+        action="auth.password_reset",
+        obj=user,
+        fields=["password"],
+        severity=Severity.HIGH,
+        detail=detail,
+    )
+    return PasswordReset(password, generated, ended, cleared)
+
+
+def _remove_second_step(user: User) -> None:
+    """Delete the user's authenticator, recovery codes and passkeys: their next sign-in sets up
+    new ones (a passkey on a lost phone must not come back with the new authenticator)."""
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    user.passkeys.all().delete()
 
 
 def _replace_recovery_codes(user: User) -> list[str]:

@@ -2,10 +2,12 @@
 
 Terms a newcomer will meet:
 
-- *device*: django-otp's record of one second factor of a user. A ``TOTPDevice`` holds the
-  secret shared with the user's authenticator app (RFC 6238 codes, six digits, a new one every
-  30 seconds); it is *confirmed* once the user has typed a first code from it. A
-  ``StaticDevice`` holds the user's single-use recovery codes as ``StaticToken`` rows.
+- *device*: django-otp's record of one second factor of a user. An ``Authenticator`` (our
+  name for django-otp's ``TOTPDevice``) stands for the user's authenticator app (RFC 6238
+  codes, six digits, a new one every 30 seconds); the secret it shares with the app is kept
+  sealed in a ``TOTPSeed`` row, never in the device's own key column. It is *confirmed* once
+  the user has typed a first code from it. A ``StaticDevice`` holds the user's single-use
+  recovery codes as ``StaticToken`` rows (keyed hashes of them: see ``recovery_digest``).
 - *verified session*: a sign-in session in which the user also gave a code.
   ``django_otp.login()`` marks it by storing the device's persistent id in the session.
 
@@ -36,13 +38,13 @@ from django.http import HttpRequest
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP, hotp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from groupguard.accounts.models import User
+from groupguard.accounts.models import Authenticator, TOTPSeed, User
 
 RECOVERY_CODE_COUNT = 10
 # Ten base32 characters: 50 random bits, typed as "abcde-fghij".
 RECOVERY_CODE_CHARS = 10
+SECRET_BYTES = 20  # 160 bits, as RFC 4226 recommends and authenticator apps expect
 
 
 def is_verified(request: HttpRequest) -> bool:
@@ -53,24 +55,43 @@ def is_verified(request: HttpRequest) -> bool:
     )
 
 
-def authenticator(user: User) -> TOTPDevice | None:
+def authenticator(user: User) -> Authenticator | None:
     """The user's confirmed authenticator app, if they have set one up."""
-    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("-id").first()
+    found: Authenticator | None = (
+        Authenticator.objects.filter(user=user, confirmed=True).order_by("-id").first()
+    )
+    return found
 
 
 def has_authenticator(user: User) -> bool:
-    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
+    return bool(Authenticator.objects.filter(user=user, confirmed=True).exists())
 
 
-def pending_authenticator(user: User) -> TOTPDevice:
+@transaction.atomic
+def new_authenticator(
+    user: User, *, name: str, confirmed: bool, secret: bytes | None = None
+) -> Authenticator:
+    """A device for an authenticator app, with a new random secret (or ``secret``), sealed."""
+    if secret is None:
+        secret = secrets.token_bytes(SECRET_BYTES)
+    device: Authenticator = Authenticator.objects.create(
+        user=user, name=name, confirmed=confirmed, key=""
+    )
+    TOTPSeed.objects.create(device=device, key=secret.hex())
+    return device
+
+
+def pending_authenticator(user: User) -> Authenticator:
     """The unconfirmed device of an enrolment under way, made on first use.
 
     Reloading the enrolment page shows the same secret, so a code scanned before the reload
     still confirms it. It verifies nothing at sign-in until it is confirmed.
     """
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    device: Authenticator | None = (
+        Authenticator.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    )
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name="authenticator app", confirmed=False)
+        device = new_authenticator(user, name="authenticator app", confirmed=False)
     return device
 
 
@@ -106,7 +127,7 @@ def recovery_digest(code: str) -> str:
 class Verification:
     """The outcome of checking a code: the device that took it, or why none did."""
 
-    device: TOTPDevice | StaticDevice | None
+    device: Authenticator | StaticDevice | None
     method: str  # "totp" | "recovery_code"
     wait_seconds: int = 0  # > 0: too many wrong codes, the device refuses until then
 
@@ -115,7 +136,7 @@ class Verification:
         return self.device is not None
 
 
-def _wait_seconds(device: TOTPDevice | StaticDevice) -> int:
+def _wait_seconds(device: Authenticator | StaticDevice) -> int:
     allowed, info = device.verify_is_allowed()
     if allowed or not info or "locked_until" not in info:
         return 0
@@ -133,8 +154,8 @@ def verify(user: User, code: str) -> Verification:
     method = "totp" if normalized.isdigit() and len(normalized) <= 8 else "recovery_code"
     with transaction.atomic():
         if method == "totp":
-            device: TOTPDevice | StaticDevice | None = (
-                TOTPDevice.objects.select_for_update()
+            device: Authenticator | StaticDevice | None = (
+                Authenticator.objects.select_for_update()
                 .filter(user=user, confirmed=True)
                 .order_by("-id")
                 .first()
@@ -156,29 +177,29 @@ def verify(user: User, code: str) -> Verification:
         return Verification(device if device.verify_token(token) else None, method)
 
 
-def confirm_pending(device: TOTPDevice, code: str) -> bool:
+def confirm_pending(device: Authenticator, code: str) -> bool:
     """Check the first code from a new authenticator (which also sets its ``last_t``)."""
     with transaction.atomic():
-        locked = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        locked = Authenticator.objects.select_for_update().get(pk=device.pk)
         ok = bool(locked.verify_token(_normalized(code)))
     device.refresh_from_db()
     return ok
 
 
-def mark_verified(request: HttpRequest, device: TOTPDevice | StaticDevice) -> None:
+def mark_verified(request: HttpRequest, device: Authenticator | StaticDevice) -> None:
     """Record the second step in the session, under a new session key (the session gained
     rights, so a key seen before this moment must not carry them)."""
     request.session.cycle_key()
     django_otp.login(request, device)
 
 
-def secret_text(device: TOTPDevice) -> str:
+def secret_text(device: Authenticator) -> str:
     """The secret as an authenticator app asks for it: base32, in groups of four."""
     b32 = base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
     return " ".join(b32[i : i + 4] for i in range(0, len(b32), 4))
 
 
-def qr_svg(device: TOTPDevice) -> str:
+def qr_svg(device: Authenticator) -> str:
     """The otpauth:// address of the device as an inline SVG QR code (no script, no network)."""
     import segno
 
@@ -194,7 +215,7 @@ def qr_svg(device: TOTPDevice) -> str:
     return buffer.getvalue().decode("utf-8")
 
 
-def current_code(device: TOTPDevice) -> str:
+def current_code(device: Authenticator) -> str:
     """A code the device takes now: the current one, or the next one when the current one was
     used already (the device accepts one step either side). For the demo's code hint and for
     tests; never shown for a real account."""

@@ -1,4 +1,5 @@
-"""Sign-in rules applied to every request: the session time limits, and two-step sign-in."""
+"""Sign-in rules applied to every request: the session time limits, two-step sign-in, and a
+new password after a reset."""
 
 from __future__ import annotations
 
@@ -64,9 +65,15 @@ ALLOWED_BEFORE_CODE = frozenset(
 )
 
 
+# What a signed-in session whose user must choose a new password (after a reset by an admin
+# or an operator: User.must_change_password) may reach besides: the page to choose it.
+ALLOWED_BEFORE_NEW_PASSWORD = ALLOWED_BEFORE_CODE | {"account_security"}
+
+
 class MfaRequiredMiddleware:
     """Send a session that has only given its password to the code step (or, without an
-    authenticator yet, to setting one up) before any other page."""
+    authenticator yet, to setting one up) before any other page; then, when the password was
+    reset, to choosing a new one."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -78,18 +85,30 @@ class MfaRequiredMiddleware:
         self, request: HttpRequest, view: View, args: Any, kwargs: Any
     ) -> HttpResponse | None:
         user = request.user
-        if not isinstance(user, User) or mfa.is_verified(request):
+        if not isinstance(user, User):
             return None
         match = request.resolver_match
-        if match is None or match.url_name in ALLOWED_BEFORE_CODE or "api" in match.namespaces:
+        if match is None or "api" in match.namespaces:
             return None
-        step = "mfa_verify" if mfa.has_authenticator(user) else "mfa_setup"
-        target = reverse(step)
-        if request.headers.get("HX-Request") == "true":
-            # htmx would swap the whole page into a fragment: make it navigate instead.
-            response = HttpResponse(status=401)
-            response["HX-Redirect"] = target
-            return response
-        if request.method == "GET":
-            target += "?next=" + quote(request.get_full_path(), safe="/")
-        return HttpResponseRedirect(target)
+        if not mfa.is_verified(request):
+            if match.url_name in ALLOWED_BEFORE_CODE:
+                return None
+            step = "mfa_verify" if mfa.has_authenticator(user) else "mfa_setup"
+            return _send_to(request, reverse(step), htmx_status=401, with_next=True)
+        if user.must_change_password and match.url_name not in ALLOWED_BEFORE_NEW_PASSWORD:
+            # No ?next=: the account page stays put after the change, and every page is open.
+            return _send_to(request, reverse("account_security"), htmx_status=403)
+        return None
+
+
+def _send_to(
+    request: HttpRequest, target: str, *, htmx_status: int, with_next: bool = False
+) -> HttpResponse:
+    if request.headers.get("HX-Request") == "true":
+        # htmx would swap the whole page into a fragment: make it navigate instead.
+        response = HttpResponse(status=htmx_status)
+        response["HX-Redirect"] = target
+        return response
+    if with_next and request.method == "GET":
+        target += "?next=" + quote(request.get_full_path(), safe="/")
+    return HttpResponseRedirect(target)

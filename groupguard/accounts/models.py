@@ -1,4 +1,4 @@
-"""Staff accounts and their API tokens.
+"""Staff accounts, their API tokens and the sealed secrets of their authenticator apps.
 
 Members of groups never get accounts: they sign through single-use links (a later feature).
 Every staff user belongs to exactly one practice, as a practice admin or a clinician.
@@ -12,8 +12,10 @@ import secrets
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from groupguard.accounts.usernames import normalize_username
+from groupguard.core.fields import EncryptedTextField
 
 
 class Role(models.TextChoices):
@@ -31,6 +33,11 @@ class User(AbstractUser):
         help_text="Empty only for site operators (superusers), who see no PHI.",
     )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CLINICIAN)
+    must_change_password = models.BooleanField(
+        default=False,
+        help_text="Set when a practice admin or an operator reset the password: every page "
+        "sends the user to choose a new one first (accounts.middleware).",
+    )
 
     @classmethod
     def normalize_username(cls, username: str) -> str:
@@ -84,3 +91,38 @@ class ApiToken(models.Model):
     @staticmethod
     def generate() -> str:
         return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+class Authenticator(TOTPDevice):  # type: ignore[misc]  # django-otp has no type hints
+    """A user's authenticator app: django-otp's TOTP device (RFC 6238 codes), whose secret is
+    kept sealed in ``TOTPSeed`` rather than in django-otp's own ``key`` column, which stays
+    empty (``accounts.signals`` refuses a device saved with a secret there). Checking codes,
+    one use per code and the pause after wrong ones are django-otp's; they read the secret
+    through ``bin_key``. Make one with ``accounts.mfa.new_authenticator``."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "authenticator app"
+
+    @property
+    def bin_key(self) -> bytes:
+        try:
+            seed: TOTPSeed = self.sealed_seed
+        except TOTPSeed.DoesNotExist:
+            # Never fall back to the key column: a device without a sealed secret takes no code.
+            raise TOTPSeed.DoesNotExist(f"authenticator {self.pk} has no sealed secret") from None
+        return bytes.fromhex(seed.key)
+
+
+class TOTPSeed(models.Model):
+    """The secret an authenticator app shares with us, sealed like PHI (``core.fields``:
+    AES-256-GCM, bound to ``accounts_totpseed|key|<device id>``, re-sealed by key rotation).
+    Anyone holding it can make the user's codes, so a copy of the database must not."""
+
+    device = models.OneToOneField(
+        TOTPDevice, on_delete=models.CASCADE, primary_key=True, related_name="sealed_seed"
+    )
+    key = EncryptedTextField(help_text="The secret, hex-encoded (20 random bytes).")
+
+    def __str__(self) -> str:
+        return f"sealed secret of device {self.pk}"

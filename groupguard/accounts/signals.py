@@ -49,3 +49,30 @@ def _on_login_failed(
             object_id=str(user.pk) if user else "",
             severity="high" if user else "info",
         )
+
+
+def _refuse_a_plain_secret(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """Authenticator secrets are kept sealed (accounts.models.TOTPSeed). django-otp makes up a
+    secret for its key column when none is given, so a device created anywhere but through
+    accounts.mfa.new_authenticator would keep one in plain text: refuse it."""
+    if instance.key:
+        raise ValueError(
+            "an authenticator's secret is kept sealed, never in TOTPDevice.key: create devices "
+            "with accounts.mfa.new_authenticator"
+        )
+
+
+def _connect_device_guard() -> None:
+    from django.db.models.signals import pre_save
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from groupguard.accounts.models import Authenticator
+
+    # A proxy sends signals as itself, not as the model it stands for: connect both.
+    for model in (TOTPDevice, Authenticator):
+        pre_save.connect(
+            _refuse_a_plain_secret, sender=model, dispatch_uid=f"sealed-seed-{model._meta.label}"
+        )
+
+
+_connect_device_guard()

@@ -14,6 +14,7 @@ GROUPGUARD_COMMANDS = [
     ("demo", "create the demo practice (--reset rebuilds it)"),
     ("createpractice", "create a practice"),
     ("createuser", "create a staff user in a practice"),
+    ("resetuser", "give a locked-out staff user a new password (--mfa: and a new second step)"),
     ("groups", "list a practice's groups as JSON"),
     ("members", "list a practice's members as JSON"),
     ("detect", "find requests for secrecy in a contact note, as JSON (no database)"),

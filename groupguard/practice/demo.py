@@ -79,13 +79,14 @@ def is_demo_account(user: User) -> bool:
 
 
 def _demo_authenticator(user: User) -> None:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from groupguard.accounts.mfa import new_authenticator
 
-    TOTPDevice.objects.create(
-        user=user,
+    # Sealed like every real secret, though this one is published.
+    new_authenticator(
+        user,
         name="demo authenticator",
-        key=base64.b32decode(DEMO_TOTP_SECRET).hex(),
         confirmed=True,
+        secret=base64.b32decode(DEMO_TOTP_SECRET),
     )
     record(
         practice_id=user.practice_id,

@@ -16,6 +16,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from groupguard.accounts import actions, mfa
+from groupguard.accounts.models import Authenticator
 from groupguard.audit.models import AuditEntry
 from groupguard.practice.demo import DEMO_PASSWORD, build_demo
 from tests.api.test_api import API, bearer, call
@@ -63,7 +64,7 @@ def test_a_first_sign_in_goes_to_setup_with_a_qr_code_and_the_secret(cast: Cast)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("mfa_setup") + "?next=/members/")
     html = client.get(response["Location"]).content.decode()
-    device = TOTPDevice.objects.get(user=cast.bob, confirmed=False)
+    device = Authenticator.objects.get(user=cast.bob, confirmed=False)
     assert "<svg" in html and "QR code to add groupguard to your authenticator app" in html
     assert mfa.secret_text(device) in html
     assert device.config_url.startswith("otpauth://totp/groupguard%3Abob?secret=")
@@ -79,7 +80,7 @@ def test_setup_confirms_with_a_first_code_then_shows_ten_recovery_codes_once(
     client = Client()
     password_step(client)
     client.get(reverse("mfa_setup"))
-    device = TOTPDevice.objects.get(user=cast.bob)
+    device = Authenticator.objects.get(user=cast.bob)
     refused = client.post(reverse("mfa_setup"), {"code": wrong(mfa.current_code(device))})
     assert refused.status_code == 200 and "does not match" in refused.content.decode()
     device.refresh_from_db()
@@ -271,7 +272,7 @@ def test_a_new_authenticator_needs_the_password_and_a_code_and_ends_other_sessio
     response = client.post(reverse("account_security"), {**form, "mfa-password": PASSWORD})
     assert response["Location"] == reverse("mfa_setup")
     assert "Set up a new authenticator" in client.get(reverse("mfa_setup")).content.decode()
-    new = TOTPDevice.objects.get(user=cast.bob, confirmed=False)
+    new = Authenticator.objects.get(user=cast.bob, confirmed=False)
     codes = RECOVERY_CODE.findall(
         client.post(reverse("mfa_setup"), {"code": mfa.current_code(new)}).content.decode()
     )

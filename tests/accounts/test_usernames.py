@@ -35,7 +35,7 @@ def test_the_lockout_counts_every_spelling_under_one_key() -> None:
 
 def test_a_new_account_is_stored_in_the_one_form(cast: Cast) -> None:
     user = actions.create_staff_user(
-        practice=cast.alice.practice,
+        practice=cast.north,
         username="\uff24\uff41\uff4e",
         password=PASSWORD,
         role="clinician",
@@ -47,7 +47,7 @@ def test_a_new_account_is_stored_in_the_one_form(cast: Cast) -> None:
 def test_two_spellings_of_one_name_are_one_account(cast: Cast) -> None:
     with pytest.raises(ValidationError) as refused:
         actions.create_staff_user(
-            practice=cast.alice.practice,
+            practice=cast.north,
             username="BOB",
             password=PASSWORD,
             role="clinician",

@@ -106,3 +106,88 @@ def test_the_console_command_prints_its_commands(capsys) -> None:
     out = capsys.readouterr().out
     for name in ("serve", "demo", "createuser", "groups", "members"):
         assert name in out
+
+
+def test_resetuser_sets_a_temporary_password_from_a_file(cast: Cast, tmp_path) -> None:
+    from groupguard.audit.models import AuditEntry
+    from groupguard.lockout.actions import record_failure
+    from groupguard.lockout.selectors import lockout_for
+    from tests.support import authenticator_for
+
+    authenticator_for(cast.alice)
+    for _ in range(20):
+        record_failure(username="alice", client="198.51.100.7")
+    assert lockout_for(username="alice", client=None) is not None
+    secret = tmp_path / "pw"
+    secret.write_text("an-operator-chosen-passphrase\n")
+    data = json.loads(
+        run(
+            "resetuser",
+            "--practice",
+            "north",
+            "--username",
+            "Alice",
+            "--password-file",
+            str(secret),
+        )
+    )
+    assert data == {
+        "id": cast.alice.pk,
+        "username": "alice",
+        "must_change_password": True,
+        "second_step_reset": False,
+        "sessions_ended": 0,
+        "lockout_failures_cleared": 20,
+    }
+    cast.alice.refresh_from_db()
+    assert cast.alice.check_password("an-operator-chosen-passphrase")
+    assert cast.alice.must_change_password
+    assert lockout_for(username="alice", client=None) is None
+    from groupguard.accounts.mfa import has_authenticator
+
+    assert has_authenticator(cast.alice)
+    entry = AuditEntry.objects.get(action="auth.password_reset")
+    leaf = json.loads(bytes(entry.leaf))
+    assert entry.severity == "high" and leaf["actor"] == {"kind": "system", "id": None}
+    assert leaf["detail"]["via"] == "cli" and leaf["detail"]["generated"] is False
+    assert "an-operator-chosen-passphrase" not in bytes(entry.leaf).decode()
+
+
+def test_resetuser_with_mfa_also_removes_the_authenticator(cast: Cast, monkeypatch) -> None:
+    from groupguard.accounts.mfa import has_authenticator
+    from tests.support import authenticator_for
+
+    authenticator_for(cast.alice)
+    monkeypatch.setattr("sys.stdin", io.StringIO("read-from-standard-input\n"))
+    data = json.loads(run("resetuser", "--practice", "north", "--username", "alice", "--mfa"))
+    assert data["second_step_reset"] is True
+    assert not has_authenticator(cast.alice)
+    cast.alice.refresh_from_db()
+    assert cast.alice.check_password("read-from-standard-input")
+
+
+def test_resetuser_refuses_a_weak_password_and_an_unknown_user(cast: Cast, tmp_path) -> None:
+    secret = tmp_path / "pw"
+    secret.write_text("woodpecker21\n")
+    with pytest.raises(CommandError, match="breach"):
+        run(
+            "resetuser",
+            "--practice",
+            "north",
+            "--username",
+            "alice",
+            "--password-file",
+            str(secret),
+        )
+    with pytest.raises(CommandError, match="no active user 'oscar' in practice 'north'"):
+        run(
+            "resetuser",
+            "--practice",
+            "north",
+            "--username",
+            "oscar",
+            "--password-file",
+            str(secret),
+        )
+    cast.alice.refresh_from_db()
+    assert not cast.alice.must_change_password

@@ -47,3 +47,34 @@ def test_rotation_reseals_every_row_and_resumes(cast: Cast, tmp_path) -> None:
             assert set(stored["keys"]) == {"ktest1", report["active_key"]}
     finally:
         crypto.reset_keyring_cache()
+
+
+def test_rotation_reseals_authenticator_secrets(cast: Cast, tmp_path) -> None:
+    from groupguard.accounts.models import Authenticator, TOTPSeed
+    from groupguard.core.rotation import encrypted_models
+    from tests.support import authenticator_for
+
+    assert TOTPSeed in encrypted_models()
+    device = authenticator_for(cast.bob)
+    secret = device.bin_key
+    key_file = tmp_path / "encryption.json"
+    crypto.write_key_file(
+        key_file,
+        crypto.Keyring.from_json(
+            __import__("os").environ["GROUPGUARD_ENCRYPTION_KEYS"], source="env"
+        ),
+        exclusive=True,
+    )
+    try:
+        with override_settings(
+            GROUPGUARD_ENCRYPTION_KEYS="", GROUPGUARD_ENCRYPTION_KEYS_FILE=key_file
+        ):
+            crypto.reset_keyring_cache()
+            out = io.StringIO()
+            call_command("rotate-keys", stdout=out, stderr=io.StringIO())
+            active = json.loads(out.getvalue())["active_key"]
+            (stored,) = TOTPSeed.objects.filter(device_id=device.pk).values_list("key", flat=True)
+            assert crypto.key_id_of(stored.token) == active  # type: ignore[attr-defined]
+            assert Authenticator.objects.get(pk=device.pk).bin_key == secret
+    finally:
+        crypto.reset_keyring_cache()

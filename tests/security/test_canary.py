@@ -361,3 +361,27 @@ def test_after_rotation_the_old_key_can_be_removed_and_everything_still_reads(
             assert look_everywhere(canary, caplog) == {}
     finally:
         crypto.reset_keyring_cache()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_authenticator_secret_or_recovery_code_is_readable_at_rest(
+    cast: Cast, canary: Canaries, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The secret an authenticator app shares with us, and recovery codes, would each let a
+    reader of a copy of the database through the second step of sign-in."""
+    from groupguard.accounts import actions as accounts
+    from groupguard.accounts import mfa
+
+    pending = mfa.pending_authenticator(cast.bob)
+    secret = pending.bin_key
+    codes = accounts.confirm_authenticator(
+        pending, mfa.current_code(pending), acting_user=cast.bob, keep_session=None
+    )
+    canary.issued[secret.hex()] = "authenticator secret (hex)"
+    canary.issued[secret.hex().upper()] = "authenticator secret (HEX)"
+    canary.issued[base64.b32encode(secret).decode().rstrip("=")] = "authenticator secret (base32)"
+    for code in codes:
+        canary.issued[code] = "recovery code"
+        canary.issued[code.replace("-", "")] = "recovery code (as typed without the dash)"
+    assert len(codes) == 10
+    assert look_everywhere(canary, caplog) == {}

@@ -52,12 +52,16 @@ from groupguard.evidence.models import PacketBuild
 from groupguard.practice import actions as practice
 from groupguard.practice.models import Enrollment, Group, GroupSession, Member
 from tests.conftest import PASSWORD, Cast, make_user
+from tests.passkeys.authenticator import enrol
 
-# Anyone may open these: signing in and out, the health check, the icon, the API's description, and a
-# member's signing link (guarded by its token; here an invalid one, which must be refused).
+# Anyone may open these: signing in and out (with a password or a passkey: its options are a
+# challenge, nothing more), the health check, the icon, the API's description, and a member's
+# signing link (guarded by its token; here an invalid one, which must be refused).
 PUBLIC = {
     "login",
     "logout",
+    "passkey_login",
+    "passkey_login_options",
     "healthz",
     "favicon",
     "admin:login",
@@ -87,6 +91,9 @@ OWN_PRACTICE = {
     "break_glass_list",
     "tokens",
     "account_security",
+    "passkey_list",  # the user's own passkeys
+    "passkey_register_options",
+    "passkey_register",
     "session_status",
     "mfa_setup",
     "mfa_verify",
@@ -214,6 +221,7 @@ def records_of(cast: Cast, group: Group, member: Member, facilitator: User) -> R
     token, _ = account_actions.issue_api_token(
         facilitator, name="nightly export", acting_user=facilitator
     )
+    passkey, _ = enrol(facilitator, name=f"passkey of {facilitator.username}")
     # Emergency access by a clinician who is none of the visitors: they must stay outsiders.
     on_call = make_user(cast.north, f"oncall-{group.pk.hex[:8]}")
     grant = practice.break_glass(
@@ -236,6 +244,7 @@ def records_of(cast: Cast, group: Group, member: Member, facilitator: User) -> R
         "role_id": role.id,
         "user_id": facilitator.pk,
         "token_id": token.pk,
+        "passkey_id": passkey.pk,
         "number": version.number,
         "token": NOT_A_TOKEN,
         "grant_id": grant.id,
@@ -251,7 +260,7 @@ def records_of(cast: Cast, group: Group, member: Member, facilitator: User) -> R
         session=session,
         facilitator=facilitator,
         ids={name: str(value) for name, value in ids.items()},
-        names=[member.display_name, group.name],
+        names=[member.display_name, group.name, passkey.name],
     )
 
 
@@ -261,7 +270,8 @@ PARAMETERS = {
     for name in (
         "group_id member_id session_id contact_id referral_id promise_id assessment_id "
         "authorization_id complaint_id build_id signature_id link_id enrollment_id role_id "
-        "user_id token_id number token grant_id object_id content_type_id app_label url"
+        "user_id token_id passkey_id number token grant_id object_id content_type_id app_label "
+        "url"
     ).split()
 }
 # API body fields that carry an id -> the key in Records.ids.

@@ -74,7 +74,8 @@ class ReauthForm(forms.Form):
 @login_required
 def security(request: HttpRequest) -> HttpResponse:
     """The account page: two-step sign-in (new recovery codes, a new authenticator) and the
-    password. Each change ends the user's other sessions."""
+    password. Each change ends the user's other sessions. After a reset by an admin, the only
+    page open until the user chooses a new password (accounts.middleware)."""
     user = staff_user(request)
     which = request.POST.get("form") if request.method == "POST" else None
     reauth = ReauthForm(request.POST if which == "mfa" else None, prefix="mfa")
@@ -99,15 +100,19 @@ def security(request: HttpRequest) -> HttpResponse:
             sessions.mark_reauthenticated(request.session)
             return redirect("mfa_setup")
     if which == "password" and password.is_valid():
-        actions.change_password(
-            user,
-            password.cleaned_data["new_password1"],
-            acting_user=user,
-            keep_session=request.session.session_key,
-        )
-        update_session_auth_hash(request, user)  # keeps this session, under a new key
-        messages.success(request, "Password changed. You were signed out everywhere else.")
-        return redirect("account_security")
+        try:
+            actions.change_password(
+                user,
+                password.cleaned_data["new_password1"],
+                acting_user=user,
+                keep_session=request.session.session_key,
+            )
+        except ValidationError as exc:
+            password.add_error("new_password1", exc)
+        else:
+            update_session_auth_hash(request, user)  # keeps this session, under a new key
+            messages.success(request, "Password changed. You were signed out everywhere else.")
+            return redirect("account_security")
     return render(
         request,
         "web/account_security.html",
@@ -116,6 +121,7 @@ def security(request: HttpRequest) -> HttpResponse:
             "password_form": password,
             "authenticator": mfa.authenticator(user),
             "recovery_codes_left": mfa.recovery_codes_left(user),
+            "must_change_password": user.must_change_password,
         },
     )
 

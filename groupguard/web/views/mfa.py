@@ -1,4 +1,5 @@
-"""The second step of sign-in, and setting up an authenticator app (accounts.mfa)."""
+"""The second step of sign-in (a code, or a passkey), and setting up an authenticator app
+(accounts.mfa)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ from groupguard.accounts import actions, mfa, sessions
 from groupguard.accounts.models import User
 from groupguard.audit.middleware import client_ip
 from groupguard.lockout.actions import record_failure
+from groupguard.passkeys import actions as passkey_actions
+from groupguard.passkeys import selectors as passkey_selectors
+from groupguard.passkeys import session as passkey_session
+from groupguard.passkeys.relying_party import for_request
 from groupguard.practice.demo import is_demo_account
 from groupguard.web.forms import apply_errors
 from groupguard.web.security import refuse_if_locked_out
@@ -32,6 +37,20 @@ class CodeForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}
         ),
     )
+
+
+# Why a passkey did not sign someone in, in words for them (passkeys.actions.SignIn.reason).
+PASSKEY_REFUSALS = {
+    "expired": "That passkey request has expired or was used already. Try again.",
+    "malformed": "That passkey did not sign you in. Try again.",
+    "unknown": "That passkey is not set up for this account. Try another, or use a code.",
+    "invalid": "That passkey did not sign you in. Try again.",
+    "not_allowed": "That passkey did not sign you in. Try again.",
+    "no_authenticator": (
+        "Your two-step sign-in was reset: sign in with your password and set up your "
+        "authenticator app again before using a passkey."
+    ),
+}
 
 
 def next_url(request: HttpRequest) -> str:
@@ -59,24 +78,40 @@ def demo_code(user: User) -> str | None:
 @require_http_methods(["GET", "POST"])
 @login_required
 def mfa_verify(request: HttpRequest) -> HttpResponse:
+    """The code step: a code from the authenticator app or a recovery code, or, for a user
+    with a passkey, the passkey (posted by web/static/web/passkeys.js as ``credential``)."""
     user = staff_user(request)
     target = next_url(request)
     if mfa.is_verified(request):
         return redirect(target)
     if not mfa.has_authenticator(user):
         return redirect(with_next("mfa_setup", target))
-    form = CodeForm(request.POST or None)
+    with_passkey = request.method == "POST" and "credential" in request.POST
+    form = CodeForm(request.POST if request.method == "POST" and not with_passkey else None)
+    passkey_error = ""
     if request.method == "POST":
         # The same lockout as the password step: per name and client, and per name.
         refused = refuse_if_locked_out(request, user.get_username())
         if refused is not None:
             return refused
+    if with_passkey:
+        signed = passkey_actions.finish_authentication(
+            request.POST["credential"], session=request.session, user=user
+        )
+        if signed.passkey is not None:
+            mfa.mark_verified(request, signed.passkey)
+            passkey_session.mark_confirmed(request.session)
+            return redirect(target)
+        record_failure(username=user.get_username(), client=client_ip(request))
+        passkey_error = PASSKEY_REFUSALS.get(signed.reason, PASSKEY_REFUSALS["invalid"])
     if request.method == "POST" and form.is_valid():
         result = actions.check_code(user, form.cleaned_data["code"])
         if result.device is None:
             record_failure(username=user.get_username(), client=client_ip(request))
         if result.device is not None:
             mfa.mark_verified(request, result.device)
+            # A second step just taken: enough to add or remove a passkey for a few minutes.
+            passkey_session.mark_confirmed(request.session)
             if result.method == "recovery_code":
                 left = mfa.recovery_codes_left(user)
                 messages.warning(
@@ -95,10 +130,22 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
                 "That code is wrong or was used already (each code works once): "
                 "type the code your app shows now.",
             )
+    # A fresh challenge at each showing of the page: the one before is spent or forgotten.
+    passkey_options = (
+        passkey_actions.begin_authentication(user, session=request.session, rp=for_request(request))
+        if passkey_selectors.has_passkey(user=user)
+        else None
+    )
     return render(
         request,
         "web/mfa_verify.html",
-        {"form": form, "next": target, "demo_code": demo_code(user)},
+        {
+            "form": form,
+            "next": target,
+            "demo_code": demo_code(user),
+            "passkey_options": passkey_options,
+            "passkey_error": passkey_error,
+        },
     )
 
 

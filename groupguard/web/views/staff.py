@@ -231,3 +231,58 @@ def staff_mfa_reset(request: HttpRequest, user_id: int) -> HttpResponse:
             "a new authenticator at their next sign-in.",
         )
     return redirect("practice_settings")
+
+
+class SignInResetForm(forms.Form):
+    password = forms.CharField(
+        label="Temporary password",
+        required=False,
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=False),
+        help_text="Leave empty and groupguard makes one up and shows it to you once. Either way "
+        "they must choose their own password when they next sign in.",
+    )
+    reset_second_step = forms.BooleanField(
+        label="Their phone is lost too: also reset their two-step sign-in",
+        required=False,
+        help_text="Removes their authenticator app and recovery codes; they set up a new "
+        "authenticator when they next sign in.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def staff_sign_in_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Give a locked-out colleague a temporary password (and, optionally, a fresh start with
+    two-step sign-in). A generated password is shown on this answer only."""
+    user = staff_user(request)
+    require_admin(user)
+    target = User.objects.filter(practice=user.practice, pk=user_id).first()
+    if target is None:
+        raise Http404("No such staff member")
+    form = SignInResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            done = account_actions.reset_password(
+                target,
+                password=data["password"] or None,
+                reset_second_step=data["reset_second_step"],
+                acting_user=user,
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            return render(
+                request,
+                "web/staff_sign_in_reset.html",
+                {
+                    "target": target,
+                    "done": True,
+                    # Only a password the admin did not type themselves is shown back.
+                    "temporary": done.password if done.generated else None,
+                    "second_step_reset": data["reset_second_step"],
+                },
+            )
+    return render(request, "web/staff_sign_in_reset.html", {"form": form, "target": target})
