@@ -27,7 +27,14 @@ from groupguard.audit.log import Actor, record, record_read
 from groupguard.contacts import actions, selectors
 from groupguard.contacts.detect import RULES_BY_ID, detect
 from groupguard.contacts.guidance import Guidance, guidance_for
-from groupguard.contacts.models import REFERRAL_MOVES, Amendment, Contact, Promise, Referral
+from groupguard.contacts.models import (
+    REFERRAL_MOVES,
+    Amendment,
+    Contact,
+    ContactMember,
+    Promise,
+    Referral,
+)
 from groupguard.practice.access import access_group, access_member
 from groupguard.practice.models import Member
 
@@ -373,6 +380,10 @@ def member_timeline(request: HttpRequest, member_id: uuid.UUID) -> dict[str, Any
     member = access_member(user, member_id)
     items = selectors.member_timeline(user=user, member=member)
     record_read(user=user, practice_id=member.practice_id, obj=member, member_id=member.id)
+    # A contact with several members carries its note and the others' names: the answer read
+    # those members' records too.
+    for other in _others_on_timeline(items, member):
+        record_read(user=user, practice_id=member.practice_id, obj=member, member_id=other)
     return {
         "member": member_ref(member),
         "items": [
@@ -390,3 +401,18 @@ def member_timeline(request: HttpRequest, member_id: uuid.UUID) -> dict[str, Any
             for i in items
         ],
     }
+
+
+def _others_on_timeline(items: list[selectors.TimelineItem], member: Member) -> list[uuid.UUID]:
+    """The other members of the contacts on ``member``'s timeline."""
+    contact_ids = {item.contact_id for item in items if item.kind == "contact"}
+    if not contact_ids:
+        return []
+    others = (
+        ContactMember.objects.filter(contact_id__in=contact_ids)
+        .exclude(member_id=member.id)
+        .order_by()
+        .values_list("member_id", flat=True)
+        .distinct()
+    )
+    return sorted(others)

@@ -315,6 +315,8 @@ def agreement_signature(
         else:
             messages.success(request, f"Signature of {member.display_name} recorded.")
             return redirect("agreement", group_id=group.id)
+    if request.method == "GET":
+        record_read(user=user, practice_id=member.practice_id, obj=member, member_id=member.id)
     return render(
         request,
         "web/agreement_signature.html",

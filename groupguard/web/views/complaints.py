@@ -85,6 +85,17 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     complaints = list(
         selectors.visible_complaints(user).select_related("member").order_by("-received_on")
     )
+    if request.method == "GET":
+        # The complaints with their members, and every member's name in the form's picker:
+        # one entry for the list, as for every list.
+        with transaction.atomic():
+            record(
+                practice_id=practice.id,
+                actor=Actor.user(user),
+                action="complaint.list",
+                object_type="complaint",
+                detail={"count": len(complaints)},
+            )
     return render(
         request,
         "web/complaint_list.html",

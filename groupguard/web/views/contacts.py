@@ -33,6 +33,7 @@ from groupguard.practice.models import Enrollment, Group, Member
 from groupguard.web.forms import DateInput, DateTimeInput, apply_errors
 from groupguard.web.highlight import explain, highlight
 from groupguard.web.views.common import login_required, staff_user
+from groupguard.web.views.members import record_member_list
 
 
 class ContactForm(forms.Form):
@@ -216,6 +217,8 @@ def contact_create(request: HttpRequest) -> HttpResponse:
         "initiated_by": Initiator.MEMBER,
         "request": Request.NONE,
     }
+    if data is None and members:
+        record_member_list(user, len(members), group=group)
     chosen = [m for m in members if str(m.id) in (data.getlist("members") if data else [])]
     if data is not None and "check" in data:
         # Without JavaScript: scan the note and pre-fill the answer, without saving.
@@ -337,10 +340,13 @@ def contact_members(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
     groups = _groups(user, None)
     group = _pick(groups, request.GET.get("group"))
+    members = _current_members(group)
+    if members:
+        record_member_list(user, len(members), group=group)
     form = ContactForm(
         initial={"group": str(group.id) if group else ""},
         groups=groups,
-        members=_current_members(group),
+        members=members,
     )
     return render(request, "web/_contact_members.html", {"form": form})
 

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_safe
 
 from groupguard.agreements import selectors as agreement_selectors
+from groupguard.audit.log import Actor, record
 from groupguard.contacts import selectors as contact_selectors
 from groupguard.evidence import selectors as complaint_selectors
 from groupguard.practice import selectors
@@ -21,6 +23,26 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     sessions = selectors.upcoming_sessions(user=user)
     consent = agreement_selectors.dashboard_summaries(groups)
     rows = [(g, consent[g.id]) for g in groups]
+    promises = contact_selectors.open_promises(user)
+    awaiting = contact_selectors.referrals_awaiting(user)
+    complaints = (
+        complaint_selectors.deadlines_soon(user, user.practice.today()) if user.practice else []
+    )
+    if user.practice_id is not None and (promises or awaiting or complaints):
+        # The reminders name members (open promises, unanswered referrals, complaints due):
+        # one entry for the page with how many of each, as for a list.
+        with transaction.atomic():
+            record(
+                practice_id=user.practice_id,
+                actor=Actor.user(user),
+                action="dashboard.view",
+                object_type="dashboard",
+                detail={
+                    "promises": len(promises),
+                    "referrals": len(awaiting),
+                    "complaints": len(complaints),
+                },
+            )
     return render(
         request,
         "web/dashboard.html",
@@ -29,11 +51,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "page": page,
             "sessions": sessions,
             "practice": user.practice,
-            "promises": contact_selectors.open_promises(user),
-            "awaiting": contact_selectors.referrals_awaiting(user),
-            "complaints": complaint_selectors.deadlines_soon(user, user.practice.today())
-            if user.practice
-            else [],
+            "promises": promises,
+            "awaiting": awaiting,
+            "complaints": complaints,
         },
     )
 

@@ -176,6 +176,11 @@ def _assess(request: HttpRequest, member: Member, contact: Contact | None) -> Ht
             apply_errors(form, exc)
         else:
             return redirect("assessment_detail", assessment_id=assessment.id)
+    if request.method == "GET":
+        # The form shows the member and what the records say about them (and the contact).
+        record_read(
+            user=user, practice_id=member.practice_id, obj=contact or member, member_id=member.id
+        )
     filled = prefill(member=member, practitioner=user, contact=contact, now=timezone.now())
     known = [
         (FACT_LABELS.get(name, name), _label(name, value), filled.sources.get(name, ""))

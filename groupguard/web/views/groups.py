@@ -9,25 +9,24 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from groupguard.accounts.models import User
 from groupguard.audit.log import record_read
 from groupguard.practice import actions, selectors
 from groupguard.practice.access import access_group, access_member, require_admin, visible_members
-from groupguard.practice.models import Enrollment, Group
+from groupguard.practice.models import Enrollment, Group, Member
 from groupguard.web.forms import EnrollForm, GroupForm, SessionForm, apply_errors
 from groupguard.web.views.common import login_required, staff_user
+from groupguard.web.views.members import record_member_list
 
 
-def _enroll_form(group: Group, request: HttpRequest, data: object = None) -> EnrollForm:
+def _addable_members(group: Group, user: User) -> list[Member]:
     """Members the user may see who are not currently in the group, leaving out those seen only
     through emergency access (an enrolment would outlive the grant)."""
-    user = staff_user(request)
     in_group = Enrollment.objects.filter(group=group).current().values("member_id")
-    members = sorted(
+    return sorted(
         visible_members(user, with_grants=False).exclude(id__in=in_group),
         key=lambda m: m.display_name.casefold(),
     )
-    choices = [(str(m.id), m.display_name) for m in members]
-    return EnrollForm(data, member_choices=choices, initial={"joined_on": timezone.localdate()})
 
 
 @require_http_methods(["GET", "POST"])
@@ -114,7 +113,14 @@ def group_enroll(request: HttpRequest, group_id: uuid.UUID) -> HttpResponse:
     """The enrollment form: loaded on demand, since listing every member is the slow part."""
     user = staff_user(request)
     group = access_group(user, group_id)
-    form = _enroll_form(group, request, request.POST if request.method == "POST" else None)
+    members = _addable_members(group, user)
+    form = EnrollForm(
+        request.POST if request.method == "POST" else None,
+        member_choices=[(str(m.id), m.display_name) for m in members],
+        initial={"joined_on": timezone.localdate()},
+    )
+    if request.method == "GET" and members:
+        record_member_list(user, len(members), group=group)
     if request.method == "POST" and form.is_valid():
         member = access_member(user, form.cleaned_data["member"])
         try:

@@ -12,13 +12,35 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from groupguard.accounts.models import User
 from groupguard.audit.log import Actor, record, record_read
 from groupguard.contacts import selectors as contact_selectors
+from groupguard.contacts.models import ContactMember
 from groupguard.practice import actions, selectors
 from groupguard.practice.access import access_member, visible_groups
-from groupguard.practice.models import RoleRelationship
+from groupguard.practice.models import Group, Member, RoleRelationship
 from groupguard.web.forms import MemberForm, RoleForm, apply_errors
 from groupguard.web.views.common import login_required, staff_user
+
+
+def record_member_list(user: User, count: int, *, group: Group | None = None) -> None:
+    """Audit a page that listed members by name (the member list, a group's members to pick
+    from): one ``member.list`` entry for the page with the count, and the group whose members
+    it listed. Like every list, one entry per page and not one per member, so showing a page
+    stays one audit append however many members it lists."""
+    if user.practice_id is None:
+        return
+    detail: dict[str, object] = {"count": count}
+    if group is not None:
+        detail["group"] = str(group.id)
+    with transaction.atomic():
+        record(
+            practice_id=user.practice_id,
+            actor=Actor.user(user),
+            action="member.list",
+            object_type="member",
+            detail=detail,
+        )
 
 
 @require_GET
@@ -26,15 +48,7 @@ from groupguard.web.views.common import login_required, staff_user
 def member_list(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
     rows = selectors.member_list(user=user)
-    if user.practice_id is not None:
-        with transaction.atomic():
-            record(
-                practice_id=user.practice_id,
-                actor=Actor.user(user),
-                action="member.list",
-                object_type="member",
-                detail={"count": len(rows)},
-            )
+    record_member_list(user, len(rows))
     return render(request, "web/member_list.html", {"rows": rows})
 
 
@@ -114,7 +128,12 @@ def member_detail(request: HttpRequest, member_id: uuid.UUID) -> HttpResponse:
     user = staff_user(request)
     member = access_member(user, member_id)
     page = selectors.member_page(user=user, member=member)
+    timeline = contact_selectors.member_timeline(user=user, member=member)
     record_read(user=user, practice_id=member.practice_id, obj=member, member_id=member.id)
+    # A contact with several members shows on each one's timeline with its note and the
+    # others' names: the page read those members' records too.
+    for other in _others_on_timeline(timeline, member):
+        record_read(user=user, practice_id=member.practice_id, obj=member, member_id=other)
     role_form = RoleForm(
         practice_id=user.practice_id,
         initial={"starts_on": timezone.localdate(), "practitioner": user.pk},
@@ -122,13 +141,25 @@ def member_detail(request: HttpRequest, member_id: uuid.UUID) -> HttpResponse:
     return render(
         request,
         "web/member_detail.html",
-        {
-            "page": page,
-            "member": member,
-            "role_form": role_form,
-            "timeline": contact_selectors.member_timeline(user=user, member=member),
-        },
+        {"page": page, "member": member, "role_form": role_form, "timeline": timeline},
     )
+
+
+def _others_on_timeline(
+    timeline: list[contact_selectors.TimelineItem], member: Member
+) -> list[uuid.UUID]:
+    """The other members of the contacts on ``member``'s timeline."""
+    contact_ids = {item.contact_id for item in timeline if item.kind == "contact"}
+    if not contact_ids:
+        return []
+    others = (
+        ContactMember.objects.filter(contact_id__in=contact_ids)
+        .exclude(member_id=member.id)
+        .order_by()
+        .values_list("member_id", flat=True)
+        .distinct()
+    )
+    return sorted(others)
 
 
 @require_POST
