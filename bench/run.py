@@ -41,6 +41,7 @@ BENCHMARKS = {
     "highlight": "bench.highlight",
     "engine": "bench.engine",
     "packet": "bench.packet",
+    "rows": "bench.rows",
     "scale": "bench.scale",  # opt-in (OPT_IN): --only scale
 }
 

@@ -29,7 +29,15 @@ from groupguard.audit.merkle import (
     node_hash,
     root_from_leaf_hashes,
 )
-from groupguard.audit.models import NODE_LEVEL, AuditEntry, AuditLog, AuditNode, Severity
+from groupguard.audit.models import (
+    NODE_LEVEL,
+    AuditEntry,
+    AuditLog,
+    AuditNode,
+    RowBinding,
+    Severity,
+)
+from groupguard.audit.rows import take_pending
 
 ENTRY_VERSION = 1
 _MEMBER_FIELD: Any = AuditEntry._meta.get_field("member_id")
@@ -90,7 +98,8 @@ def record(
     Must run inside the transaction that makes the change it records.
 
     ``fields`` names the fields that changed; values are never logged, so the log holds no PHI.
-    ``detail`` takes small non-PHI facts (a status, a count, a reason code).
+    ``detail`` takes small non-PHI facts (a status, a count, a reason code). The record rows
+    saved in this transaction since the last entry are bound into this one (``audit.rows``).
     """
     if not connection.in_atomic_block:
         raise RuntimeError("audit.record() must be called inside transaction.atomic()")
@@ -122,6 +131,9 @@ def record(
             "severity": str(severity),
             "detail": detail or {},
         }
+        bindings = take_pending(connection)
+        if bindings:
+            entry["rows"] = bindings
         leaf = canonicalize(entry)
         lh = leaf_hash(leaf)
         peaks, new_nodes = append_to_peaks(split_peaks(bytes(peaks_blob)), index, lh)
@@ -150,6 +162,11 @@ def record(
             cursor.executemany(
                 _insert_sql(vendor, AuditNode._meta.db_table, NODE_COLUMNS),
                 [[log_id, lv, ix, h] for lv, ix, h in new_nodes],
+            )
+        if bindings:
+            cursor.executemany(
+                _insert_sql(vendor, RowBinding._meta.db_table, BINDING_COLUMNS),
+                [[log_id, index, b["table"], b["id"], b["sha256"] or ""] for b in bindings],
             )
         cursor.execute(
             f"UPDATE {AuditLog._meta.db_table} SET size = %s, peaks = %s WHERE id = %s",  # noqa: S608
@@ -184,6 +201,7 @@ ENTRY_COLUMNS = (
     "recorded_at", "action", "actor_user_id", "object_type", "object_id", "member_id", "severity",
 )  # fmt: skip
 NODE_COLUMNS = ("log_id", "level", "index", "hash")
+BINDING_COLUMNS = ("log_id", "index", "table", "row_id", "sha256")
 
 
 def split_peaks(blob: bytes) -> list[bytes]:

@@ -131,3 +131,23 @@ class Checkpoint(models.Model):
             "key_id": self.key_id,
             "signature": self.signature,
         }
+
+
+class RowBinding(models.Model):
+    """A copy, for lookups, of one row binding that an entry's leaf carries (``audit.rows``).
+
+    The leaf is the record; this table lets a write find a row's newest binding in one indexed
+    read, and every use checks the binding against its leaf. Append-only like the entries.
+    """
+
+    log = models.ForeignKey(AuditLog, on_delete=models.PROTECT, related_name="+")
+    index = models.BigIntegerField(help_text="The entry's index in its log.")
+    table = models.CharField(max_length=63)
+    row_id = models.CharField(max_length=64)
+    sha256 = models.CharField(max_length=64, blank=True, help_text="Empty: the row was deleted.")
+
+    class Meta:
+        indexes = [models.Index(fields=["table", "row_id", "-id"], name="rowbinding_row")]
+
+    def __str__(self) -> str:
+        return f"{self.table} {self.row_id} @ {self.index}"

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from groupguard.accounts.models import User
+from groupguard.audit import rows
 from groupguard.audit.jcs import canonicalize
 from groupguard.audit.log import Actor, record
 from groupguard.contacts.detect import detect
@@ -243,9 +244,10 @@ def log_contact(
     member_ids = [m.id for m in members]
     contact.content_sha256 = content_sha256(contact, member_ids)
     contact.save()
-    ContactMember.objects.bulk_create(
+    links = ContactMember.objects.bulk_create(
         [ContactMember(contact=contact, member_id=member_id) for member_id in member_ids]
     )
+    rows.note_written(ContactMember, [link.pk for link in links])  # bound by the entry below
     _audit(
         contact,
         acting_user,

@@ -17,13 +17,25 @@ The check runs once per process when the keys are first loaded (``core.crypto`` 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from django.db import DatabaseError, connection, transaction
 
 from groupguard.core.crypto import PREFIX, KeyConfigurationError
 
 
+def _no_database_yet() -> bool:
+    """A SQLite file not created yet holds nothing, and checking must not create it (a restore
+    refuses a data directory that has a database file)."""
+    if connection.vendor != "sqlite" or connection.connection is not None:
+        return False
+    name = str(connection.settings_dict["NAME"])
+    return name != ":memory:" and not name.startswith("file:") and not Path(name).exists()
+
+
 def _tables() -> set[str]:
+    if _no_database_yet():
+        return set()
     return set(connection.introspection.table_names())
 
 

@@ -5,6 +5,10 @@ value that is under another key, in primary-key order and in small transactions.
 resumable: a run that stops part-way leaves rows under either key (both are held), and the
 next run skips rows already under the active key. Old keys stay in the file until an
 operator removes them after a complete run.
+
+Re-sealing changes a record row's stored ciphertext, so each batch of record rows is bound
+again by a ``key.reseal`` entry in its practice's log, in the same transaction
+(``audit.rows``): ``audit verify --records`` and packets still hold after a rotation.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from pathlib import Path
 from django.apps import apps
 from django.db import connection, models, transaction
 
+from groupguard.audit import rows as row_binding
 from groupguard.audit import triggers
+from groupguard.audit.log import SYSTEM, record
 from groupguard.core import crypto
 from groupguard.core.fields import _Stored, encrypted_fields
 
@@ -76,12 +82,24 @@ def reseal_all(
                     if table in triggers.ALL_TABLES
                     else contextlib.nullcontext()
                 )
+                bound = row_binding.is_bound(model)
+                groups = row_binding.by_practice(model, stale) if bound else {None: stale}
                 with transaction.atomic(), guard:
-                    for obj in model._default_manager.select_for_update().filter(pk__in=stale):
-                        for f in fields:
-                            getattr(obj, f.attname)  # open under the old key
-                        obj.save(update_fields=names)
-                        resealed += 1
+                    for practice_id, pks in groups.items():
+                        for obj in model._default_manager.select_for_update().filter(pk__in=pks):
+                            for f in fields:
+                                getattr(obj, f.attname)  # open under the old key
+                            obj.save(update_fields=names)
+                            resealed += 1
+                        if bound:  # bind the new ciphertext (audit.rows)
+                            record(
+                                practice_id=practice_id,
+                                actor=SYSTEM,
+                                action="key.reseal",
+                                object_type=table,
+                                fields=names,
+                                detail={"rows": len(pks), "key": keyring.active},
+                            )
             if progress:
                 progress(model._meta.label, checked)
     return RotationReport(keyring.active, resealed, checked)

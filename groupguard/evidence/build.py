@@ -3,12 +3,15 @@
 Order of work: sign a checkpoint of the practice's audit log (or use the one given), collect
 the packet's content up to it (content.py), then write
 
-- ``packet.json``: the content, as data;
+- ``packet.json``: the content, as data, with ``records``: every record row it was built from,
+  as stored (ciphertext included), and the audit entry that last wrote it (``audit.rows``);
 - ``fhir.json``: the same as a FHIR R4B Bundle (fhir.py);
 - ``proofs.json``: every cited audit entry with its inclusion proof against the checkpoint;
 - ``packet.pdf``: the same for paper (pdf.py);
 - ``manifest.json``: the SHA-256 of each, signed with the audit key.
 
+Before anything is written, every record row the content was read from is checked against its
+newest binding in the log: a row changed outside the application stops the build, naming it.
 The same records and checkpoint give byte-identical JSON files (sorted keys, no wall clock),
 and the PDF engine is deterministic too. Building is audited *after* the files exist (the entry
 carries the manifest's hashes), so the entry itself is never inside the packet it describes.
@@ -33,12 +36,13 @@ from groupguard.accounts.models import User
 from groupguard.audit.checkpoints import make_checkpoint
 from groupguard.audit.log import SYSTEM, Actor, log_for, record
 from groupguard.audit.models import Checkpoint
+from groupguard.audit.rows import CheckedRow, check_rows, loaded_rows, newest_bindings
 from groupguard.evidence.content import collect
 from groupguard.evidence.fhir import to_fhir, validate_fhir
 from groupguard.evidence.models import Complaint
 from groupguard.evidence.pdf import packet_pdf
 from groupguard.evidence.proofs import build_proofs, sign_manifest
-from groupguard.practice.models import Member
+from groupguard.practice.models import Member, Practice
 
 FILES = ("packet.json", "fhir.json", "proofs.json", "packet.pdf", "manifest.json")
 STEPS = ("checkpoint", "collect", "fhir", "proofs", "pdf", "manifest")
@@ -46,6 +50,57 @@ STEPS = ("checkpoint", "collect", "fhir", "proofs", "pdf", "manifest")
 
 class PacketError(ValueError):
     pass
+
+
+# Rows a packet reads but does not hand over as stored: other members' own rows (their ids
+# would link them across packets) and signing links (a token's hash is no evidence).
+_NOT_HANDED_OVER = {"agreements_signinglink"}
+
+
+def check_records(
+    used: set[tuple[Any, str]], log_name: str, checkpoint: Checkpoint
+) -> list[CheckedRow]:
+    """The rows the content was read from, each matching the entry that last wrote it."""
+    checked, faults = check_rows(used, newest_bindings(log_names=[log_name]))
+    if faults:
+        more = f" (and {len(faults) - 3} more)" if len(faults) > 3 else ""
+        raise PacketError(
+            "Records were changed outside groupguard, so no packet was built: "
+            + "; ".join(faults[:3])
+            + more
+            + ". Run 'groupguard audit verify --records' for the full list."
+        )
+    if any(row.binding.index >= checkpoint.tree_size for row in checked):
+        raise PacketError("Records changed while the packet was being built: build it again.")
+    return checked
+
+
+def bind_records(
+    content: dict[str, Any], member: Member, checkpoint: Checkpoint, checked: list[CheckedRow]
+) -> None:
+    """Add ``records`` (the stored rows and their entries) and cite those entries."""
+    subject = str(member.id).replace("-", "")
+    handed: list[dict[str, Any]] = []
+    for row in checked:
+        owner = row.state.get("member_id")
+        if row.table in _NOT_HANDED_OVER or (
+            owner is not None and str(owner).replace("-", "") != subject
+        ):
+            continue
+        if row.table == "practice_member" and row.id.replace("-", "") != subject:
+            continue
+        handed.append(
+            {
+                "table": row.table,
+                "id": row.id,
+                "sha256": row.sha256,
+                "entry": row.binding.index,
+                "stored": row.state,
+            }
+        )
+    content["records"] = handed
+    cited = set(content["audit"]["entries"]) | {r["entry"] for r in handed}
+    content["audit"]["entries"] = sorted(cited)
 
 
 def dump(value: Any) -> bytes:
@@ -116,7 +171,13 @@ def build_packet(
     if complaint is not None:
         start = start or complaint.period_start
         end = end or complaint.period_end
-    content = collect(member, checkpoint=checkpoint, complaint=complaint, start=start, end=end)
+    with loaded_rows() as used:
+        content = collect(member, checkpoint=checkpoint, complaint=complaint, start=start, end=end)
+    # What was passed in may have been read before (and cached): the same rows every time.
+    used |= {(Member, str(member.pk)), (Practice, str(member.practice_id))}
+    if complaint is not None:
+        used.add((Complaint, str(complaint.pk)))
+    bind_records(content, member, checkpoint, check_records(used, log.name, checkpoint))
     packet_json = dump(content)
     step("collect")
     bundle = to_fhir(content)

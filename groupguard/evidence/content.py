@@ -232,6 +232,7 @@ def collect(
     )
     out["attendance"] = [
         {
+            "id": str(a.id),
             "session": str(a.session_id),
             "group": a.session.group.name,
             "starts_at": iso(a.session.starts_at),

@@ -4,12 +4,16 @@ import base64
 import hashlib
 import io
 import json
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
+from groupguard.audit import triggers
 from groupguard.audit.checkpoints import verify_checkpoint_signature
 from groupguard.audit.merkle import verify_consistency, verify_inclusion
+from groupguard.audit.models import AuditLog
 from tests.audit.factories import grow_log
 from tests.conftest import Cast
 
@@ -103,3 +107,57 @@ def test_checkpoint_all_signs_only_logs_that_grew(cast: Cast) -> None:
     grow_log(cast.north, 1)
     again = json.loads(run("checkpoint", "--all"))
     assert [cp["origin"] for cp in again] == [f"groupguard/practice/{cast.north.id}"]
+
+
+def store_in_north(cast: Cast, statement: str, params: list[Any]) -> None:
+    """Run ``statement`` on north's log with the triggers out of the way, as someone holding
+    the database could."""
+    log = AuditLog.objects.get(practice=cast.north)
+    with triggers.suspended(connection), connection.cursor() as cursor:
+        cursor.execute(statement, [*params, log.pk])
+
+
+def verify_fails(*args: str) -> tuple[str, str]:
+    """The one-line error and the stderr of a verify that must exit 1."""
+    err = io.StringIO()
+    with pytest.raises(CommandError) as failed:
+        call_command("audit", "verify", *args, stdout=io.StringIO(), stderr=err)
+    assert failed.value.returncode == 1
+    message = str(failed.value)
+    assert "\n" not in message and "Traceback" not in message
+    return message, err.getvalue()
+
+
+def test_verify_names_a_leaf_stored_as_text_instead_of_crashing(cast: Cast) -> None:
+    grow_log(cast.north, 20)
+    store_in_north(
+        cast, 'UPDATE audit_auditentry SET leaf = %s WHERE "index" = 7 AND log_id = %s', ["x"]
+    )
+    # PostgreSQL turns the text into bytes on the way in; SQLite keeps it as text.
+    expected = {"sqlite": "its leaf is text 'x', not bytes"}.get(
+        connection.vendor, "leaf bytes do not match their stored hash"
+    )
+    for args in (("--practice", "north"), ()):  # one log, and every log
+        message, _ = verify_fails(*args)
+        assert message == f"log practice/{cast.north.id}: first bad index 7: entry 7: {expected}"
+
+
+def test_verify_names_a_damaged_log_head_and_still_exits_1(cast: Cast) -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("only SQLite stores text in an integer column")
+    store_in_north(cast, "UPDATE audit_auditlog SET size = %s WHERE id = %s", ["lots"])
+    for args in (("--practice", "north"), ()):
+        message, stderr = verify_fails(*args)
+        assert message == (
+            f"log practice/{cast.north.id}: "
+            "the log's head row is malformed: its size is text 'lots', not a whole number"
+        )
+        # No entry can be appended to that log, and saying so is not a crash either.
+        assert "this verify could not be written to the log" in stderr
+
+
+def test_verify_refuses_a_trusted_file_that_holds_no_checkpoint(cast: Cast, tmp_path) -> None:
+    trusted = tmp_path / "trusted.json"
+    trusted.write_text("[1, 2]")
+    with pytest.raises(CommandError, match="must hold a JSON object or a list of them"):
+        run("verify", "--trusted", str(trusted))

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,7 +15,7 @@ from groupguard.audit import triggers
 from groupguard.audit.checkpoints import make_checkpoint
 from groupguard.audit.log import split_peaks
 from groupguard.audit.merkle import RootBuilder, node_hash
-from groupguard.audit.models import AuditEntry, AuditLog
+from groupguard.audit.models import AuditEntry, AuditLog, Checkpoint
 from groupguard.audit.verify import verify_log
 from tests.audit.factories import grow_log
 from tests.conftest import Cast
@@ -234,3 +234,197 @@ def test_the_head_peaks_agree_with_the_entries(log: AuditLog) -> None:
     builder = RootBuilder()
     builder.extend(h for _, _, h in rows(log))
     assert split_peaks(bytes(log.peaks)) == list(builder.peaks)
+
+
+def test_a_leaf_stored_as_text_is_a_fault_naming_its_index(log: AuditLog) -> None:
+    # Found by an outside attack: the verifier died with a traceback instead of reporting.
+    with transaction.atomic():
+        with triggers.suspended(connection):
+            set_entry(log, 42, leaf="not bytes")
+        report = verify_log(AuditLog.objects.get(pk=log.pk))
+        transaction.set_rollback(True)
+    assert not report.ok
+    assert report.first_bad_index == 42
+    # PostgreSQL turns the text into bytes on the way in; SQLite keeps it as text.
+    expected = {"sqlite": "its leaf is text 'not bytes', not bytes"}.get(
+        connection.vendor, "leaf bytes do not match their stored hash"
+    )
+    assert report.faults == [f"entry 42: {expected}"]
+
+
+class Raw(str):
+    """A SQL expression to store as it is, for values no parameter can carry."""
+
+
+# Text that is not UTF-8: only SQLite stores it (PostgreSQL refuses it on write).
+BAD_UTF8 = Raw("CAST(x'ff00fe' AS TEXT)")
+# Wrong values for a column, of every kind a database holding the wrong thing could return.
+WRONG = [None, "text", "", 7, -1, 1.5, b"", b"\xff" * 5, BAD_UTF8]
+WRONG_HASHES = [*WRONG, bytes(31), bytes(33), bytes(32)]
+WRONG_SIGNATURES = [*WRONG, bytes(63), bytes(65), bytes(64)]
+WRONG_TEXT = [*WRONG, "0" * 16, b"0" * 16]
+# The columns verify reads, and the wrong values each gets.
+ENTRY_COLUMNS = {
+    "index": [None, "text", -1, 1.5, 2**62, b"\x01", BAD_UTF8],
+    "leaf": WRONG,
+    "leaf_hash": WRONG_HASHES,
+    "tree_root": WRONG_HASHES,
+    "head_signature": WRONG_SIGNATURES,
+    "key_id": WRONG_TEXT,
+}
+# Copies of entry fields kept for filtering only: verify reads the leaf bytes, not these.
+COPY_COLUMNS = [
+    "recorded_at",
+    "action",
+    "actor_user_id",
+    "object_type",
+    "object_id",
+    "member_id",
+    "severity",
+]
+CHECKPOINT_COLUMNS = {
+    "origin": WRONG_TEXT,
+    "tree_size": [None, "text", -1, 1.5, 2**62, b"\x01", BAD_UTF8, 150],
+    "root_hash": [*WRONG_TEXT, "0" * 64, "A" * 64],
+    "timestamp": WRONG_TEXT,
+    "key_id": WRONG_TEXT,
+    "signature": [*WRONG_TEXT, "!!", "AAAA", "A" * 88],
+}
+HEAD_COLUMNS = {
+    "name": [*WRONG_TEXT, "practice/elsewhere"],
+    "size": [None, "text", -1, 1.5, 2**62, b"\x01", BAD_UTF8, 299, 301],
+    "peaks": [*WRONG, bytes(32) * 4],
+}
+
+
+def store(table: str, column: str, value: object, where: str, params: list[Any]) -> bool:
+    """Write ``value`` into one column the way someone bypassing the application could; False
+    when the database refuses to hold it (a type it enforces, a NOT NULL)."""
+    if isinstance(value, Raw) and connection.vendor != "sqlite":
+        return False
+    assignment = value if isinstance(value, Raw) else "%s"
+    try:
+        with transaction.atomic():
+            sql(
+                f'UPDATE {table} SET "{column}" = {assignment} WHERE {where}',  # noqa: S608
+                params if isinstance(value, Raw) else [value, *params],
+            )
+    except DatabaseError:
+        return False
+    return True
+
+
+def verify_with(
+    log: AuditLog, table: str, column: str, value: object, where: str, params: list[Any]
+):
+    """The report on ``log`` with one stored value changed, or None if it could not be stored.
+    Everything is rolled back after."""
+    with transaction.atomic():
+        with triggers.suspended(connection):
+            stored = store(table, column, value, where, params)
+            report = verify_log(AuditLog(pk=log.pk)) if stored else None
+        transaction.set_rollback(True)
+    if report is not None:
+        assert all("\n" not in fault for fault in report.faults), report.faults
+    return report
+
+
+@pytest.mark.parametrize("column", list(ENTRY_COLUMNS))
+def test_a_wrong_value_in_any_entry_column_verify_reads_is_a_fault(
+    log: AuditLog, column: str
+) -> None:
+    # The last entry: its signed head is read too, so every column here is checked.
+    last = SIZE - 1
+    where = 'log_id = %s AND "index" = %s'
+    faulted = []
+    for value in ENTRY_COLUMNS[column]:
+        report = verify_with(log, "audit_auditentry", column, value, where, [log.pk, last])
+        if report is None:
+            continue
+        assert not report.ok, (column, value)
+        assert report.first_bad_index is not None, (column, value, report.faults)
+        faulted.append(value)
+    assert faulted, f"no wrong value could be stored in {column}"
+
+
+@pytest.mark.parametrize("column", ["index", "leaf", "leaf_hash"])
+def test_a_wrong_value_in_a_middle_entry_names_where_the_log_breaks(
+    log: AuditLog, column: str
+) -> None:
+    where = 'log_id = %s AND "index" = %s'
+    faulted = 0
+    for value in ENTRY_COLUMNS[column]:
+        report = verify_with(log, "audit_auditentry", column, value, where, [log.pk, 150])
+        if report is None:
+            continue
+        assert not report.ok, (column, value)
+        # A fractional index sorts the row between two others; every other value is at 150.
+        assert report.first_bad_index in ({150, 2} if value == 1.5 else {150}), (
+            value,
+            report.faults,
+        )
+        faulted += 1
+    assert faulted
+
+
+@pytest.mark.parametrize("column", COPY_COLUMNS)
+def test_a_wrong_value_in_a_filter_copy_never_breaks_verify(log: AuditLog, column: str) -> None:
+    where = 'log_id = %s AND "index" = %s'
+    for value in WRONG:
+        # The record is the leaf bytes: a damaged copy is not one of verify's faults (yet),
+        # but it must not stop verify either.
+        verify_with(log, "audit_auditentry", column, value, where, [log.pk, SIZE - 1])
+
+
+@pytest.mark.parametrize("column", list(CHECKPOINT_COLUMNS))
+def test_a_wrong_value_in_a_checkpoint_is_a_fault_naming_it(log: AuditLog, column: str) -> None:
+    checkpoint = Checkpoint.objects.filter(log=log, tree_size=CHECKPOINTS[-1]).get()
+    faulted = 0
+    for value in CHECKPOINT_COLUMNS[column]:
+        report = verify_with(log, "audit_checkpoint", column, value, "id = %s", [checkpoint.pk])
+        if report is None:
+            continue
+        assert not report.ok, (column, value)
+        assert f"checkpoint {checkpoint.pk}" in " ".join(report.faults), report.faults
+        faulted += 1
+    assert faulted
+
+
+@pytest.mark.parametrize("column", list(HEAD_COLUMNS))
+def test_a_wrong_value_in_the_log_head_is_a_fault(log: AuditLog, column: str) -> None:
+    faulted = 0
+    for value in HEAD_COLUMNS[column]:
+        report = verify_with(log, "audit_auditlog", column, value, "id = %s", [log.pk])
+        if report is None:
+            continue
+        assert not report.ok, (column, value)
+        faulted += 1
+    assert faulted
+
+
+def test_a_row_with_a_text_index_is_named(log: AuditLog) -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("only SQLite stores text in an integer column")
+    report = verify_with(
+        log, "audit_auditentry", "index", "text", 'log_id = %s AND "index" = %s', [log.pk, 150]
+    )
+    assert report is not None and report.first_bad_index == 150
+    assert "entry 150 is missing" in report.faults[0]
+    assert "has index text 'text', not a whole number" in report.faults[0]
+
+
+def test_a_malformed_trusted_checkpoint_is_a_fault(log: AuditLog) -> None:
+    good = make_checkpoint(log).as_dict()
+    for trusted in (["a list"], 7, {**good, "tree_size": "300"}, {**good, "extra": 1.5}, {}):
+        report = verify_log(log, trusted=[trusted])
+        assert not report.ok and report.faults[0].startswith("trusted checkpoint 1: "), trusted
+
+
+def test_peaks_that_do_not_match_the_entries_are_a_fault(log: AuditLog) -> None:
+    report = verify_with(
+        log, "audit_auditlog", "peaks", bytes(32) * SIZE.bit_count(), "id = %s", [log.pk]
+    )
+    assert report is not None
+    assert report.faults == [
+        "the log's head row holds peaks that do not match the tree of its entries"
+    ]

@@ -6,6 +6,8 @@ import json
 from django.core.management import call_command
 from django.test import override_settings
 
+from groupguard.audit.models import AuditEntry
+from groupguard.audit.rows import verify_records
 from groupguard.core import crypto
 from groupguard.core.fields import _Stored
 from groupguard.practice.models import Member
@@ -40,6 +42,10 @@ def test_rotation_reseals_every_row_and_resumes(cast: Cast, tmp_path) -> None:
             assert report["rows_resealed"] == report["rows_checked"] >= 4
             assert key_ids() == {report["active_key"]}
             assert Member.objects.get(pk=cast.mia.pk).given_name == "Mia"
+            # Each re-sealed record row is bound again in its practice's log (audit.rows).
+            assert verify_records().ok
+            resealed = AuditEntry.objects.filter(action="key.reseal")
+            assert {e.log.practice_id for e in resealed} == {cast.north.id, cast.south.id}
             out = io.StringIO()
             call_command("rotate-keys", "--resume", stdout=out)
             assert json.loads(out.getvalue())["rows_resealed"] == 0

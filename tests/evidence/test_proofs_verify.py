@@ -108,6 +108,7 @@ def packet(cast: Cast, tmp_path: Path) -> Packet:
     content = {
         "member": "Mia Zephyrine",
         "audit": {"log": log.name, "entries": [signed, viewed, other]},
+        "records": [],
         "timeline": [
             {"kind": "view", "at": "2026-01-02T10:00:00Z", "audit": [viewed]},
             {"kind": "signature", "content_sha256": AGREEMENT_SHA256, "audit": [signed, other]},
@@ -200,7 +201,14 @@ def test_it_verifies_a_packet_built_from_the_log(packet: Packet) -> None:
     report = packet.verify()
     assert report.ok, report.failures
     assert report.warnings == []
-    assert report.checked == {"files": 4, "entries": 3, "citations": 6, "content_hashes": 1}
+    assert report.checked == {
+        "files": 4,
+        "entries": 3,
+        "citations": 6,
+        "content_hashes": 1,
+        "records": 0,
+        "facts": 0,
+    }
 
 
 def test_it_warns_that_the_embedded_key_was_not_independently_checked(packet: Packet) -> None:

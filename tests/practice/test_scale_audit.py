@@ -14,6 +14,7 @@ from groupguard.audit.checkpoints import entry_head_body, origin_for
 from groupguard.audit.log import SYSTEM, StoredHashSource, record
 from groupguard.audit.merkle import RootBuilder, leaf_hash, verify_inclusion
 from groupguard.audit.models import NODE_LEVEL, AuditEntry, AuditLog, AuditNode, Checkpoint
+from groupguard.audit.rows import verify_records
 from groupguard.audit.selectors import prove_inclusion
 from groupguard.audit.verify import known_public_keys
 from groupguard.contacts.models import Contact
@@ -41,7 +42,10 @@ def test_the_generated_history_verifies_and_later_appends_continue_it(db: None) 
     generated = [e for e in entries if e.action in AUDIT_ACTIONS]
     assert len(generated) == HISTORY
     assert log.size == len(entries) > HISTORY  # the actions' own entries before and after
-    assert entries[-1].action == "practice.seed_scale"
+    # Then the bulk-loaded rows are bound, as after an upgrade (audit.rows).
+    seeded = next(i for i, e in enumerate(entries) if e.action == "practice.seed_scale")
+    assert {e.action for e in entries[seeded + 1 :]} == {"records.baseline"}
+    assert summary["rows_bound"] > 0 and verify_records().ok
 
     report = verify()
     assert report["ok"], report

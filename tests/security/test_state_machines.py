@@ -44,6 +44,7 @@ from groupguard.agreements.models import (
     StatementVersion,
 )
 from groupguard.audit.models import AuditEntry, AuditLog
+from groupguard.audit.rows import verify_records
 from groupguard.contacts import actions as contacts
 from groupguard.contacts.models import REFERRAL_MOVES, Contact, Promise, Referral
 from groupguard.disclosures import actions as disclosures
@@ -96,6 +97,11 @@ class AuditedMachine(RuleBasedStateMachine):
         return set(
             AuditEntry.objects.filter(log=self.audit_log).values_list("object_id", flat=True)
         )
+
+    @invariant()
+    def every_record_row_matches_the_entry_that_last_wrote_it(self) -> None:
+        report = verify_records()
+        assert report.ok, report.faults[:5]
 
     def teardown(self) -> None:
         transaction.set_rollback(True)

@@ -6,13 +6,14 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from groupguard.audit import selectors
 from groupguard.audit.checkpoints import make_checkpoint, public_key_info
-from groupguard.audit.log import SYSTEM, record
+from groupguard.audit.log import SYSTEM, log_name_for, record
 from groupguard.audit.models import AuditLog
-from groupguard.audit.verify import known_public_keys, verify_log
+from groupguard.audit.rows import bind_unbound_rows, verify_records
+from groupguard.audit.verify import VerifyReport, known_public_keys, verify_log
 from groupguard.cli.output import dump_json, practice_by_slug
 
 
@@ -51,6 +52,16 @@ class Command(BaseCommand):
         )
         verify.add_argument(
             "--pubkey", action="append", default=[], help="another trusted public key (base64)"
+        )
+        verify.add_argument(
+            "--records",
+            action="store_true",
+            help="also recompute every record row and compare it with the entry that last "
+            "wrote it; names each row changed outside the application",
+        )
+        sub.add_parser(
+            "baseline",
+            help="bind record rows that no entry has bound yet (once, after upgrading)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -128,6 +139,11 @@ class Command(BaseCommand):
                     f"cannot read trusted checkpoint {options['trusted']}: {exc}"
                 ) from None
             trusted = data if isinstance(data, list) else [data]
+            if not all(isinstance(t, dict) for t in trusted):
+                raise CommandError(
+                    f"trusted checkpoint {options['trusted']} must hold a JSON object "
+                    "or a list of them"
+                )
         try:
             keys = known_public_keys(options["pubkey"])
         except ValueError as exc:
@@ -135,35 +151,62 @@ class Command(BaseCommand):
         if options["practice"]:
             logs = [self._log(options["practice"])]
         else:
-            logs = list(AuditLog.objects.order_by("name"))
+            # Only the id and practice: verify reads each head row itself and reports a
+            # malformed one, where loading every column here could fail on it first.
+            logs = list(AuditLog.objects.order_by("name").only("id", "practice_id"))
         progress = _progress_bar if sys.stderr.isatty() else None
         reports = []
         for log in logs:
-            origin_trusted = [
-                t for t in trusted if str(t.get("origin", "")).endswith("/" + log.name)
-            ]
+            name = log_name_for(log.practice_id)
+            origin_trusted = [t for t in trusted if str(t.get("origin", "")).endswith("/" + name)]
             if options["practice"]:
                 origin_trusted = trusted
             report = verify_log(log, keys=keys, trusted=origin_trusted, progress=progress)
             if progress:
                 sys.stderr.write("\n")
             reports.append(report)
-        with transaction.atomic():
-            for log, report in zip(logs, reports, strict=True):
-                if log.practice_id:
-                    record(
-                        practice_id=log.practice_id,
-                        actor=SYSTEM,
-                        action="audit.verify",
-                        detail={"ok": report.ok, "tree_size": report.size, "via": "cli"},
-                    )
+        for log, report in zip(logs, reports, strict=True):
+            if log.practice_id:
+                self._record_verify(log, report)
         ok = all(r.ok for r in reports)
-        self.stdout.write(dump_json({"ok": ok, "logs": [r.as_json() for r in reports]}))
+        out: dict[str, Any] = {"ok": ok, "logs": [r.as_json() for r in reports]}
+        records = verify_records() if options["records"] else None
+        if records is not None:
+            out["records"] = records.as_json()
+            out["ok"] = ok and records.ok
+        self.stdout.write(dump_json(out))
+        if ok and records is not None and not records.ok:
+            more = f" (and {len(records.faults) - 1} more)" if len(records.faults) > 1 else ""
+            raise CommandError(f"records: {records.faults[0]}{more}", returncode=1)
         if not ok:
             bad = next(r for r in reports if not r.ok)
-            raise CommandError(
-                f"log {bad.log}: first bad index {bad.first_bad_index}: {bad.faults[0]}",
-                returncode=1,
+            where = (
+                f"first bad index {bad.first_bad_index}: "
+                if bad.first_bad_index is not None
+                else ""
+            )
+            raise CommandError(f"log {bad.log}: {where}{bad.faults[0]}", returncode=1)
+
+    def _baseline(self, options: dict[str, Any]) -> None:
+        self.stdout.write(dump_json({"rows_bound": bind_unbound_rows()}))
+
+    def _record_verify(self, log: AuditLog, report: VerifyReport) -> None:
+        try:
+            with transaction.atomic():
+                record(
+                    practice_id=log.practice_id,
+                    actor=SYSTEM,
+                    action="audit.verify",
+                    detail={"ok": report.ok, "tree_size": report.size, "via": "cli"},
+                )
+        except (DatabaseError, ValueError, TypeError, IndexError) as exc:
+            if report.ok:
+                raise
+            # A log whose head row is damaged cannot take an entry; the verdict still stands
+            # and is printed below.
+            self.stderr.write(
+                f"log {report.log}: this verify could not be written to the log: "
+                f"{type(exc).__name__}: {exc}".replace("\n", " ")
             )
 
 

@@ -1,0 +1,230 @@
+"""Records that prove they were not edited (audit.rows).
+
+The attack (#15, finding 3): with sqlite3, a contact's ``promised_confidentiality``, ``request``
+and ``occurred_at`` were changed without any audit entry, and both ``audit verify`` and
+``packet verify`` said ok. Every record row is now bound, as stored, into the entry that wrote
+it; a row changed, inserted or deleted outside the application is named by table and id.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import io
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+from django.utils import timezone
+
+from groupguard.audit import triggers
+from groupguard.audit.models import AuditEntry, RowBinding
+from groupguard.audit.rows import RecordAltered, bound_models, verify_records
+from groupguard.contacts import actions as contacts
+from groupguard.contacts.models import Contact, Promise
+from groupguard.practice.demo import build_demo
+from tests.conftest import Cast
+
+
+def _id(pk: object) -> str:
+    """A primary key as the database stores it (SQLite keeps UUIDs as 32 hex digits)."""
+    return pk.hex if connection.vendor == "sqlite" and isinstance(pk, uuid.UUID) else str(pk)
+
+
+@contextlib.contextmanager
+def outside(table: str) -> Iterator[None]:
+    """SQL as someone with the database file would run it (triggers dropped if needed)."""
+    guard = triggers.suspended(connection, only=[table]) if table in triggers.ALL_TABLES else None
+    with transaction.atomic(), guard or contextlib.nullcontext():
+        yield
+
+
+def run_sql(sql: str, params: list[Any]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+@pytest.fixture
+def demo(db: None) -> None:
+    build_demo()
+
+
+def test_the_demo_practice_verifies_row_by_row(demo: None) -> None:
+    report = verify_records()
+    assert report.ok, report.faults[:5]
+    tables = {str(m._meta.db_table) for m in bound_models()}
+    covered = {
+        "practice_attendance",
+        "practice_rolerelationship",
+        "agreements_signature",
+        "contacts_contact",
+        "contacts_promise",
+        "contacts_referral",
+        "disclosures_assessment",
+        "disclosures_disclosure",
+        "evidence_complaint",
+    }
+    assert covered <= tables
+    bound = set(RowBinding.objects.values_list("table", flat=True))
+    assert covered <= bound, covered - bound
+
+
+ATTACKS = [
+    ("contacts_contact", "promised_confidentiality", "NOT promised_confidentiality"),
+    ("contacts_contact", "request", "'none'"),
+    ("contacts_contact", "occurred_at", "created_at"),
+]
+
+
+@pytest.mark.parametrize(("table", "column", "expression"), ATTACKS)
+def test_the_attacks_edits_of_a_contact_are_named(
+    cast: Cast, table: str, column: str, expression: str
+) -> None:
+    contact = contacts.log_contact(
+        group=cast.thursday,
+        members=[cast.mia],
+        acting_user=cast.bob,
+        occurred_at=timezone.now() - datetime.timedelta(hours=5),
+        setting="after_session",
+        initiated_by="member",
+        summary="Please keep this between us.",
+        request="explicit",
+        promised_confidentiality=True,
+        promise_scope="until_next_session",
+        promise_confirmed=True,
+    )
+    assert verify_records().ok
+    with outside(table):
+        run_sql(f"UPDATE {table} SET {column} = {expression} WHERE id = %s", [_id(contact.pk)])  # noqa: S608
+    report = verify_records()
+    assert not report.ok
+    assert report.changed == [(table, str(contact.pk))]
+    assert f"{table} {contact.pk}: changed outside the application" in report.faults[0]
+
+
+def test_an_edit_of_any_record_table_is_named(demo: None) -> None:
+    """Every kind of record, one row each: changed in place, then put back."""
+    for model in bound_models():
+        table = str(model._meta.db_table)
+        row = model._base_manager.order_by("pk").values_list("pk", flat=True).first()
+        if row is None:
+            continue
+        sid = transaction.savepoint()
+        with outside(table):
+            run_sql(
+                f"UPDATE {table} SET created_at = %s WHERE id = %s",  # noqa: S608
+                [datetime.datetime(2001, 1, 1, tzinfo=datetime.UTC), _id(row)],
+            )
+        report = verify_records(models_to_check=[model])
+        assert report.changed == [(table, str(row))], table
+        transaction.savepoint_rollback(sid)
+    assert verify_records().ok
+
+
+def test_a_row_inserted_or_deleted_outside_the_application_is_named(cast: Cast) -> None:
+    promise_free = contacts.log_contact(
+        group=cast.thursday,
+        members=[cast.mia],
+        acting_user=cast.bob,
+        occurred_at=timezone.now() - datetime.timedelta(hours=5),
+        setting="phone",
+        initiated_by="member",
+        summary="A call.",
+        request="none",
+    )
+    link = promise_free.member_links.get()
+    with outside("contacts_contactmember"):
+        run_sql("DELETE FROM contacts_contactmember WHERE id = %s", [_id(link.pk)])
+    report = verify_records()
+    assert report.changed == [("contacts_contactmember", str(link.pk))]
+    assert "deleted outside the application" in report.faults[0]
+
+
+def test_a_later_save_does_not_launder_an_edit(cast: Cast) -> None:
+    contact = contacts.log_contact(
+        group=cast.thursday,
+        members=[cast.mia],
+        acting_user=cast.bob,
+        occurred_at=timezone.now() - datetime.timedelta(hours=1),
+        setting="after_session",
+        initiated_by="member",
+        summary="Asked me to keep it from the group.",
+        request="explicit",
+    )
+    with outside("contacts_contact"):
+        run_sql("UPDATE contacts_contact SET request = 'none' WHERE id = %s", [_id(contact.pk)])
+    entries = AuditEntry.objects.count()
+    with pytest.raises(RecordAltered, match="changed outside groupguard"):
+        with transaction.atomic():
+            contacts.edit_contact(contact, acting_user=cast.bob, follow_up="Call back Friday.")
+    assert AuditEntry.objects.count() == entries
+    assert verify_records().changed == [("contacts_contact", str(contact.pk))]
+
+
+def test_a_rolled_back_write_binds_nothing(cast: Cast) -> None:
+    promise_count = Promise.objects.count()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Contact.objects.filter(pk__isnull=True).exists()
+        cast.mia.preferred_name = "Mimi"
+        cast.mia.save()
+        raise RuntimeError("changed my mind")
+    # The next entry, in another transaction, must not bind mia's rolled-back save.
+    bindings = RowBinding.objects.count()
+    contacts.log_contact(
+        group=cast.thursday,
+        members=[cast.noah],
+        acting_user=cast.bob,
+        occurred_at=timezone.now() - datetime.timedelta(hours=1),
+        setting="phone",
+        initiated_by="member",
+        summary="A call.",
+        request="none",
+    )
+    new = set(RowBinding.objects.order_by("id")[bindings:].values_list("table", "row_id"))
+    assert ("practice_member", str(cast.mia.pk)) not in new
+    assert Promise.objects.count() == promise_count
+    assert verify_records().ok
+
+
+def test_audit_verify_records_names_the_row(cast: Cast) -> None:
+    with outside("practice_member"):
+        run_sql(
+            "UPDATE practice_member SET created_at = %s WHERE id = %s",
+            [datetime.datetime(2001, 1, 1, tzinfo=datetime.UTC), _id(cast.noah.pk)],
+        )
+    out = io.StringIO()
+    with pytest.raises(CommandError, match=f"records: practice_member {cast.noah.pk}: changed"):
+        call_command("audit", "verify", "--records", stdout=out)
+    data = json.loads(out.getvalue())
+    assert data["ok"] is False and all(log["ok"] for log in data["logs"])
+    assert data["records"]["ok"] is False
+    assert any(f"practice_member {cast.noah.pk}" in f for f in data["records"]["faults"])
+
+
+def test_the_baseline_binds_only_rows_never_bound(cast: Cast) -> None:
+    """Rows stored before row binding (or by a bulk loader) are bound once; an edited row that
+    was bound before is left named, not bound again."""
+    from groupguard.audit.rows import bind_unbound_rows
+    from groupguard.practice.models import Attendance
+
+    [older] = Attendance.objects.bulk_create(
+        [Attendance(session=cast.session, member=cast.mia, status="present", recorded_by=cast.bob)]
+    )
+    with outside("practice_member"):
+        run_sql(
+            "UPDATE practice_member SET created_at = %s WHERE id = %s",
+            [datetime.datetime(2001, 1, 1, tzinfo=datetime.UTC), _id(cast.noah.pk)],
+        )
+    assert set(verify_records().changed) == {
+        ("practice_attendance", str(older.pk)),
+        ("practice_member", str(cast.noah.pk)),
+    }
+    assert bind_unbound_rows() == 1
+    entry = AuditEntry.objects.get(action="records.baseline")
+    assert entry.log.practice_id == cast.north.id
+    assert verify_records().changed == [("practice_member", str(cast.noah.pk))]
+    assert bind_unbound_rows() == 0
