@@ -110,7 +110,7 @@ def _sign_in_details(user: Any, admin: Any) -> dict[str, Any]:
         "username": user.username,
         "password": password,
         "totp": {
-            "key": device.key,  # hex
+            "key": device.bin_key.hex(),  # the sealed secret, opened
             "step": device.step,
             "t0": device.t0,
             "digits": device.digits,

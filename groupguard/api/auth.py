@@ -39,6 +39,8 @@ class SessionAuth(APIKeyCookie):
         return super()._get_key(request)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        if is_verified(request):
+        # A session told to choose a new password (an admin's reset) reaches only the page
+        # for that, not the API behind the pages.
+        if is_verified(request) and not getattr(request.user, "must_change_password", False):
             return request.user
         return None

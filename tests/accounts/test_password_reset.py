@@ -214,6 +214,8 @@ def test_after_a_reset_every_page_waits_for_a_new_password(cast: Cast, frozen) -
     url = reverse("attendance_set", args=[cast.session.id, cast.mia.id])
     htmx = client.post(url, {"status": "late"}, HTTP_HX_REQUEST="true")
     assert htmx.status_code == 403 and htmx["HX-Redirect"] == reverse("account_security")
+    # Nor the API behind the pages, with the same session.
+    assert client.get(f"/api/v1/members/{cast.mia.id}").status_code == 401
     page = client.get(reverse("account_security"))
     assert page.status_code == 200
     assert "choose a new password" in page.content.decode()
@@ -232,6 +234,7 @@ def test_after_a_reset_every_page_waits_for_a_new_password(cast: Cast, frozen) -
     cast.bob.refresh_from_db()
     assert not cast.bob.must_change_password and cast.bob.check_password(new)
     assert client.get(reverse("dashboard")).status_code == 200
+    assert client.get(f"/api/v1/members/{cast.mia.id}").status_code == 200
 
 
 def test_after_a_combined_reset_the_next_sign_in_sets_up_an_authenticator_first(
