@@ -236,7 +236,13 @@ def check_unaltered(model: type[models.Model], pk: Any, *, using: str | None = N
         return  # this transaction's own write, not yet bound
     binding = newest_stored_binding(table, key)
     if binding is None:
-        return  # never bound: stored before row binding (see 'groupguard audit baseline')
+        if not baseline_done():
+            return  # stored before row binding, and the baseline has not run yet
+        raise RecordAltered(
+            f"This record ({table} {key}) was never written by groupguard (no audit entry "
+            "records it), so nothing was saved. Ask a practice admin to run "
+            "'groupguard audit verify --records'."
+        )
     current = row_digests(model, [pk])[key]
     if current is None:
         return
@@ -540,15 +546,31 @@ def by_practice(model: type[models.Model], pks: Iterable[Any]) -> dict[Any, list
     return groups
 
 
-def bind_unbound_rows(*, batch_size: int = 500) -> int:
+BASELINE = "records.baseline"
+
+
+def baseline_done() -> bool:
+    """Whether every record row stored before row binding has been bound (the baseline ran,
+    or the database began with row binding). From then on a row no entry ever bound was
+    written outside the application."""
+    return AuditEntry.objects.filter(action=BASELINE).exists()
+
+
+def bind_unbound_rows(*, batch_size: int = 500, own_bulk_load: bool = False) -> int:
     """Bind every record row no entry has bound yet (rows stored before row binding, or by a
     bulk loader), one ``records.baseline`` entry per practice and batch. Returns the count.
 
-    Run once after upgrading (``groupguard audit baseline``). Rows already bound are left to
-    ``verify_records``: binding them again would hide an edit.
+    ``groupguard serve`` runs it once, on the first start with row binding
+    (``groupguard audit baseline`` for servers started otherwise); it ends with a site-log
+    entry that marks the baseline done. Rows already bound are left to ``verify_records``:
+    binding them again would hide an edit, and once the baseline is done it binds nothing more
+    (a row no entry bound since was written outside the application), except for a bulk
+    loader binding what it has just loaded (``own_bulk_load``: ``seed-scale``).
     """
     from groupguard.audit.log import SYSTEM, record
 
+    if baseline_done() and not own_bulk_load:
+        return 0  # once only: later unbound rows were written outside the application
     bound = {key for key, b in newest_bindings().items() if b.sha256 is not None}
     total = 0
     for model in bound_models():
@@ -565,9 +587,11 @@ def bind_unbound_rows(*, batch_size: int = 500) -> int:
                     record(
                         practice_id=practice_id,
                         actor=SYSTEM,
-                        action="records.baseline",
+                        action=BASELINE,
                         object_type=table,
                         detail={"rows": len(chunk)},
                     )
                 total += len(chunk)
+    with transaction.atomic():  # the mark that the baseline ran, in the site log
+        record(practice_id=None, actor=SYSTEM, action=BASELINE, detail={"rows": total})
     return total

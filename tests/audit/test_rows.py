@@ -224,7 +224,28 @@ def test_the_baseline_binds_only_rows_never_bound(cast: Cast) -> None:
         ("practice_member", str(cast.noah.pk)),
     }
     assert bind_unbound_rows() == 1
-    entry = AuditEntry.objects.get(action="records.baseline")
-    assert entry.log.practice_id == cast.north.id
+    [bound, mark] = AuditEntry.objects.filter(action="records.baseline").order_by("id")
+    assert bound.log.practice_id == cast.north.id and mark.log.practice_id is None
     assert verify_records().changed == [("practice_member", str(cast.noah.pk))]
+    # It runs once: a second run would bind rows inserted outside since, and hide them.
+    Attendance.objects.bulk_create(
+        [Attendance(session=cast.session, member=cast.noah, status="late", recorded_by=cast.bob)]
+    )
     assert bind_unbound_rows() == 0
+    assert len(verify_records().changed) == 2
+
+
+def test_after_the_baseline_a_row_inserted_outside_is_refused_a_save(cast: Cast) -> None:
+    from groupguard.audit.rows import bind_unbound_rows
+    from groupguard.practice.models import Attendance
+
+    assert bind_unbound_rows() == 0  # the cast was written through the actions: all bound
+    [forged] = Attendance.objects.bulk_create(
+        [Attendance(session=cast.session, member=cast.noah, status="absent", recorded_by=cast.bob)]
+    )
+    assert verify_records().changed == [("practice_attendance", str(forged.pk))]
+    forged.status = "present"
+    with pytest.raises(RecordAltered, match="never written by groupguard"):
+        with transaction.atomic():
+            forged.save()
+    assert Attendance.objects.get(pk=forged.pk).status == "absent"

@@ -12,7 +12,7 @@ from groupguard.audit import selectors
 from groupguard.audit.checkpoints import make_checkpoint, public_key_info
 from groupguard.audit.log import SYSTEM, log_name_for, record
 from groupguard.audit.models import AuditLog
-from groupguard.audit.rows import bind_unbound_rows, verify_records
+from groupguard.audit.rows import baseline_done, bind_unbound_rows, verify_records
 from groupguard.audit.verify import VerifyReport, known_public_keys, verify_log
 from groupguard.cli.output import dump_json, practice_by_slug
 
@@ -188,7 +188,8 @@ class Command(BaseCommand):
             raise CommandError(f"log {bad.log}: {where}{bad.faults[0]}", returncode=1)
 
     def _baseline(self, options: dict[str, Any]) -> None:
-        self.stdout.write(dump_json({"rows_bound": bind_unbound_rows()}))
+        done = baseline_done()
+        self.stdout.write(dump_json({"rows_bound": bind_unbound_rows(), "already_done": done}))
 
     def _record_verify(self, log: AuditLog, report: VerifyReport) -> None:
         try:

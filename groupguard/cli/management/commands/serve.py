@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
+from groupguard.audit.rows import baseline_done, bind_unbound_rows
 from groupguard.cli.management.commands.demo import demo_logins_text
 from groupguard.core.crypto import KeyConfigurationError
 from groupguard.core.durability import describe
@@ -83,6 +84,9 @@ class Command(BaseCommand):
             load_keys()
         except KeyConfigurationError as exc:
             raise CommandError(f"not serving: {exc}") from None
+        if not baseline_done():  # the first start with row binding (docs/audit-log.md)
+            bound = bind_unbound_rows()
+            self.stdout.write(f"Bound {bound} record rows stored before row binding.")
         self._report_durability()
         self._collect_static()
         if options["demo"] and not Practice.objects.exists():
