@@ -50,7 +50,7 @@ def _writes(count: int, targets: dict[str, Any]) -> float:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from bench.pages import _choose_targets
-    from groupguard.audit import rows
+    from groupguard.audit import records, rows
 
     targets = _choose_targets()
     on: list[float] = []
@@ -64,13 +64,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         finally:
             rows.connect()
     started = time.perf_counter()
-    bindings = rows.newest_bindings()
+    bindings = records.newest_bindings()
     read_seconds = time.perf_counter() - started
     # Rows written with binding off are unbound: bind them, as an upgrade would.
-    rows.bind_unbound_rows()
-    bindings = rows.newest_bindings()
+    records.bind_unbound_rows()
+    bindings = records.newest_bindings()
     started = time.perf_counter()
-    report = rows.verify_records(bindings=bindings)
+    report = records.verify_records(bindings=bindings)
     check_seconds = time.perf_counter() - started
     total = read_seconds + check_seconds
     per_100k = total * 100_000 / max(1, report.rows_checked)

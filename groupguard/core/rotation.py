@@ -21,8 +21,8 @@ from pathlib import Path
 from django.apps import apps
 from django.db import connection, models, transaction
 
+from groupguard.audit import records, triggers
 from groupguard.audit import rows as row_binding
-from groupguard.audit import triggers
 from groupguard.audit.log import SYSTEM, record
 from groupguard.core import crypto
 from groupguard.core.fields import _Stored, encrypted_fields
@@ -83,7 +83,7 @@ def reseal_all(
                     else contextlib.nullcontext()
                 )
                 bound = row_binding.is_bound(model)
-                groups = row_binding.by_practice(model, stale) if bound else {None: stale}
+                groups = records.by_practice(model, stale) if bound else {None: stale}
                 with transaction.atomic(), guard:
                     for practice_id, pks in groups.items():
                         for obj in model._default_manager.select_for_update().filter(pk__in=pks):

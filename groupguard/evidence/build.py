@@ -36,7 +36,7 @@ from groupguard.accounts.models import User
 from groupguard.audit.checkpoints import make_checkpoint
 from groupguard.audit.log import SYSTEM, Actor, log_for, record
 from groupguard.audit.models import Checkpoint
-from groupguard.audit.rows import CheckedRow, check_rows, loaded_rows, newest_bindings
+from groupguard.audit.records import CheckedRow, check_rows, loaded_rows, newest_bindings
 from groupguard.evidence.content import collect
 from groupguard.evidence.fhir import to_fhir, validate_fhir
 from groupguard.evidence.models import Complaint

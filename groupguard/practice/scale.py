@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from groupguard.accounts.models import Role, User
 from groupguard.audit.log import SYSTEM, record
-from groupguard.audit.rows import bind_unbound_rows
+from groupguard.audit.records import bind_unbound_rows
 from groupguard.practice import actions
 from groupguard.practice.models import (
     Attendance,

@@ -23,7 +23,8 @@ from django.utils import timezone
 
 from groupguard.audit import triggers
 from groupguard.audit.models import AuditEntry, RowBinding
-from groupguard.audit.rows import RecordAltered, bound_models, verify_records
+from groupguard.audit.records import bind_unbound_rows, verify_records
+from groupguard.audit.rows import RecordAltered, bound_models
 from groupguard.contacts import actions as contacts
 from groupguard.contacts.models import Contact, Promise
 from groupguard.practice.demo import build_demo
@@ -208,7 +209,6 @@ def test_audit_verify_records_names_the_row(cast: Cast) -> None:
 def test_the_baseline_binds_only_rows_never_bound(cast: Cast) -> None:
     """Rows stored before row binding (or by a bulk loader) are bound once; an edited row that
     was bound before is left named, not bound again."""
-    from groupguard.audit.rows import bind_unbound_rows
     from groupguard.practice.models import Attendance
 
     [older] = Attendance.objects.bulk_create(
@@ -236,7 +236,6 @@ def test_the_baseline_binds_only_rows_never_bound(cast: Cast) -> None:
 
 
 def test_after_the_baseline_a_row_inserted_outside_is_refused_a_save(cast: Cast) -> None:
-    from groupguard.audit.rows import bind_unbound_rows
     from groupguard.practice.models import Attendance
 
     assert bind_unbound_rows() == 0  # the cast was written through the actions: all bound

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from groupguard.audit.models import AuditEntry
-from groupguard.audit.rows import verify_records
+from groupguard.audit.records import verify_records
 from groupguard.core import crypto
 from groupguard.core.fields import _Stored
 from groupguard.practice.models import Member

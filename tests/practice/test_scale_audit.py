@@ -14,7 +14,7 @@ from groupguard.audit.checkpoints import entry_head_body, origin_for
 from groupguard.audit.log import SYSTEM, StoredHashSource, record
 from groupguard.audit.merkle import RootBuilder, leaf_hash, verify_inclusion
 from groupguard.audit.models import NODE_LEVEL, AuditEntry, AuditLog, AuditNode, Checkpoint
-from groupguard.audit.rows import verify_records
+from groupguard.audit.records import verify_records
 from groupguard.audit.selectors import prove_inclusion
 from groupguard.audit.verify import known_public_keys
 from groupguard.contacts.models import Contact

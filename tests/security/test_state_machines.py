@@ -44,7 +44,7 @@ from groupguard.agreements.models import (
     StatementVersion,
 )
 from groupguard.audit.models import AuditEntry, AuditLog
-from groupguard.audit.rows import verify_records
+from groupguard.audit.records import verify_records
 from groupguard.contacts import actions as contacts
 from groupguard.contacts.models import REFERRAL_MOVES, Contact, Promise, Referral
 from groupguard.disclosures import actions as disclosures

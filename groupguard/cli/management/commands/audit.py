@@ -12,7 +12,8 @@ from groupguard.audit import selectors
 from groupguard.audit.checkpoints import make_checkpoint, public_key_info
 from groupguard.audit.log import SYSTEM, log_name_for, record
 from groupguard.audit.models import AuditLog
-from groupguard.audit.rows import baseline_done, bind_unbound_rows, verify_records
+from groupguard.audit.records import bind_unbound_rows, verify_records
+from groupguard.audit.rows import baseline_done
 from groupguard.audit.verify import VerifyReport, known_public_keys, verify_log
 from groupguard.cli.output import dump_json, practice_by_slug
 

@@ -10,7 +10,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from groupguard.audit.rows import baseline_done, bind_unbound_rows
+from groupguard.audit.records import bind_unbound_rows
+from groupguard.audit.rows import baseline_done
 from groupguard.cli.management.commands.demo import demo_logins_text
 from groupguard.core.crypto import KeyConfigurationError
 from groupguard.core.durability import describe
