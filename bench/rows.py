@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     bindings = records.newest_bindings()
     read_seconds = time.perf_counter() - started
     # Rows written with binding off are unbound: bind them, as an upgrade would.
-    records.bind_unbound_rows(own_bulk_load=True)
+    records.bind_unbound_rows(own_bulk_load=targets["group"].practice_id)
     bindings = records.newest_bindings()
     started = time.perf_counter()
     report = records.verify_records(bindings=bindings)

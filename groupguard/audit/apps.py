@@ -7,6 +7,9 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit log"
 
     def ready(self) -> None:
-        from groupguard.audit import rows
+        from django.db.models.signals import post_migrate
+
+        from groupguard.audit import records, rows
 
         rows.connect()
+        post_migrate.connect(records.mark_new_database, sender=self)

@@ -147,7 +147,12 @@ class RowBinding(models.Model):
     sha256 = models.CharField(max_length=64, blank=True, help_text="Empty: the row was deleted.")
 
     class Meta:
-        indexes = [models.Index(fields=["table", "row_id", "-id"], name="rowbinding_row")]
+        indexes = [models.Index(fields=["table", "row_id", "-index"], name="rowbinding_row")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["log", "index", "table", "row_id"], name="rowbinding_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.table} {self.row_id} @ {self.index}"

@@ -21,18 +21,17 @@ from typing import Any
 from django.db import models, transaction
 from django.db.models.signals import post_init
 
-from groupguard.audit.models import AuditEntry
+from groupguard.audit.models import AuditEntry, AuditLog, RowBinding
 from groupguard.audit.rows import (
     BASELINE,
     BATCH,
+    all_states,
     baseline_done,
     bound_models,
-    columns_of,
     digest,
     is_bound,
     note_written,
     read_states,
-    stored_state,
 )
 
 # --- Checking the stored rows against their newest bindings -----------------------------------
@@ -44,6 +43,7 @@ class Binding:
     log: str
     index: int
     time: str
+    member: str | None = None  # the member the binding entry concerns, if any
 
 
 @dataclass
@@ -70,9 +70,14 @@ class RecordsReport:
         }
 
 
-def newest_bindings(*, log_names: Iterable[str] | None = None) -> dict[tuple[str, str], Binding]:
+def newest_bindings(
+    *,
+    log_names: Iterable[str] | None = None,
+    every: set[tuple[str, int, str, str, str]] | None = None,
+) -> dict[tuple[str, str], Binding]:
     """The newest binding of every row, read from the entries' leaf bytes (the record, not
-    the copied columns), in index order per log."""
+    the copied columns), in index order per log. ``every`` collects each binding as
+    ``(log, index, table, id, sha256 or "")``."""
     found: dict[tuple[str, str], Binding] = {}
     entries = AuditEntry.objects.all()
     if log_names is not None:
@@ -95,13 +100,16 @@ def newest_bindings(*, log_names: Iterable[str] | None = None) -> dict[tuple[str
             try:
                 entry = json.loads(data)
                 rows = entry["rows"]
+                log, stamp, member = str(entry["log"]), str(entry["time"]), entry.get("member")
                 for row in rows:
                     key = (str(row["table"]), str(row["id"]))
-                    sha = row["sha256"]
+                    if every is not None:
+                        every.add((log, index, key[0], key[1], row["sha256"] or ""))
                     seen = found.get(key)
-                    stamp = str(entry["time"])
-                    if seen is None or (seen.time, seen.index) <= (stamp, index):
-                        found[key] = Binding(sha, str(entry["log"]), index, stamp)
+                    # In one log the index orders entries (a clock that stepped back cannot
+                    # make an older binding the newest); across logs, the time does.
+                    if seen is None or seen.log == log or seen.time <= stamp:
+                        found[key] = Binding(row["sha256"], log, index, stamp, member)
             except (ValueError, KeyError, TypeError):
                 continue  # a malformed leaf is the log verifier's fault to report
         last = (batch[-1][0], batch[-1][1])
@@ -120,27 +128,26 @@ def verify_records(
     """
     started = time.perf_counter()
     report = RecordsReport()
-    newest = newest_bindings() if bindings is None else bindings
+    every: set[tuple[str, int, str, str, str]] = set()
+    newest = newest_bindings(every=every) if bindings is None else bindings
     report.bindings = len(newest)
     wanted = None if only is None else {(t, str(i)) for t, i in only}
     seen: set[tuple[str, str]] = set()
     for model in models_to_check if models_to_check is not None else bound_models():
         table = str(model._meta.db_table)
-        columns = columns_of(model)
-        pk_index = columns.index(model._meta.pk.attname)
-        queryset = model._base_manager.order_by().values_list(*columns)
         if wanted is not None:
             ids = [i for t, i in wanted if t == table]
             if not ids:
                 continue
-            queryset = queryset.filter(pk__in=ids)
-        for values in queryset.iterator(chunk_size=BATCH):
-            pk = str(values[pk_index])
+            states: Iterable[tuple[str, dict[str, Any]]] = read_states(model, ids)
+        else:
+            states = all_states(model, batch=BATCH)
+        for pk, state in states:
             key = (table, pk)
             seen.add(key)
             report.rows_checked += 1
             binding = newest.get(key)
-            sha = digest(table, pk, stored_state(model, values))
+            sha = digest(table, pk, state)
             if binding is None:
                 report.faults.append(
                     f"{table} {pk}: no audit entry ever recorded this row "
@@ -166,8 +173,34 @@ def verify_records(
             f"{binding.index} of {binding.log} recorded it)"
         )
         report.changed.append(key)
+    if only is None and bindings is None:
+        report.faults += lookup_copy_faults(every)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def lookup_copy_faults(every: set[tuple[str, int, str, str, str]]) -> list[str]:
+    """Where ``audit_rowbinding`` (the lookup copy a write checks against) differs from the
+    bindings in the leaves, row for row: a copy inserted, removed or changed outside the
+    application could make a write check against an older binding and launder an edit."""
+    by_log = dict(AuditLog.objects.values_list("id", "name"))
+    copy = {
+        (by_log.get(log_id, "?"), index, table, row_id, sha)
+        for log_id, index, table, row_id, sha in RowBinding.objects.values_list(
+            "log_id", "index", "table", "row_id", "sha256"
+        ).iterator(chunk_size=BATCH)
+    }
+    faults = [
+        f"audit_rowbinding: {t} {i} at entry {x} of {log} is not in that entry (added or "
+        "changed outside the application)"
+        for log, x, t, i, _ in sorted(copy - every)
+    ]
+    faults += [
+        f"audit_rowbinding: {t} {i} at entry {x} of {log} is missing (removed outside the "
+        "application)"
+        for log, x, t, i, _ in sorted(every - copy)
+    ]
+    return faults
 
 
 # --- The rows a reader used (an evidence packet's records) ------------------------------------
@@ -225,7 +258,12 @@ def check_rows(
             sha = digest(table, pk, found) if found is not None else None
             if binding is None:
                 faults.append(f"{table} {pk}: no audit entry ever recorded this row")
-            elif found is None or binding.sha256 != sha:
+            elif found is None:
+                faults.append(
+                    f"{table} {pk}: deleted outside the application (audit entry "
+                    f"{binding.index} of {binding.log} recorded it)"
+                )
+            elif binding.sha256 != sha:
                 faults.append(
                     f"{table} {pk}: changed outside the application (stored row is different "
                     f"from the one audit entry {binding.index} of {binding.log} recorded)"
@@ -284,7 +322,7 @@ def by_practice(model: type[models.Model], pks: Iterable[Any]) -> dict[Any, list
     return groups
 
 
-def bind_unbound_rows(*, batch_size: int = 500, own_bulk_load: bool = False) -> int:
+def bind_unbound_rows(*, batch_size: int = 500, own_bulk_load: Any = None) -> int:
     """Bind every record row no entry has bound yet (rows stored before row binding, or by a
     bulk loader), one ``records.baseline`` entry per practice and batch. Returns the count.
 
@@ -293,11 +331,12 @@ def bind_unbound_rows(*, batch_size: int = 500, own_bulk_load: bool = False) -> 
     entry that marks the baseline done. Rows already bound are left to ``verify_records``:
     binding them again would hide an edit, and once the baseline is done it binds nothing more
     (a row no entry bound since was written outside the application), except for a bulk
-    loader binding what it has just loaded (``own_bulk_load``: ``seed-scale``).
+    loader binding what it has just loaded: ``own_bulk_load`` is the id of the practice it
+    loaded (``seed-scale``), and only that practice's unbound rows are bound.
     """
     from groupguard.audit.log import SYSTEM, record
 
-    if baseline_done() and not own_bulk_load:
+    if baseline_done() and own_bulk_load is None:
         return 0  # once only: later unbound rows were written outside the application
     bound = {key for key, b in newest_bindings().items() if b.sha256 is not None}
     total = 0
@@ -310,6 +349,8 @@ def bind_unbound_rows(*, batch_size: int = 500, own_bulk_load: bool = False) -> 
         ]
         for start in range(0, len(pks), batch_size):
             for practice_id, chunk in by_practice(model, pks[start : start + batch_size]).items():
+                if own_bulk_load is not None and practice_id != own_bulk_load:
+                    continue
                 with transaction.atomic():
                     note_written(model, chunk)
                     record(
@@ -323,3 +364,25 @@ def bind_unbound_rows(*, batch_size: int = 500, own_bulk_load: bool = False) -> 
     with transaction.atomic():  # the mark that the baseline ran, in the site log
         record(practice_id=None, actor=SYSTEM, action=BASELINE, detail={"rows": total})
     return total
+
+
+def ensure_baseline() -> int:
+    """Run the baseline if it has not run yet (``serve`` and the WSGI app, at start)."""
+    return 0 if baseline_done() else bind_unbound_rows()
+
+
+def mark_new_database(**kwargs: Any) -> None:
+    """After ``migrate``: a database that holds no record row yet begins with row binding, so
+    the baseline is marked done at once (post_migrate). One with rows waits for ``serve``."""
+    from django.db import connection
+
+    tables = set(connection.introspection.table_names())
+    if not {"audit_auditentry", "audit_auditlog"} <= tables or baseline_done():
+        return
+    models_here = [m for m in bound_models() if m._meta.db_table in tables]
+    if len(models_here) < len(bound_models()) or any(m._base_manager.exists() for m in models_here):
+        return  # a partial migrate, or a database with records: serve binds them first
+    from groupguard.audit.log import SYSTEM, record
+
+    with transaction.atomic():
+        record(practice_id=None, actor=SYSTEM, action=BASELINE, detail={"rows": 0})

@@ -6,9 +6,12 @@ The audit log proves the log. To prove the records too, every audit entry carrie
     "rows": [{"table": "contacts_contact", "id": "<pk>", "sha256": "<hex>"}, ...]
 
 A row digest is the SHA-256 of the RFC 8785 canonical JSON of ``{"table", "id", "row"}``,
-where ``row`` maps every stored column to the value as stored: ciphertext for encrypted
-fields (so the log learns nothing about the plaintext), times in UTC with microseconds, ids
-and decimals as text, bytes as base64. A deleted row is bound with ``"sha256": null``.
+where ``row`` maps every column to its value as the database driver returns it, read with
+plain SQL: ciphertext for encrypted fields (so the log learns nothing about the plaintext),
+SQLite's stored text and numbers as they are (an id in capitals or a time written another way
+is a different row, since joins and filters treat it differently), PostgreSQL's typed values
+as text (times in UTC with microseconds), bytes as base64. A deleted row is bound with
+``"sha256": null``. Digests belong to one kind of database, as backups do.
 
 Which rows: every ``DomainModel`` row (the records of the practice). A row saved through
 ``Model.save()`` inside a transaction is *pending* until the next ``audit.log.record()`` in
@@ -40,7 +43,7 @@ from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
 from groupguard.audit.jcs import canonicalize
@@ -67,10 +70,10 @@ def bound_models() -> list[type[models.Model]]:
 
 
 def _plain(value: Any) -> Any:
-    """A stored value as JSON: the same for the same stored value on SQLite and PostgreSQL."""
-    token = getattr(value, "token", None)
-    if isinstance(token, str):  # an encrypted field read back: its ciphertext
-        return token
+    """A value as the database driver returns it, as JSON. Nothing is converted the way the
+    ORM would: on SQLite an id in capitals, a time written with a ``T`` or a boolean stored as
+    7 reads back as the same Python value through the ORM, yet joins and filters treat it
+    differently, so the digest must see the bytes as stored."""
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
@@ -93,12 +96,88 @@ def _plain(value: Any) -> Any:
 
 
 def columns_of(model: type[models.Model]) -> list[str]:
-    return [f.attname for f in model._meta.concrete_fields]
+    return [str(f.column) for f in model._meta.concrete_fields]
 
 
 def stored_state(model: type[models.Model], values: Iterable[Any]) -> dict[str, Any]:
-    """The row as the digest sees it, from ``values_list(*columns)`` of one row."""
+    """The row as the digest sees it: ``{column: value as stored}`` from one raw row."""
     return {name: _plain(v) for name, v in zip(columns_of(model), values, strict=True)}
+
+
+def _select(model: type[models.Model]) -> tuple[str, str]:
+    quote = connection.ops.quote_name
+    pk = quote(str(model._meta.pk.column))
+    columns = [quote(c) for c in columns_of(model)]
+    if connection.vendor == "sqlite":
+        # Django's SQLite connection turns declared datetime and bool columns into Python
+        # values on every read; quote() hands over the stored value itself, as SQL.
+        columns = [f"quote({c})" for c in columns]
+    return f"SELECT {', '.join(columns)} FROM {quote(str(model._meta.db_table))}", pk  # noqa: S608
+
+
+def _stored(values: Iterable[Any]) -> list[Any]:
+    """The values of one raw row as stored (SQLite's quote() literals read back)."""
+    if connection.vendor != "sqlite":
+        return list(values)
+    return [_sqlite_literal(v) for v in values]
+
+
+def _sqlite_literal(text: Any) -> Any:
+    """What SQLite's quote() printed, as the stored value: text, an integer, a real, a blob
+    or NULL, exactly, with no type conversion."""
+    if not isinstance(text, str) or text == "NULL":
+        return None if text == "NULL" else text
+    if text.startswith("'"):
+        return text[1:-1].replace("''", "'")
+    if text[:2] in ("X'", "x'"):
+        return bytes.fromhex(text[2:-1])
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)
+
+
+def _key(model: type[models.Model], raw: Any) -> str:
+    """The row's id as bindings name it (``str(pk)``), from its stored form."""
+    return str(model._meta.pk.to_python(raw))
+
+
+def read_states(model: type[models.Model], pks: list[Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(id, state)`` of the stored rows among ``pks``, read with plain SQL."""
+    if not pks:
+        return
+    select, pk = _select(model)
+    field = model._meta.pk
+    assert field is not None  # noqa: S101  (every model has one)
+    params = [field.get_db_prep_value(field.to_python(p), connection) for p in pks]
+    marks = ", ".join(["%s"] * len(params))
+    index = columns_of(model).index(str(field.column))
+    with connection.cursor() as cursor:
+        cursor.execute(f"{select} WHERE {pk} IN ({marks})", params)
+        for raw in cursor.fetchall():
+            values = _stored(raw)
+            yield _key(model, values[index]), stored_state(model, values)
+
+
+def all_states(
+    model: type[models.Model], *, batch: int = 2000
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(id, state)`` of every stored row of ``model``, in batches by primary key."""
+    select, pk = _select(model)
+    field = model._meta.pk
+    assert field is not None  # noqa: S101  (every model has one)
+    index = columns_of(model).index(str(field.column))
+    last: Any = None
+    while True:
+        where, params = ("", []) if last is None else (f" WHERE {pk} > %s", [last])
+        with connection.cursor() as cursor:
+            cursor.execute(f"{select}{where} ORDER BY {pk} LIMIT {int(batch)}", params)
+            rows = [_stored(raw) for raw in cursor.fetchall()]
+        for values in rows:
+            yield _key(model, values[index]), stored_state(model, values)
+        if len(rows) < batch:
+            return
+        last = rows[-1][index]
 
 
 def digest(table: str, pk: Any, state: dict[str, Any] | None) -> str | None:
@@ -108,15 +187,6 @@ def digest(table: str, pk: Any, state: dict[str, Any] | None) -> str | None:
     return hashlib.sha256(body).hexdigest()
 
 
-def read_states(model: type[models.Model], pks: list[Any]) -> Iterator[tuple[Any, dict[str, Any]]]:
-    columns = columns_of(model)
-    pk_name = model._meta.pk.attname
-    rows = model._base_manager.filter(pk__in=pks).values_list(*columns)
-    index = columns.index(pk_name)
-    for values in rows:
-        yield values[index], stored_state(model, values)
-
-
 def row_digests(model: type[models.Model], pks: Iterable[Any]) -> dict[str, str | None]:
     """``{str(pk): sha256}`` of the stored rows (``None`` for a row that is not stored)."""
     wanted = list(pks)
@@ -124,7 +194,7 @@ def row_digests(model: type[models.Model], pks: Iterable[Any]) -> dict[str, str 
     table = str(model._meta.db_table)
     for start in range(0, len(wanted), 500):
         for pk, state in read_states(model, wanted[start : start + 500]):
-            found[str(pk)] = digest(table, pk, state)
+            found[pk] = digest(table, pk, state)
     return found
 
 
@@ -202,7 +272,7 @@ def _alive(connection: Any) -> set[int]:
 def newest_stored_binding(table: str, pk: Any) -> RowBinding | None:
     return (
         RowBinding.objects.filter(table=table, row_id=str(pk))
-        .order_by("-id")
+        .order_by("-index", "-id")
         .only("log_id", "index", "sha256")
         .first()
     )

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from groupguard.contacts.models import (
@@ -53,7 +53,11 @@ def access_contact(user: Any, contact_id: Any) -> Contact:
 
 
 def visible_referrals(user: Any) -> QuerySet[Referral]:
-    return Referral.objects.filter(member__in=visible_members(user).values("id"))
+    """Referrals follow the member, and one offered from a contact also needs the contact's
+    group (its reason comes from what was said there), as disclosures do (#15)."""
+    return Referral.objects.filter(member__in=visible_members(user).values("id")).filter(
+        Q(contact__isnull=True) | Q(contact__group__in=visible_groups(user).values("id"))
+    )
 
 
 def access_referral(user: Any, referral_id: Any) -> Referral:

@@ -179,7 +179,7 @@ def configured_keyring() -> Keyring:
             keyring = _load_or_create_key_file(Path(key_file))
         # Before the first value is sealed or opened: a keyring that lacks a key stored data
         # needs is refused, so nothing is written under a replacement key.
-        keys.require_encryption_keys(keyring.keys)
+        keys.require_encryption_keys(keyring)
         _cached = (cache_key, keyring)
         return keyring
 

@@ -16,12 +16,17 @@ The check runs once per process when the keys are first loaded (``core.crypto`` 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 
 from django.db import DatabaseError, connection, transaction
 
-from groupguard.core.crypto import PREFIX, KeyConfigurationError
+from groupguard.core.crypto import (
+    PREFIX,
+    EncryptionError,
+    KeyConfigurationError,
+    Keyring,
+    open_sealed,
+)
 
 
 def _no_database_yet() -> bool:
@@ -77,12 +82,49 @@ def sealed_key_ids() -> dict[str, list[str]]:
     return found
 
 
-def require_encryption_keys(held: Iterable[str]) -> None:
-    """Refuse a keyring that lacks a key id stored values are sealed under."""
-    held = set(held)
-    missing = {kid: places for kid, places in sealed_key_ids().items() if kid not in held}
+def require_encryption_keys(keyring: Keyring) -> None:
+    """Refuse a keyring that lacks a key id stored values are sealed under, or whose key of
+    that id does not open them (a key file with the right ids and other bytes)."""
+    held = set(keyring.keys)
+    stored = sealed_key_ids()
+    missing = {kid: places for kid, places in stored.items() if kid not in held}
     if missing:
         raise KeyConfigurationError(_missing_message(missing, held))
+    for kid, places in sorted(stored.items()):
+        sample = _sample(kid, places[0])
+        if sample is None:
+            continue
+        token, associated_data = sample
+        try:
+            open_sealed(keyring, token, associated_data)
+        except EncryptionError:
+            raise KeyConfigurationError(
+                f"the key with id {kid!r} does not open the data stored under that id (in "
+                f"{places[0]}): this is not the key it was sealed with; give the server the "
+                "right key file; nothing was written"
+            ) from None
+
+
+def _sample(kid: str, place: str) -> tuple[str, str] | None:
+    """One value sealed under ``kid`` in ``place`` (``table.column``) and its associated data."""
+    from groupguard.core.rotation import encrypted_models
+
+    table, column = place.split(".", 1)
+    model = next((m for m in encrypted_models() if m._meta.db_table == table), None)
+    if model is None or model._meta.pk is None:
+        return None
+    quote = connection.ops.quote_name
+    pk = model._meta.pk
+    sql = (
+        f"SELECT {quote(str(pk.column))}, {quote(column)} FROM {quote(table)} "  # noqa: S608
+        f"WHERE {quote(column)} LIKE %s LIMIT 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [f"{PREFIX}:{kid}:%"])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return str(row[1]), f"{table}|{column}|{pk.to_python(row[0])}"
 
 
 def may_generate_encryption_keys() -> None:

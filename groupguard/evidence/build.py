@@ -37,9 +37,10 @@ from groupguard.audit.checkpoints import make_checkpoint
 from groupguard.audit.log import SYSTEM, Actor, log_for, record
 from groupguard.audit.models import Checkpoint
 from groupguard.audit.records import CheckedRow, check_rows, loaded_rows, newest_bindings
+from groupguard.audit.rows import bound_models
 from groupguard.evidence.content import collect
 from groupguard.evidence.fhir import to_fhir, validate_fhir
-from groupguard.evidence.models import Complaint
+from groupguard.evidence.models import Complaint, PacketBuild
 from groupguard.evidence.pdf import packet_pdf
 from groupguard.evidence.proofs import build_proofs, sign_manifest
 from groupguard.practice.models import Member, Practice
@@ -58,10 +59,20 @@ _NOT_HANDED_OVER = {"agreements_signinglink"}
 
 
 def check_records(
-    used: set[tuple[Any, str]], log_name: str, checkpoint: Checkpoint
+    used: set[tuple[Any, str]], member: Member, log_name: str, checkpoint: Checkpoint
 ) -> list[CheckedRow]:
-    """The rows the content was read from, each matching the entry that last wrote it."""
-    checked, faults = check_rows(used, newest_bindings(log_names=[log_name]))
+    """The rows the content was read from, and every row the log binds in an entry about the
+    member, each matching the entry that last wrote it (a row of the member's deleted outside
+    the application is missing from what was read, so it is looked for by its binding)."""
+    bindings = newest_bindings(log_names=[log_name])
+    subject = str(member.id)
+    models_by_table = {str(m._meta.db_table): m for m in bound_models()}
+    about = {
+        (models_by_table[table], row_id)
+        for (table, row_id), b in bindings.items()
+        if b.member == subject and b.sha256 is not None and table in models_by_table
+    }
+    checked, faults = check_rows(used | about, bindings)
     if faults:
         more = f" (and {len(faults) - 3} more)" if len(faults) > 3 else ""
         raise PacketError(
@@ -114,6 +125,7 @@ class Packet:
     checkpoint: Checkpoint
     content: dict[str, Any]
     seconds: dict[str, float] = field(default_factory=dict)
+    kept: PacketBuild | None = None  # the stored copy, when the build was asked to keep one
 
     def write(self, folder: Path) -> None:
         """Write the files into ``folder``, which must be missing or empty."""
@@ -145,9 +157,12 @@ def build_packet(
     checkpoint: Checkpoint | None = None,
     progress: Callable[[str], None] | None = None,
     via: str = "web",
+    keep: bool = False,
 ) -> Packet:
     if complaint is not None and complaint.member_id != member.id:
         raise PacketError("That complaint is about another member.")
+    if keep and acting_user is None:
+        raise PacketError("A kept packet needs the staff member who built it.")
     if start and end and end < start:
         raise PacketError("The period cannot end before it starts.")
     seconds: dict[str, float] = {}
@@ -177,7 +192,7 @@ def build_packet(
     used |= {(Member, str(member.pk)), (Practice, str(member.practice_id))}
     if complaint is not None:
         used.add((Complaint, str(complaint.pk)))
-    bind_records(content, member, checkpoint, check_records(used, log.name, checkpoint))
+    bind_records(content, member, checkpoint, check_records(used, member, log.name, checkpoint))
     packet_json = dump(content)
     step("collect")
     bundle = to_fhir(content)
@@ -196,7 +211,20 @@ def build_packet(
     }
     files["manifest.json"] = dump(sign_manifest(files))
     step("manifest")
+    packet = Packet(files, checkpoint, content, seconds)
     with transaction.atomic():
+        if keep and acting_user is not None:
+            # Stored (sealed) for download, in the transaction of the entry that binds it.
+            packet.kept = PacketBuild.objects.create(
+                practice_id=member.practice_id,
+                member=member,
+                complaint=complaint,
+                built_by=acting_user,
+                checkpoint_size=checkpoint.tree_size,
+                files=json.loads(files["manifest.json"])["files"],
+                seconds=seconds,
+                archive=packet.zip(),
+            )
         record(
             practice_id=member.practice_id,
             actor=Actor.user(acting_user) if acting_user is not None else SYSTEM,
@@ -213,4 +241,4 @@ def build_packet(
                 },
             },
         )
-    return Packet(files, checkpoint, content, seconds)
+    return packet

@@ -531,7 +531,7 @@ FACTS: Final[dict[str, dict[str, str]]] = {
         "status": "status",
     },
 }
-_MOMENT: Final = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
+_MOMENT: Final = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d")
 
 
 def row_sha256(table: str, row_id: str, stored: Any) -> str:
@@ -544,9 +544,20 @@ def _same(shown: Any, stored: Any) -> bool:
         return True  # sealed: bound as ciphertext, opened and checked when the packet was built
     if shown is None and stored in (None, ""):
         return True
+    # Rows are as the database stored them: SQLite keeps booleans as 0 or 1, JSON as text and
+    # times as "YYYY-MM-DD HH:MM:SS.ffffff" in UTC; the packet shows them as JSON.
+    if isinstance(shown, bool) and isinstance(stored, int) and not isinstance(stored, bool):
+        return stored in (0, 1) and shown == bool(stored)
+    if isinstance(shown, dict | list) and isinstance(stored, str):
+        try:
+            return bool(json.loads(stored) == shown)
+        except ValueError:
+            return False
     if isinstance(shown, str) and isinstance(stored, str) and _MOMENT.match(stored):
         # The packet shows moments to the second, in UTC; the row keeps microseconds.
-        return bool(_MOMENT.match(shown)) and shown[:19] == stored[:19]
+        return bool(_MOMENT.match(shown)) and shown[:19].replace(" ", "T") == stored[:19].replace(
+            " ", "T"
+        )
     return bool(shown == stored and type(shown) is type(stored))
 
 

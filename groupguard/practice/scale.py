@@ -189,7 +189,7 @@ def seed_scale(
         )
     # The bulk load skipped the actions, so its rows are bound now, as an upgrade's would be
     # (audit.rows): audit verify --records and packets hold on the scale practice too.
-    result["rows_bound"] = bind_unbound_rows(own_bulk_load=True)
+    result["rows_bound"] = bind_unbound_rows(own_bulk_load=practice.pk)
     result["seconds"] = round(time.perf_counter() - started, 2)
     return result
 

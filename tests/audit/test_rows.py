@@ -18,16 +18,18 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from groupguard.audit import triggers
 from groupguard.audit.models import AuditEntry, RowBinding
-from groupguard.audit.records import bind_unbound_rows, verify_records
-from groupguard.audit.rows import RecordAltered, bound_models
+from groupguard.audit.records import bind_unbound_rows, ensure_baseline, verify_records
+from groupguard.audit.rows import RecordAltered, baseline_done, bound_models
 from groupguard.contacts import actions as contacts
 from groupguard.contacts.models import Contact, Promise
+from groupguard.disclosures import actions as actions_disclosures
 from groupguard.practice.demo import build_demo
+from groupguard.practice.models import Attendance
 from tests.conftest import Cast
 
 
@@ -206,11 +208,25 @@ def test_audit_verify_records_names_the_row(cast: Cast) -> None:
     assert any(f"practice_member {cast.noah.pk}" in f for f in data["records"]["faults"])
 
 
-def test_the_baseline_binds_only_rows_never_bound(cast: Cast) -> None:
-    """Rows stored before row binding (or by a bulk loader) are bound once; an edited row that
-    was bound before is left named, not bound again."""
-    from groupguard.practice.models import Attendance
+def as_before_row_binding() -> None:
+    """The database of an earlier version: no baseline mark (migrate marked the new test
+    database; this removes the mark inside the test's transaction)."""
+    with outside("audit_auditentry"):
+        run_sql("DELETE FROM audit_auditentry WHERE action = %s", ["records.baseline"])
+    assert not baseline_done()
 
+
+def test_a_new_database_begins_with_row_binding(db: None) -> None:
+    """migrate marks an empty database's baseline done: from the first row on, a row no
+    entry bound is one written outside the application."""
+    assert baseline_done()
+    assert ensure_baseline() == 0
+
+
+def test_the_baseline_binds_only_rows_never_bound(cast: Cast) -> None:
+    """Rows stored before row binding are bound once; an edited row that was bound before is
+    left named, not bound again."""
+    as_before_row_binding()
     [older] = Attendance.objects.bulk_create(
         [Attendance(session=cast.session, member=cast.mia, status="present", recorded_by=cast.bob)]
     )
@@ -223,7 +239,7 @@ def test_the_baseline_binds_only_rows_never_bound(cast: Cast) -> None:
         ("practice_attendance", str(older.pk)),
         ("practice_member", str(cast.noah.pk)),
     }
-    assert bind_unbound_rows() == 1
+    assert ensure_baseline() == 1
     [bound, mark] = AuditEntry.objects.filter(action="records.baseline").order_by("id")
     assert bound.log.practice_id == cast.north.id and mark.log.practice_id is None
     assert verify_records().changed == [("practice_member", str(cast.noah.pk))]
@@ -236,8 +252,6 @@ def test_the_baseline_binds_only_rows_never_bound(cast: Cast) -> None:
 
 
 def test_after_the_baseline_a_row_inserted_outside_is_refused_a_save(cast: Cast) -> None:
-    from groupguard.practice.models import Attendance
-
     assert bind_unbound_rows() == 0  # the cast was written through the actions: all bound
     [forged] = Attendance.objects.bulk_create(
         [Attendance(session=cast.session, member=cast.noah, status="absent", recorded_by=cast.bob)]
@@ -248,3 +262,69 @@ def test_after_the_baseline_a_row_inserted_outside_is_refused_a_save(cast: Cast)
         with transaction.atomic():
             forged.save()
     assert Attendance.objects.get(pk=forged.pk).status == "absent"
+
+
+def test_the_lookup_copy_cannot_be_edited_to_launder_a_revert(cast: Cast) -> None:
+    """Found by the review of this fix: put a row back to an older state, then make the lookup
+    copy point at the older binding, and the next legitimate save bound the revert."""
+    contact = contacts.log_contact(
+        group=cast.thursday,
+        members=[cast.mia],
+        acting_user=cast.bob,
+        occurred_at=timezone.now() - datetime.timedelta(hours=2),
+        setting="phone",
+        initiated_by="member",
+        summary="First version.",
+        request="explicit",
+    )
+    older = RowBinding.objects.filter(table="contacts_contact", row_id=str(contact.pk)).get()
+    contacts.edit_contact(contact, acting_user=cast.bob, request="none")
+    # A copy of the older binding row: refused by the unique constraint...
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RowBinding.objects.create(
+            log_id=older.log_id,
+            index=older.index,
+            table=older.table,
+            row_id=older.row_id,
+            sha256=older.sha256,
+        )
+    # ...and with the newest copy removed (triggers dropped), the revert is refused a save and
+    # verify names the copy.
+    with outside("contacts_contact"):
+        run_sql("UPDATE contacts_contact SET request = 'explicit' WHERE id = %s", [_id(contact.pk)])
+    with outside("audit_rowbinding"):
+        run_sql(
+            "DELETE FROM audit_rowbinding WHERE row_id = %s AND id <> %s",
+            [str(contact.pk), older.pk],
+        )
+    report = verify_records()
+    assert any("audit_rowbinding" in f and "missing" in f for f in report.faults), report.faults
+    assert ("contacts_contact", str(contact.pk)) in report.changed
+
+
+@pytest.mark.skipif(
+    "connection.vendor != 'sqlite'", reason="PostgreSQL stores ids, times and booleans typed"
+)
+def test_an_edit_the_orm_would_not_see_is_named(cast: Cast) -> None:
+    """Found by the review of this fix: on SQLite an id in capitals reads back as the same
+    UUID through the ORM, yet drops the row from joins (a disclosure vanished from the
+    accounting). The digest reads the row as stored."""
+    disclosure = actions_disclosures.record_disclosure(
+        member=cast.mia,
+        acting_user=cast.bob,
+        recipient="court",
+        what="Court date.",
+        disclosed_at=timezone.now(),
+    )
+    for column, expression in [
+        ("member_id", "upper(member_id)"),
+        ("disclosed_at", "replace(disclosed_at, ' ', 'T')"),
+    ]:
+        sid = transaction.savepoint()
+        with outside("disclosures_disclosure"):
+            run_sql(
+                f"UPDATE disclosures_disclosure SET {column} = {expression} WHERE id = %s",  # noqa: S608
+                [_id(disclosure.pk)],
+            )
+        assert verify_records().changed == [("disclosures_disclosure", str(disclosure.pk))]
+        transaction.savepoint_rollback(sid)

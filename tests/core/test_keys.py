@@ -133,3 +133,16 @@ def test_a_command_on_the_wrong_key_says_so_in_one_line(
     err = capsys.readouterr().err
     assert err.startswith("groupguard: ") and "ktest1" in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_a_key_with_the_right_id_and_other_bytes_is_refused(cast: Cast) -> None:
+    """Found by the review of this fix: only key ids were compared, so a key file holding
+    'ktest1' with other bytes was taken, and new rows were sealed under the wrong key."""
+    impostor = json.dumps(
+        {"active": "ktest1", "keys": {"ktest1": base64.b64encode(b"v" * 32).decode()}}
+    )
+    members = Member.objects.count()
+    with override_settings(GROUPGUARD_ENCRYPTION_KEYS=impostor):
+        with pytest.raises(crypto.KeyConfigurationError, match="'ktest1' does not open"):
+            make_member(cast.north, "Newcomer")
+    assert Member.objects.count() == members

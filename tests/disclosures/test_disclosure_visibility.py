@@ -119,3 +119,34 @@ def test_no_page_or_api_shows_it_to_her(cast: Cast, shared: tuple[Disclosure, Di
     # Bob, who may open the contact, still reads both.
     both = cast.client_for(cast.bob).get(f"/api/v1/members/{mia}/accounting").content.decode()
     assert SECRET in both and OPEN in both
+
+
+def test_a_referral_offered_from_a_contact_follows_the_contact_too(
+    cast: Cast, shared: tuple[Disclosure, Disclosure]
+) -> None:
+    """The same hole through referrals (found by the review of this fix): the reason of a
+    referral offered from a Thursday contact came from what was said there."""
+    hidden, _ = shared
+    entry = hidden.assessment.contact  # type: ignore[union-attr]
+    reason = "Talk through the relapse with someone of her own"
+    referral = contacts.offer_referral(
+        member=cast.mia, contact=entry, acting_user=cast.bob, reason=reason, to_name="Dr. Quell"
+    )
+    open_one = contacts.offer_referral(
+        member=cast.mia, acting_user=cast.alice, reason="Grief counselling", to_name="Dr. Ames"
+    )
+    seen = set(contact_selectors.visible_referrals(cast.dave))
+    assert seen == {open_one}
+    assert referral in set(contact_selectors.visible_referrals(cast.bob))
+    client = cast.client_for(cast.dave)
+    for url in (
+        reverse("member_detail", args=[cast.mia.id]),
+        "/api/v1/referrals",
+        f"/api/v1/members/{cast.mia.id}/timeline",
+    ):
+        body = client.get(url).content.decode()
+        assert reason not in body, url
+    patch = client.patch(
+        f"/api/v1/referrals/{referral.id}", {"status": "accepted"}, content_type="application/json"
+    )
+    assert patch.status_code == 404

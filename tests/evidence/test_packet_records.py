@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from groupguard.audit import triggers
@@ -145,3 +146,41 @@ def test_a_stored_row_edited_in_the_packet_no_longer_hashes(
     resign(folder, "packet.json", json.dumps(content).encode())
     report = verify_packet(folder, public_key_info()["public_key"])
     assert any("does not record this row as stored" in f for f in report.failures)
+
+
+def test_a_record_deleted_in_the_database_stops_the_build(cast: Cast, contact: Contact) -> None:
+    """Found by the review of this fix: the build checked only the rows it read, so a referral
+    deleted with SQL was simply missing from a packet that verified."""
+    referral = contacts.offer_referral(
+        member=cast.mia,
+        contact=contact,
+        acting_user=cast.bob,
+        reason="Talk it through.",
+        to_name="Dr. Quell",
+    )
+    key = referral.pk.hex if connection.vendor == "sqlite" else str(referral.pk)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM contacts_referral WHERE id = %s", [key])
+    with pytest.raises(PacketError, match=f"contacts_referral {referral.pk}: deleted outside"):
+        build_packet(member=cast.mia, acting_user=cast.alice)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_packet_is_bound_like_any_record(cast: Cast, tmp_path: Path) -> None:
+    """Outside a test's wrapping transaction, as on a server: the stored copy of a packet
+    (PacketBuild) was created after the build's entry, in autocommit, and never bound."""
+    from groupguard.audit.records import verify_records
+    from groupguard.evidence.actions import record_complaint
+
+    complaint = record_complaint(
+        member=cast.mia,
+        acting_user=cast.alice,
+        board="Board of Behavioral Sciences",
+        received_on=cast.north.today(),
+        allegation="Said something in group.",
+    )
+    url = reverse("complaint_build", args=[complaint.id])
+    response = cast.client_for(cast.alice).post(url)
+    assert response.status_code == 302
+    report = verify_records()
+    assert report.ok, report.faults

@@ -194,3 +194,25 @@ def test_the_limits_come_from_the_settings(cast: Cast) -> None:
     with override_settings(GROUPGUARD_LOCKOUT_CLIENT_FAILURES=2):
         fail("bob", 2)
         assert attempt("bob", PASSWORD).status_code == 429
+
+
+def test_the_account_page_is_no_password_oracle_for_a_borrowed_session(cast: Cast) -> None:
+    """Found by the review of #15: the account page checked passwords without the lockout, so
+    someone holding a signed-in session could guess the password without end."""
+    client = cast.client_for(cast.bob)
+    url = reverse("account_security")
+    wrong_old = {
+        "form": "password",
+        "pw-old_password": WRONG,
+        "pw-new_password1": "a-new-quiet-meadow",
+        "pw-new_password2": "a-new-quiet-meadow",
+    }
+    for _ in range(5):
+        assert client.post(url, wrong_old, REMOTE_ADDR=OFFICE).status_code == 200
+    right = {**wrong_old, "pw-old_password": PASSWORD}
+    assert client.post(url, right, REMOTE_ADDR=OFFICE).status_code == 429
+    reauth = {"form": "mfa", "mfa-password": PASSWORD, "mfa-code": "123456"}
+    assert client.post(url, reauth, REMOTE_ADDR=OFFICE).status_code == 429
+    cast.bob.refresh_from_db()
+    assert cast.bob.check_password(PASSWORD)  # nothing changed while locked
+    assert attempt("bob", PASSWORD).status_code == 429

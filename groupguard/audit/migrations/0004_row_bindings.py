@@ -52,7 +52,14 @@ class Migration(migrations.Migration):
                 ),
             ],
             options={
-                "indexes": [models.Index(fields=["table", "row_id", "-id"], name="rowbinding_row")],
+                "indexes": [
+                    models.Index(fields=["table", "row_id", "-index"], name="rowbinding_row")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("log", "index", "table", "row_id"), name="rowbinding_unique"
+                    )
+                ],
             },
         ),
         migrations.RunPython(append_only, open_again),

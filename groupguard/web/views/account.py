@@ -15,7 +15,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from groupguard.accounts import actions, mfa, sessions
 from groupguard.accounts.middleware import passive
 from groupguard.accounts.models import ApiToken
+from groupguard.audit.middleware import client_ip
+from groupguard.lockout.actions import record_failure
 from groupguard.web.forms import TokenForm, apply_errors
+from groupguard.web.security import refuse_if_locked_out
 from groupguard.web.views.common import login_required, staff_user
 
 
@@ -78,6 +81,12 @@ def security(request: HttpRequest) -> HttpResponse:
     page open until the user chooses a new password (accounts.middleware)."""
     user = staff_user(request)
     which = request.POST.get("form") if request.method == "POST" else None
+    if which in ("mfa", "password"):
+        # Both forms check the password: the sign-in lockout holds here too, or a borrowed
+        # session would be a password oracle that never stops (#15 review).
+        refused = refuse_if_locked_out(request, user.get_username())
+        if refused is not None:
+            return refused
     reauth = ReauthForm(request.POST if which == "mfa" else None, prefix="mfa")
     password = PasswordChangeForm(user, request.POST if which == "password" else None, prefix="pw")
     if which == "mfa" and reauth.is_valid():
@@ -86,6 +95,7 @@ def security(request: HttpRequest) -> HttpResponse:
         if again is None or again.pk != user.pk:
             reauth.add_error("password", "That is not your password.")
         elif not actions.check_code(user, data["code"]).ok:
+            record_failure(username=user.get_username(), client=client_ip(request))
             reauth.add_error("code", "That code is wrong or was used already.")
         elif request.POST.get("do") == "recovery_codes":
             codes = actions.renew_recovery_codes(
@@ -99,6 +109,8 @@ def security(request: HttpRequest) -> HttpResponse:
         else:
             sessions.mark_reauthenticated(request.session)
             return redirect("mfa_setup")
+    if which == "password" and not password.is_valid() and "old_password" in password.errors:
+        record_failure(username=user.get_username(), client=client_ip(request))
     if which == "password" and password.is_valid():
         try:
             actions.change_password(

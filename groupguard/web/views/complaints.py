@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
@@ -156,21 +155,13 @@ def complaint_build(request: HttpRequest, complaint_id: uuid.UUID) -> HttpRespon
     user = staff_user(request)
     complaint = selectors.access_complaint(user, complaint_id)
     try:
-        packet = build_packet(member=complaint.member, acting_user=user, complaint=complaint)
+        packet = build_packet(
+            member=complaint.member, acting_user=user, complaint=complaint, keep=True
+        )
     except PacketError as error:
         messages.error(request, str(error))
         return redirect("complaint_detail", complaint_id=complaint.id)
-    manifest = json.loads(packet.files["manifest.json"])
-    build = PacketBuild.objects.create(
-        practice_id=complaint.practice_id,
-        member=complaint.member,
-        complaint=complaint,
-        built_by=user,
-        checkpoint_size=packet.checkpoint.tree_size,
-        files=manifest["files"],
-        seconds=packet.seconds,
-        archive=packet.zip(),
-    )
+    build = packet.kept
     if is_htmx(request):
         return render(request, "web/_packet_built.html", {"build": build, "complaint": complaint})
     messages.success(request, "Packet built: download it below.")

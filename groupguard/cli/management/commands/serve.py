@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from groupguard.audit.records import bind_unbound_rows
+from groupguard.audit.records import ensure_baseline
 from groupguard.audit.rows import baseline_done
 from groupguard.cli.management.commands.demo import demo_logins_text
 from groupguard.core.crypto import KeyConfigurationError
@@ -86,7 +86,7 @@ class Command(BaseCommand):
         except KeyConfigurationError as exc:
             raise CommandError(f"not serving: {exc}") from None
         if not baseline_done():  # the first start with row binding (docs/audit-log.md)
-            bound = bind_unbound_rows()
+            bound = ensure_baseline()
             self.stdout.write(f"Bound {bound} record rows stored before row binding.")
         self._report_durability()
         self._collect_static()
