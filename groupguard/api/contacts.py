@@ -31,7 +31,6 @@ from groupguard.contacts.models import (
     REFERRAL_MOVES,
     Amendment,
     Contact,
-    ContactMember,
     Promise,
     Referral,
 )
@@ -382,7 +381,7 @@ def member_timeline(request: HttpRequest, member_id: uuid.UUID) -> dict[str, Any
     record_read(user=user, practice_id=member.practice_id, obj=member, member_id=member.id)
     # A contact with several members carries its note and the others' names: the answer read
     # those members' records too.
-    for other in _others_on_timeline(items, member):
+    for other in selectors.others_on_timeline(items, member):
         record_read(user=user, practice_id=member.practice_id, obj=member, member_id=other)
     return {
         "member": member_ref(member),
@@ -401,18 +400,3 @@ def member_timeline(request: HttpRequest, member_id: uuid.UUID) -> dict[str, Any
             for i in items
         ],
     }
-
-
-def _others_on_timeline(items: list[selectors.TimelineItem], member: Member) -> list[uuid.UUID]:
-    """The other members of the contacts on ``member``'s timeline."""
-    contact_ids = {item.contact_id for item in items if item.kind == "contact"}
-    if not contact_ids:
-        return []
-    others = (
-        ContactMember.objects.filter(contact_id__in=contact_ids)
-        .exclude(member_id=member.id)
-        .order_by()
-        .values_list("member_id", flat=True)
-        .distinct()
-    )
-    return sorted(others)

@@ -221,7 +221,7 @@ class _Pending:
             del self.rows[self.key]
 
 
-def _note(sender: Any, instance: Any, using: str | None) -> None:
+def _note(sender: Any, pk: Any, using: str | None) -> None:
     if not is_bound(sender):
         return
     connection = connections[using or DEFAULT_DB_ALIAS]
@@ -231,7 +231,7 @@ def _note(sender: Any, instance: Any, using: str | None) -> None:
     if rows is None:
         rows = {}
         setattr(connection, _PENDING, rows)
-    pending = _Pending(rows, sender, instance.pk)
+    pending = _Pending(rows, sender, pk)
     rows[pending.key] = pending
     connection.on_commit(pending.forget)
 
@@ -242,23 +242,16 @@ def note_written(
     """Mark rows written without ``Model.save()`` (``bulk_create``) as pending, so the next
     entry in this transaction binds them like saved ones."""
     for pk in pks:
-        _note(model, _Key(pk), using)
-
-
-class _Key:
-    __slots__ = ("pk",)
-
-    def __init__(self, pk: Any) -> None:
-        self.pk = pk
+        _note(model, pk, using)
 
 
 def _saved(sender: Any, instance: models.Model, raw: bool = False, **kwargs: Any) -> None:
     if not raw:  # loaddata: fixtures are not the application's writes
-        _note(sender, instance, kwargs.get("using"))
+        _note(sender, instance.pk, kwargs.get("using"))
 
 
 def _deleted(sender: Any, instance: models.Model, **kwargs: Any) -> None:
-    _note(sender, instance, kwargs.get("using"))
+    _note(sender, instance.pk, kwargs.get("using"))
 
 
 class RecordAltered(ValidationError):

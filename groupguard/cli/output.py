@@ -3,7 +3,9 @@ practice, the user or the id that was wrong."""
 
 from __future__ import annotations
 
+import getpass
 import json
+import sys
 import uuid
 from typing import Any, TypeVar
 
@@ -74,3 +76,17 @@ def validation_error(error: ValidationError) -> CommandError:
         named = field == NON_FIELD_ERRORS or text.startswith(f"{field}:")
         parts.append(text if named else f"{field}: {text}")
     return CommandError("; ".join(parts))
+
+
+def read_password(password_file: str | None, *, label: str = "Password") -> str:
+    """A password from the first line of ``password_file``, from standard input when it is
+    not a terminal, or asked for twice."""
+    if password_file:
+        with open(password_file, encoding="utf-8") as handle:
+            return handle.readline().rstrip("\n")
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass(f"{label}: ")
+    if first != getpass.getpass(f"{label} (again): "):
+        raise CommandError("the passwords do not match")
+    return first

@@ -242,6 +242,22 @@ def member_timeline(*, user: Any, member: Member, limit: int = 200) -> list[Time
     return items[:limit]
 
 
+def others_on_timeline(items: list[TimelineItem], member: Member) -> list[Any]:
+    """The other members of the contacts on ``member``'s timeline (their notes name them too,
+    so a page showing the timeline audits a read of each)."""
+    contact_ids = {item.contact_id for item in items if item.kind == "contact"}
+    if not contact_ids:
+        return []
+    others = (
+        ContactMember.objects.filter(contact_id__in=contact_ids)
+        .exclude(member_id=member.id)
+        .order_by()
+        .values_list("member_id", flat=True)
+        .distinct()
+    )
+    return sorted(others)
+
+
 def _decision_items(user: Any, member: Member) -> list[TimelineItem]:
     """Disclosure assessments and what was shared (the disclosures app builds on contacts)."""
     from groupguard.disclosures import selectors as disclosure_selectors

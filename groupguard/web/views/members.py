@@ -15,10 +15,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from groupguard.accounts.models import User
 from groupguard.audit.log import Actor, record, record_read
 from groupguard.contacts import selectors as contact_selectors
-from groupguard.contacts.models import ContactMember
 from groupguard.practice import actions, selectors
 from groupguard.practice.access import access_member, visible_groups
-from groupguard.practice.models import Group, Member, RoleRelationship
+from groupguard.practice.models import Group, RoleRelationship
 from groupguard.web.forms import MemberForm, RoleForm, apply_errors
 from groupguard.web.views.common import login_required, staff_user
 
@@ -132,7 +131,7 @@ def member_detail(request: HttpRequest, member_id: uuid.UUID) -> HttpResponse:
     record_read(user=user, practice_id=member.practice_id, obj=member, member_id=member.id)
     # A contact with several members shows on each one's timeline with its note and the
     # others' names: the page read those members' records too.
-    for other in _others_on_timeline(timeline, member):
+    for other in contact_selectors.others_on_timeline(timeline, member):
         record_read(user=user, practice_id=member.practice_id, obj=member, member_id=other)
     role_form = RoleForm(
         practice_id=user.practice_id,
@@ -143,23 +142,6 @@ def member_detail(request: HttpRequest, member_id: uuid.UUID) -> HttpResponse:
         "web/member_detail.html",
         {"page": page, "member": member, "role_form": role_form, "timeline": timeline},
     )
-
-
-def _others_on_timeline(
-    timeline: list[contact_selectors.TimelineItem], member: Member
-) -> list[uuid.UUID]:
-    """The other members of the contacts on ``member``'s timeline."""
-    contact_ids = {item.contact_id for item in timeline if item.kind == "contact"}
-    if not contact_ids:
-        return []
-    others = (
-        ContactMember.objects.filter(contact_id__in=contact_ids)
-        .exclude(member_id=member.id)
-        .order_by()
-        .values_list("member_id", flat=True)
-        .distinct()
-    )
-    return sorted(others)
 
 
 @require_POST

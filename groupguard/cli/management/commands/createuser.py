@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import getpass
-import sys
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -9,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from groupguard.accounts.models import Role
-from groupguard.cli.output import dump_json, practice_by_slug
+from groupguard.cli.output import dump_json, practice_by_slug, read_password
 from groupguard.practice.actions import create_staff_user, set_practitioner_profile
 from groupguard.practice.models.practice import EthicsCode, LicenseType
 
@@ -33,24 +31,13 @@ class Command(BaseCommand):
         parser.add_argument("--license-number", default="")
         parser.add_argument("--license-jurisdiction", default="")
 
-    def _password(self, options: dict[str, Any]) -> str:
-        if options["password_file"]:
-            with open(options["password_file"], encoding="utf-8") as handle:
-                return handle.readline().rstrip("\n")
-        if not sys.stdin.isatty():
-            return sys.stdin.readline().rstrip("\n")
-        first = getpass.getpass("Password: ")
-        if first != getpass.getpass("Password (again): "):
-            raise CommandError("the passwords do not match")
-        return first
-
     def handle(self, *args: Any, **options: Any) -> None:
         practice = practice_by_slug(options["practice"])
         if bool(options["license_type"]) != bool(options["ethics_code"]):
             raise CommandError(
                 "give --license-type and --ethics-code together (a practitioner profile)"
             )
-        password = self._password(options)
+        password = read_password(options["password_file"])
         try:
             with transaction.atomic():
                 user = create_staff_user(

@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-import getpass
-import sys
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from groupguard.accounts.actions import reset_password
-from groupguard.cli.output import dump_json, practice_by_slug, user_in_practice
+from groupguard.cli.output import dump_json, practice_by_slug, read_password, user_in_practice
 
 
 class Command(BaseCommand):
@@ -30,21 +28,10 @@ class Command(BaseCommand):
         )
         parser.add_argument("--password-file", help="file whose first line is the password")
 
-    def _password(self, options: dict[str, Any]) -> str:
-        if options["password_file"]:
-            with open(options["password_file"], encoding="utf-8") as handle:
-                return handle.readline().rstrip("\n")
-        if not sys.stdin.isatty():
-            return sys.stdin.readline().rstrip("\n")
-        first = getpass.getpass("Temporary password: ")
-        if first != getpass.getpass("Temporary password (again): "):
-            raise CommandError("the passwords do not match")
-        return first
-
     def handle(self, *args: Any, **options: Any) -> None:
         practice = practice_by_slug(options["practice"])
         user = user_in_practice(practice, options["username"], option="--username")
-        password = self._password(options)
+        password = read_password(options["password_file"], label="Temporary password")
         try:
             done = reset_password(
                 user,
