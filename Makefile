@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: install run test lint test-sqlite test-postgres bench load soak clean-venv
+.PHONY: install run test lint test-sqlite test-postgres bench load soak clean-venv train-detector
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -49,6 +49,11 @@ test: lint test-sqlite test-postgres
 
 bench: install
 	$(BIN)/python bench/run.py
+
+# Fit the detector's model on corpus/detector/ and write groupguard/contacts/detector/model.bin
+# (commit it: the package ships the model; nothing is fetched at run time).
+train-detector: install
+	$(BIN)/python -m tools.train_detector
 
 # locust against the real server (gunicorn), on SQLite and, when it answers, on PostgreSQL.
 load: install

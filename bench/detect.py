@@ -1,4 +1,12 @@
-"""Confidentiality-request detection: throughput, and the start-up of ``groupguard detect``.
+"""Confidentiality-request detection: how right it is on notes it never saw, how fast it is,
+and the start-up of ``groupguard detect``.
+
+Judgement: the corpus's **test families** (corpus/detector/, split by tools/detector_corpus.py;
+the model never trained on them, and the check below proves no test text is also a train
+text) are built into notes and scored: precision and recall of "a request" (explicit or
+implied), explicit recall, the confusion table, the facilitator's promises, and each risk
+flag's recall and precision. Targets: precision >= 0.95, recall >= 0.95, explicit recall >=
+0.98. The same notes are scored by the rules alone and by the model alone, side by side.
 
 Targets:
 - throughput: at least 5,000 messages per second on one core (the detector is single-threaded
@@ -8,10 +16,8 @@ Targets:
   cost the command must not pay), or at most 50 ms when Django cannot be set up here.
   Relative, because machines differ five-fold in start-up times.
 
-The notes are generated deterministically: 1 to 4 sentences each, about a fifth with an
-explicit request, a quarter with an implied one, the rest innocent, including notes that
-mention secrecy or confidentiality without asking for it. The label each note was generated
-with is compared with the detector's answer, as a check that the rules still fire.
+Throughput is measured on the test notes. ``generate`` (simple notes from fixed sentences)
+feeds the live-highlight benchmark (bench/highlight.py), which measures speed, not judgement.
 
 Needs no database: ``python -m bench.detect`` runs it alone; ``bench/run.py --only detect``
 runs it with the others.
@@ -27,10 +33,14 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 TARGET_RATE = 5_000
+TARGET_PRECISION = 0.95
+TARGET_RECALL = 0.95
+TARGET_EXPLICIT_RECALL = 0.98
 TARGET_CLI_SHARE_OF_DJANGO = 0.25
 TARGET_CLI_OVERHEAD_MS = 50.0  # when django.setup() cannot run
 ROOT = Path(__file__).resolve().parent.parent
@@ -163,12 +173,84 @@ def _startup(runs: int) -> dict[str, Any]:
     return {name: round(statistics.median(ms), 1) for name, ms in samples.items()}
 
 
+def _scores(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """Precision and recall of "a request", explicit recall and the confusion table, from
+    (truth, answer) pairs."""
+    tp = sum(1 for t, a in pairs if t != "none" and a != "none")
+    fp = sum(1 for t, a in pairs if t == "none" and a != "none")
+    fn = sum(1 for t, a in pairs if t != "none" and a == "none")
+    explicit = [a for t, a in pairs if t == "explicit"]
+    labels = ("explicit", "implied", "none")
+    return {
+        "precision": round(tp / (tp + fp), 4) if tp + fp else 0.0,
+        "recall": round(tp / (tp + fn), 4) if tp + fn else 0.0,
+        "explicit_recall": round(sum(a == "explicit" for a in explicit) / len(explicit), 4)
+        if explicit
+        else 0.0,
+        "confusion": {
+            t: {a: sum(1 for x, y in pairs if (x, y) == (t, a)) for a in labels} for t in labels
+        },
+    }
+
+
+def judge() -> dict[str, Any]:
+    """The detector on the corpus's test families, and the rules and the model alone."""
+    from groupguard.contacts import detect as d
+    from groupguard.contacts.detector.model import RISKS
+    from tools import detector_corpus as corpus
+
+    families = corpus.load()
+    notes = corpus.notes(families, "test")
+    shared = corpus.texts_of(families, "test") & corpus.texts_of(families, "train")
+    detections = [d.detect(n.text) for n in notes]
+    both = [(n.label, x.request) for n, x in zip(notes, detections, strict=True)]
+    rules_only, model_only = [], []
+    for note in notes:
+        reading = d._Reading(note.text, "en")
+        evidence = reading.evidence()
+        levels = evidence.rule_levels
+        rules_only.append(
+            (note.label, "explicit" if "explicit" in levels else "implied" if levels else "none")
+        )
+        evidence.rule_levels = set()
+        evidence.rule_promise, evidence.rule_risks = False, set()
+        model_only.append((note.label, d.decide(evidence, reading.model.thresholds)[0]))
+    risks = {}
+    for kind in RISKS:
+        truth = [kind in n.risk for n in notes]
+        found = [kind in x.risks for x in detections]
+        tp = sum(t and f for t, f in zip(truth, found, strict=True))
+        risks[kind] = {
+            "notes": sum(truth),
+            "recall": round(tp / sum(truth), 4) if sum(truth) else None,
+            "precision": round(tp / sum(found), 4) if sum(found) else None,
+        }
+    promised = [n.promise for n in notes]
+    found_promise = [bool(x.promises) for x in detections]
+    tp = sum(t and f for t, f in zip(promised, found_promise, strict=True))
+    return {
+        "families": len({n.family for n in notes}),
+        "notes": len(notes),
+        "texts_shared_with_train": len(shared),
+        "detector": _scores(both),
+        "rules_only": _scores(rules_only),
+        "model_only": _scores(model_only),
+        "promise": {
+            "notes": sum(promised),
+            "recall": round(tp / sum(promised), 4) if sum(promised) else None,
+            "precision": round(tp / sum(found_promise), 4) if sum(found_promise) else None,
+        },
+        "risks": risks,
+        "model": detections[0].model if detections else "",
+    }
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from groupguard.contacts.detect import RULES, detect
+    from tools import detector_corpus as corpus
 
-    notes = generate(args.detect_messages)
-    texts = [text for _, text in notes]
-    agreement = sum(detect(text).request == label for label, text in notes) / len(notes)
+    judged = judge()
+    texts = [n.text for n in corpus.notes(corpus.load(), "test")][: args.detect_messages]
     for text in texts:  # warm-up
         detect(text)
     seconds = []
@@ -187,18 +269,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         limit = TARGET_CLI_SHARE_OF_DJANGO * django
     else:
         limit = TARGET_CLI_OVERHEAD_MS
+    scores = judged["detector"]
     return {
         "benchmark": "detect",
         "target": {
             "messages_per_second": TARGET_RATE,
             "cli_overhead_ms": "at most 1/4 of django.setup()'s, or 50 ms without Django",
+            "precision": TARGET_PRECISION,
+            "recall": TARGET_RECALL,
+            "explicit_recall": TARGET_EXPLICIT_RECALL,
         },
+        "judgement": judged,
+        "judgement_within_target": scores["precision"] >= TARGET_PRECISION
+        and scores["recall"] >= TARGET_RECALL
+        and scores["explicit_recall"] >= TARGET_EXPLICIT_RECALL,
         "messages": len(texts),
         "mean_chars": round(sum(map(len, texts)) / len(texts)),
-        "labels": {
-            k: sum(label == k for label, _ in notes) for k in ("explicit", "implied", "none")
-        },
-        "label_agreement": round(agreement, 4),
         "rules": len(RULES["en"]),
         "passes": [round(s * 1000, 2) for s in seconds],
         "messages_per_second": round(rate),
@@ -216,13 +302,41 @@ def table(result: dict[str, Any]) -> str:
     def flag(ok: bool, text: str) -> str:
         return "" if ok else f"  MISSED ({text})"
 
+    judged = result["judgement"]
     lines = [
-        f"{result['messages']} notes (mean {result['mean_chars']} chars, {result['labels']}), "
-        f"{result['rules']} rules; generated label agreement {result['label_agreement']:.1%}",
-        f"throughput  {result['messages_per_second']:>8,} notes/s "
-        f"({result['us_per_message']} us each, best of {len(result['passes'])})"
-        + flag(result["throughput_within_target"], f"< {TARGET_RATE:,}/s"),
+        f"held-out test: {judged['notes']} notes from {judged['families']} families the model "
+        f"never saw ({judged['texts_shared_with_train']} texts shared with train); "
+        f"model {judged['model']}",
     ]
+    for name in ("detector", "rules_only", "model_only"):
+        s = judged[name]
+        lines.append(
+            f"  {name:<11} precision {s['precision']:.3f}  recall {s['recall']:.3f}  "
+            f"explicit recall {s['explicit_recall']:.3f}"
+        )
+    lines[-3] += flag(
+        result["judgement_within_target"],
+        f"targets {TARGET_PRECISION} / {TARGET_RECALL} / {TARGET_EXPLICIT_RECALL}",
+    )
+    lines.append("  confusion (truth -> answer): explicit / implied / none")
+    for truth, row in judged["detector"]["confusion"].items():
+        lines.append(f"    {truth:<9} {row['explicit']:>5} {row['implied']:>5} {row['none']:>5}")
+    p = judged["promise"]
+    lines.append(
+        f"  facilitator's promises: {p['notes']} notes, recall {p['recall']}, "
+        f"precision {p['precision']}"
+    )
+    for kind, r in judged["risks"].items():
+        lines.append(
+            f"  risk {kind:<22} {r['notes']:>3} notes  recall {r['recall']}  "
+            f"precision {r['precision']}"
+        )
+    lines.append(
+        f"throughput  {result['messages_per_second']:>8,} notes/s "
+        f"({result['us_per_message']} us each over {result['messages']} test notes of mean "
+        f"{result['mean_chars']} chars, best of {len(result['passes'])})"
+        + flag(result["throughput_within_target"], f"< {TARGET_RATE:,}/s")
+    )
     for name, ms in result["cli_p50_ms"].items():
         lines.append(f"start-up    {name:<20} p50 {ms:>7.1f} ms")
     lines.append(

@@ -32,7 +32,9 @@ SettingValue = Literal[
     "individual_therapy",
 ]
 InitiatorValue = Literal["member", "facilitator", "other"]
-RequestValue = Literal["none", "implied", "explicit"]
+RequestValue = Literal["none", "implied", "explicit", "unanswered"]
+# The answers proper (models.ANSWERS): what the detector suggests and an amendment records.
+AnswerValue = Literal["none", "implied", "explicit"]
 PromiseStatusValue = Literal["open", "released", "withdrawn"]
 ReferralStatusValue = Literal["offered", "accepted", "declined", "completed"]
 
@@ -70,14 +72,46 @@ class MatchOut(Schema):
     start: int
     end: int
     text: str
+    rule: str = Field(description="A rule id, or model.explicit / model.implied / model.promise.")
+    level: Literal["explicit", "implied", "promise"]
+    speaker: Literal["member", "third_party", "facilitator"] = Field(
+        description="Whose words these are: only the member's make a request."
+    )
+    words: list[str] = Field(
+        default_factory=list, description="For the model: the words that weighed most."
+    )
+    explanation: str
+
+
+class FlagOut(Schema):
+    kind: Literal[
+        "threat",
+        "suicide",
+        "self_harm",
+        "child_abuse",
+        "elder_abuse",
+        "dependent_adult_abuse",
+        "substance_use",
+    ]
+    start: int
+    end: int
+    text: str
     rule: str
-    level: Literal["explicit", "implied"]
     explanation: str
 
 
 class DetectionOut(Schema):
-    request: RequestValue
-    matches: list[MatchOut]
+    request: Literal["explicit", "implied", "none"]
+    matches: list[MatchOut] = Field(description="The member's words the request rests on.")
+    set_aside: list[MatchOut] = Field(
+        description="Matches in someone else's words: not the member's request."
+    )
+    promises: list[MatchOut] = Field(
+        description="The facilitator's own words promising secrecy: a possible promise."
+    )
+    flags: list[FlagOut] = Field(description="Risk flags: suggestions, never decisions.")
+    scores: dict[str, float] = Field(description="The model's highest probabilities.")
+    model: str = Field(description="The rules' and the model's version.")
 
 
 class StoredMatchOut(Schema):
@@ -95,6 +129,10 @@ class StoredMatchOut(Schema):
 class StoredDetectionOut(Schema):
     request: str
     matches: list[StoredMatchOut]
+    model: str | None = Field(
+        description="The version of the rules and model that made the suggestion (null for an "
+        "entry saved before it was kept)."
+    )
 
 
 # --- Contacts ----------------------------------------------------------------------------
@@ -103,6 +141,11 @@ class StoredDetectionOut(Schema):
 class ContactFilter(Schema):
     member: uuid.UUID | None = None
     group: uuid.UUID | None = None
+    request: RequestValue | None = Field(
+        None,
+        description="Only contacts whose request, as last corrected, is this: unanswered for "
+        "those still waiting for the facilitator's answer.",
+    )
     limit: int = Field(50, ge=1, le=200)
     offset: Offset = 0
 
@@ -115,9 +158,14 @@ class ContactOut(Schema):
     occurred_at: datetime.datetime
     setting: str
     initiated_by: str
-    request: str = Field(description="As last corrected by an amendment, else as recorded.")
+    request: str = Field(
+        description="The facilitator's answer as last corrected by an amendment, else as "
+        "recorded; unanswered until they give one."
+    )
     recorded_request: str = Field(description="As recorded in the entry itself.")
-    detected_request: str
+    detected_request: str = Field(
+        description="The detector's suggestion on save: never taken as the answer."
+    )
     reminded_agreement: bool
     offered_referral: bool
     promised_confidentiality: bool
@@ -202,7 +250,10 @@ class ContactDetailOut(ContactOut):
     amendments: list[AmendmentOut]
     promises: list[PromiseOut]
     referrals: list[ReferralOut]
-    guidance: GuidanceOut | None = Field(description="Null when there is no request.")
+    guidance: GuidanceOut | None = Field(
+        description="Null when there is no request. While the request is unanswered, it "
+        "follows the detector's suggestion."
+    )
 
 
 class ContactIn(_In):
@@ -212,7 +263,12 @@ class ContactIn(_In):
     setting: SettingValue
     initiated_by: InitiatorValue
     summary: str
-    request: RequestValue
+    request: RequestValue = Field(
+        "unanswered",
+        description="Did the member ask for confidentiality? The facilitator's answer; left "
+        "out, the entry records unanswered (answer it later by PATCH within 24 hours, or by an "
+        "amendment). The detector's suggestion is kept beside it, never in its place.",
+    )
     others_present: str = ""
     reminded_agreement: bool = False
     offered_referral: bool = False
@@ -250,7 +306,9 @@ class ContactPatch(_In):
 
 class AmendmentIn(_In):
     text: str
-    request: RequestValue | None = Field(None, description="A corrected request, if any.")
+    request: AnswerValue | None = Field(
+        None, description="A corrected request, or the answer to one not answered yet."
+    )
 
 
 # --- Promises ----------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from groupguard.api import contact_schemas as s
 from groupguard.api.schemas import ErrorOut
 from groupguard.audit.log import Actor, record, record_read
 from groupguard.contacts import actions, selectors
-from groupguard.contacts.detect import RULES_BY_ID, detect
+from groupguard.contacts.detect import describe, detect
 from groupguard.contacts.guidance import Guidance, guidance_for
 from groupguard.contacts.models import (
     REFERRAL_MOVES,
@@ -93,12 +93,12 @@ def _contact_out(contact: Contact, now: datetime.datetime) -> dict[str, Any]:
 
 
 def _stored_match(summary: str, match: dict[str, Any]) -> dict[str, Any]:
-    rule = RULES_BY_ID.get(match["rule"])
+    known = describe(match["rule"])
     return {
         **match,
         "text": summary[match["start"] : match["end"]],
-        "level": rule.level if rule else None,
-        "explanation": rule.explanation if rule else None,
+        "level": known[0] if known else None,
+        "explanation": known[1] if known else None,
     }
 
 
@@ -170,14 +170,14 @@ def _guidance_out(guidance: Guidance | None) -> dict[str, Any] | None:
 
 
 def _contact_detail(contact: Contact) -> dict[str, Any]:
-    """``contact`` comes from ``selectors.access_contact``."""
-    request = selectors.effective_request(contact)
+    """``contact`` comes from ``selectors.access_contact``. While the request is not answered,
+    the guidance follows the detector's suggestion (as the contact form does)."""
     promises = contact.promises.select_related("member", "made_by", "closed_by", "contact__group")
     referrals = contact.referrals.select_related("member", "offered_by", "to_practitioner")
     guidance = guidance_for(
         group=contact.group,
         members=selectors.members_of(contact),
-        request=request,
+        request=selectors.request_for_guidance(contact),
         setting=contact.setting,
         at=contact.occurred_at,
     )
@@ -189,6 +189,7 @@ def _contact_detail(contact: Contact) -> dict[str, Any]:
         "detection": {
             "request": contact.detected_request,
             "matches": [_stored_match(contact.summary, m) for m in contact.detected_rules],
+            "model": contact.detector_version,
         },
         "amendments": [_amendment_out(a) for a in contact.amendments.all()],
         "promises": [promise_out(p) for p in promises.order_by("made_at", "created_at")],
@@ -263,13 +264,15 @@ def _unused_details(payload: s.ContactIn) -> None:
 # Registered before /contacts/{contact_id}, so that "detect" is never read as an id.
 @router.post("/contacts/detect", response={200: s.DetectionOut, 400: ErrorOut})
 def detect_request(request: HttpRequest, payload: s.DetectIn) -> dict[str, Any]:
-    """Requests for confidentiality in a note, as ``groupguard detect`` finds them, with each
-    rule's level and explanation. Nothing is stored or audited."""
+    """Requests for confidentiality in a note, the facilitator's own promises, words set aside
+    as someone else's, and risk flags, as ``groupguard detect`` finds them, each with its
+    explanation. Nothing is stored or audited."""
     _user(request)
     found = detect(payload.text).as_json()
-    for match in found["matches"]:
-        rule = RULES_BY_ID[match["rule"]]
-        match.update(level=rule.level, explanation=rule.explanation)
+    for key in ("matches", "set_aside", "promises", "flags"):
+        for match in found[key]:
+            known = describe(match["rule"])
+            match["explanation"] = known[1] if known else match["rule"]
     return found
 
 
@@ -278,7 +281,8 @@ def detect_request(request: HttpRequest, payload: s.DetectIn) -> dict[str, Any]:
 
 @router.get("/contacts", response={200: s.ContactPageOut, 400: ErrorOut, 404: ErrorOut})
 def list_contacts(request: HttpRequest, filters: Query[s.ContactFilter]) -> dict[str, Any]:
-    """Contacts the caller may see, newest first; filter by member and/or group."""
+    """Contacts the caller may see, newest first; filter by member, group and/or request
+    (``request=unanswered``: those waiting for the facilitator's answer)."""
     user = _user(request)
     member = access_member(user, filters.member) if filters.member else None
     group = access_group(user, filters.group) if filters.group else None
@@ -287,6 +291,8 @@ def list_contacts(request: HttpRequest, filters: Query[s.ContactFilter]) -> dict
         contacts = contacts.filter(member_links__member=member)
     if group is not None:
         contacts = contacts.filter(group=group)
+    if filters.request is not None:
+        contacts = selectors.with_request(contacts, filters.request)
     head, rows = page(contacts.order_by("-occurred_at", "-created_at"), filters)
     record_list(user, "contact", len(rows), member, group=str(group.id) if group else None)
     now = timezone.now()

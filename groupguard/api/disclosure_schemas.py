@@ -82,7 +82,8 @@ class AssessmentIn(_In):
     answers: dict[str, Any] = Field(
         description="The facts the records do not hold (recipient, third_party, purpose, "
         "danger...); the records answer the rest. Without a contact, also said_in, "
-        "agreement, promise, member_request and reminded_at_time."
+        "agreement, promise, member_request and reminded_at_time; with a contact whose request "
+        "nobody answered yet, member_request too."
     )
     contact: uuid.UUID | None = Field(None, description="The contact where it was said.")
     question: str = Field("", description="What you want to share, in a line.")
@@ -126,7 +127,9 @@ class AssessmentOut(Schema):
     question: str
     facts: dict[str, Any] = Field(description="Exactly the facts the engine evaluated.")
     prefilled: dict[str, str] = Field(
-        description="The facts that came from the records, each with the record it came from."
+        description="The facts that came from the records, each with the record it came from, "
+        "and a fact the contact left unanswered (member_request, when nobody answered the "
+        "request yet) with why it was asked."
     )
     decision: DecisionOut
     level: str

@@ -13,3 +13,4 @@ class AuditConfig(AppConfig):
 
         rows.connect()
         post_migrate.connect(records.mark_new_database, sender=self)
+        post_migrate.connect(records.bind_added_columns, sender=self)

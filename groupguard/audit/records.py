@@ -3,8 +3,9 @@
 ``audit.rows`` binds each row as an action writes it. This module reads the bindings back from
 the leaves (the record; ``RowBinding`` is only a lookup copy) and compares every stored row
 with its newest binding (``groupguard audit verify --records``, evidence packets), and binds
-rows that no action wrote: rows stored before row binding existed (the baseline) and a bulk
-load's own rows (``seed-scale``). Key rotation uses ``by_practice`` to bind what it re-seals in
+rows that no action wrote: rows stored before row binding existed (the baseline), a bulk
+load's own rows (``seed-scale``) and rows stored before a migration added a column to their
+table (``bind_added_columns``). Key rotation uses ``by_practice`` to bind what it re-seals in
 each practice's log.
 """
 
@@ -386,3 +387,95 @@ def mark_new_database(**kwargs: Any) -> None:
 
     with transaction.atomic():
         record(practice_id=None, actor=SYSTEM, action=BASELINE, detail={"rows": 0})
+
+
+# --- Columns added to bound tables ------------------------------------------------------------
+
+# Columns a migration added to a bound table that already held bound rows: (the migration, the
+# table, the columns). A binding covers every column, so a row bound before the migration no
+# longer matches it until it is bound again with the new column (``bind_added_columns``).
+ADDED_COLUMNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("contacts.0004_unanswered_request_and_detection", "contacts_contact", ("detection",)),
+)
+COLUMNS_ADDED = "records.columns"
+
+
+def bind_added_columns(*, batch_size: int = 500, **kwargs: Any) -> int:
+    """After ``migrate`` (post_migrate): bind again, as stored with their new columns, the rows
+    stored before a migration of ``ADDED_COLUMNS`` added them. Returns the count.
+
+    A row is bound again only if, without the added columns, it still matches its newest
+    binding: a row changed outside the application stays named by ``verify_records`` (binding
+    it would launder the edit), and a row never bound is left to the baseline. One entry per
+    practice and batch, then a mark in the site log naming the migration, so its rows are
+    bound once. It waits while a migration is unapplied (the models must match the tables) and
+    while the table is empty (then no row was bound before the columns existed; the next
+    migrate, ``serve`` runs one, checks the rows once and marks it).
+    """
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from groupguard.audit.log import SYSTEM, log_name_for, record
+
+    tables = set(connection.introspection.table_names())
+    if not {"audit_auditentry", "audit_auditlog", "audit_rowbinding"} <= tables:
+        return 0
+    done = set(
+        AuditEntry.objects.filter(action=COLUMNS_ADDED, log__name=log_name_for(None)).values_list(
+            "object_id", flat=True
+        )
+    )
+    models_by_table = {str(m._meta.db_table): m for m in bound_models()}
+    pending: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    for migration, table, columns in ADDED_COLUMNS:
+        if migration not in done and table in tables and table in models_by_table:
+            if models_by_table[table]._base_manager.exists():
+                pending.setdefault(table, []).append((migration, columns))
+    if not pending:
+        return 0
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        return 0  # a partial migrate: the models may not match the tables yet
+    newest = newest_bindings()
+    total = 0
+    for table, changes in pending.items():
+        model = models_by_table[table]
+        # A row bound before the first of these migrations lacks all their columns; one bound
+        # between two of them lacks only the later ones.
+        missing = [
+            {c for _migration, columns in changes[i:] for c in columns} for i in range(len(changes))
+        ]
+        again = []
+        for pk, state in all_states(model, batch=BATCH):
+            binding = newest.get((table, pk))
+            if binding is None or binding.sha256 is None:
+                continue  # never bound (the baseline's), or bound as deleted: a fault to name
+            if binding.sha256 == digest(table, pk, state):
+                continue  # bound as it is stored now
+            older = ({k: v for k, v in state.items() if k not in gone} for gone in missing)
+            if any(binding.sha256 == digest(table, pk, s) for s in older):
+                again.append(pk)
+        added = sorted(set().union(*missing))
+        for start in range(0, len(again), batch_size):
+            for practice_id, chunk in by_practice(model, again[start : start + batch_size]).items():
+                with transaction.atomic():
+                    note_written(model, chunk)
+                    record(
+                        practice_id=practice_id,
+                        actor=SYSTEM,
+                        action=COLUMNS_ADDED,
+                        object_type=table,
+                        detail={"rows": len(chunk), "columns": added},
+                    )
+        with transaction.atomic():  # the marks that these migrations' rows are bound again
+            for migration, columns in changes:
+                record(
+                    practice_id=None,
+                    actor=SYSTEM,
+                    action=COLUMNS_ADDED,
+                    object_type=table,
+                    object_id=migration,
+                    detail={"rows": len(again), "columns": sorted(columns)},
+                )
+        total += len(again)
+    return total

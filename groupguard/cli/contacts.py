@@ -119,6 +119,7 @@ def contact_detail(contact: Contact, now: datetime.datetime) -> dict[str, Any]:
                 {**match, "text": contact.summary[match["start"] : match["end"]]}
                 for match in contact.detected_rules
             ],
+            "model": contact.detector_version,
         },
         "summary": contact.summary,
         "others_present": contact.others_present,

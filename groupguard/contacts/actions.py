@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,6 +23,7 @@ from groupguard.audit.jcs import canonicalize
 from groupguard.audit.log import Actor, record
 from groupguard.contacts.detect import detect
 from groupguard.contacts.models import (
+    ANSWERS,
     REFERRAL_MOVES,
     Amendment,
     Contact,
@@ -87,9 +89,7 @@ def amendment_sha256(amendment: Amendment) -> str:
     return hashlib.sha256(canonicalize(content)).hexdigest()
 
 
-def _choice(value: str, field: str, choices: type[Any], *, blank: bool = False) -> str:
-    if blank and value == "":
-        return value
+def _choice(value: str, field: str, choices: type[Any]) -> str:
     if value not in choices.values:
         raise ValidationError({field: f"Choose one of: {', '.join(choices.values)}."})
     return str(value)
@@ -143,9 +143,16 @@ def _check_writer(group: Group, user: User) -> None:
         )
 
 
-def _detected(summary: str) -> tuple[str, list[dict[str, Any]]]:
-    found = detect(summary)
-    return found.request, [{"rule": m.rule, "start": m.start, "end": m.end} for m in found.matches]
+def _detect_into(contact: Contact) -> None:
+    """Keep the detector's suggestion for the summary: the request and the rules that matched
+    (``detected_request``, ``detected_rules``) and its whole output as it returned it
+    (``detection``). It never fills in ``request``: that is the facilitator's answer."""
+    found = detect(contact.summary)
+    contact.detected_request = found.request
+    contact.detected_rules = [
+        {"rule": m.rule, "start": m.start, "end": m.end} for m in found.matches
+    ]
+    contact.detection = json.dumps(found.as_record(), sort_keys=True)
 
 
 def _audit(
@@ -199,7 +206,7 @@ def log_contact(
     setting: str,
     initiated_by: str,
     summary: str,
-    request: str,
+    request: str = Request.UNANSWERED,
     others_present: str = "",
     reminded_agreement: bool = False,
     offered_referral: bool = False,
@@ -213,7 +220,11 @@ def log_contact(
     referral_to_name: str = "",
     referral_to_contact: str = "",
 ) -> Contact:
-    """Record a contact, with its promise and referral when the response included them."""
+    """Record a contact, with its promise and referral when the response included them.
+
+    ``request`` is the facilitator's answer to "did the member ask for confidentiality?";
+    without one the entry says it is not answered yet (never the detector's suggestion, which
+    is kept beside it)."""
     values: dict[str, Any] = {
         "occurred_at": occurred_at,
         "setting": setting,
@@ -228,19 +239,17 @@ def log_contact(
     day = group.practice.day_of(occurred_at)
     _check_members(group, members, day)
     scope = _promise_scope(promise_scope, promise_confirmed) if promised_confidentiality else ""
-    detected, rules = _detected(values["summary"])
     contact = Contact(
         practice_id=group.practice_id,
         group=group,
         facilitator=acting_user,
-        detected_request=detected,
-        detected_rules=rules,
         reminded_agreement=bool(reminded_agreement),
         offered_referral=bool(offered_referral),
         promised_confidentiality=bool(promised_confidentiality),
         follow_up_on=follow_up_on,
         **values,
     )
+    _detect_into(contact)
     member_ids = [m.id for m in members]
     contact.content_sha256 = content_sha256(contact, member_ids)
     contact.save()
@@ -331,7 +340,8 @@ def edit_contact(
     promise_confirmed: bool = False,
     **changes: Any,
 ) -> Contact:
-    """Change an entry within 24 hours of writing it; afterwards only amendments."""
+    """Change an entry within 24 hours of writing it; afterwards only amendments. An entry
+    whose request is not answered yet is answered here (``request=...``)."""
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     now = timezone.now()
     if contact.is_locked(now):
@@ -371,7 +381,7 @@ def edit_contact(
         return contact
     for k in EDITABLE:
         setattr(contact, k, values[k])
-    contact.detected_request, contact.detected_rules = _detected(contact.summary)
+    _detect_into(contact)
     contact.edited_at = now
     contact.content_sha256 = content_sha256(contact, member_ids)
     contact.save()
@@ -398,10 +408,17 @@ def edit_contact(
 def amend_contact(
     contact: Contact, *, acting_user: User, text: str, request: str = ""
 ) -> Amendment:
-    """Add to or correct an entry. The original is never changed."""
+    """Add to or correct an entry; ``request`` answers a request not answered yet, or corrects
+    the answer. The original is never changed."""
     _check_writer(contact.group, acting_user)
     text = clean_text(text, "text", required=True, label="amendment")
-    request = _choice(request, "request", Request, blank=True)
+    if request not in ("", *(value for value, _label in ANSWERS)):
+        raise ValidationError(
+            {
+                "request": "An amendment answers or corrects the request: choose one of "
+                f"{', '.join(value for value, _label in ANSWERS)} (or leave it out)."
+            }
+        )
     amendment = Amendment(contact=contact, author=acting_user, text=text, request=request)
     amendment.content_sha256 = amendment_sha256(amendment)
     amendment.save()

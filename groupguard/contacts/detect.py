@@ -1,637 +1,423 @@
-"""Confidentiality-request detection in the summary of an out-of-session contact.
+"""Confidentiality requests, the facilitator's promises and risk in a contact note.
 
 A facilitator notes a contact with a group member outside the session (after group, on the
 phone, in a message). If the member asked for secrecy, that request raises the facilitator's
-exposure when the material later comes up in group, so the note is scanned as it is typed
-and on save, and each matched phrase is shown with the rule that matched it.
+exposure when the material later comes up in group, so the note is read as it is typed and on
+save. What the detector finds is a suggestion: the facilitator answers.
 
-Terms:
+Two readers decide together:
 
-- A **rule** is data: an id (``explicit.dont-tell``), a level, a language, a compiled regular
-  expression, a one-line explanation and example phrases (the tests check every example).
-- **explicit**: the member asked for secrecy, to the facilitator's face or as reported in the
-  note ("please don't tell the group", "she asked me not to tell the others", "promise you
-  won't", "can this stay here?"), or the note records a promise of secrecy.
-- **implied**: no request, but the member's words or conduct show they expected privacy
-  ("nobody in the group knows", "I waited until everyone left", "the others can't find out").
-- A **veto** drops a candidate match when the words just before it, in the same clause, show
-  it is not a request: a negation ("she didn't ask me to keep it private"), a subject that
-  makes a habit of a would-be imperative ("I don't tell anyone my plans"), or ``whether``/
-  ``if`` before "keep it confidential" (a question about the policy, see below).
+- **the rules** (``detector.rules``): phrases a person would point at ("please don't tell the
+  group", "nobody in the group knows"), each with its id and a one-line explanation;
+- **the model** (``detector.model``): a linear model over words and letter pieces, trained on
+  the team's corpus of contact notes (corpus/detector/), that hears wordings no rule lists
+  ("requested confidentiality re: the DUI", "none of this goes back to group, right?"). It
+  scores each sentence, and each pair of neighbouring sentences.
 
-Decisions, so the rules stay explainable:
+A note is **explicit** when a rule or the model finds the member asking in words, **implied**
+when their words or conduct show they expect the group not to hear it, else **none**. Each
+finding says **who said it** (``detector.speaker``): only the member's words make a request. A
+third party's words the member repeats are set aside; the facilitator's own promise of
+secrecy ("I told her I would not mention it in group") is reported as a **promise**, for the
+promise guard. **Risk flags** (``detector.risk``: a threat, suicidal thoughts, self-harm,
+abuse of a child, an elder or a dependent adult, substance use) come from the same pass, each
+with its span, to propose facts for "may I raise this in group?"; they decide nothing.
 
-- Mentions of secrecy that ask nothing are not requests: "we talked about confidentiality in
-  group", "it's fine to share this with the group", "nothing is secret in group".
-- A question about the group's policy ("he asked whether the group keeps things confidential",
-  "does what I say stay confidential?") is not a request: it asks what the rule is, and the
-  answer is the group agreement. A question asking the facilitator to do something ("can
-  this stay here?", "she asked if I could keep it private") is a request.
-- "I don't want the group to know" is implied, not explicit: it states a wish but asks
-  nothing of the facilitator. It is still shown, and it still matters.
-
-Offsets index the original text. Curly quotes, apostrophes, dashes and odd spaces are mapped
-one character to one character before the scan, so positions do not move. Matching is
-case-insensitive. Of overlapping matches, explicit beats implied, then the longer wins.
-No Django import: this module is used by ``groupguard detect`` before Django starts.
+Offsets index the original text. No Django import: ``groupguard detect`` uses this module
+before Django starts.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Level = Literal["explicit", "implied"]
-Request = Literal["explicit", "implied", "none"]
-
-# One character for one character, so offsets in the scan text are offsets in the original.
-_NORMALISE = str.maketrans(
-    {
-        **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u02bc\u0060\u00b4", "'"),
-        **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033", '"'),
-        **dict.fromkeys("\u00a0\u2007\u2009\u202f", " "),
-        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014", "-"),
-    }
+from groupguard.contacts.detector import model as detector_model
+from groupguard.contacts.detector.features import NORMALISE, sentences
+from groupguard.contacts.detector.risk import RISK_EXPLANATIONS, risk_matches
+from groupguard.contacts.detector.rules import (
+    RANK,
+    RULES,
+    RULES_BY_ID,
+    SUPPORTED_LANGUAGES,
+    rule_matches,
 )
-# How far back a veto looks, in characters (it also stops at punctuation).
-_PREFIX_WINDOW = 80
+from groupguard.contacts.detector.speaker import Speaker, promises, speaker_of
+
+__all__ = [
+    "RULES",
+    "RULES_BY_ID",
+    "SUPPORTED_LANGUAGES",
+    "Detection",
+    "Flag",
+    "Match",
+    "UnsupportedLanguage",
+    "describe",
+    "detect",
+    "detector_version",
+]
+
+Request = Literal["explicit", "implied", "none"]
+RULES_VERSION = "rules-2026.2"
+
+_MODEL_EXPLANATIONS = {
+    "model.explicit": "the model reads this as the member asking, in words, to keep it from "
+    "the group (the words that weighed most are listed)",
+    "model.implied": "the model reads this as the member expecting the group not to hear it "
+    "(the words that weighed most are listed)",
+    "promise.facilitator": "the facilitator's own words promise to keep it from the group: a "
+    "possible promise of confidentiality",
+    "model.promise": "the model reads this as the facilitator promising secrecy",
+}
 
 
-@dataclass(frozen=True)
-class Veto:
-    """Drops a candidate when ``pattern`` matches the end of the text before it (and, if
-    ``only_before`` is set, the candidate itself begins with it)."""
-
-    id: str
-    pattern: re.Pattern[str]
-    explanation: str
-    only_before: re.Pattern[str] | None = None
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    level: Level
-    language: str
-    # The regular expression, in lower case: it runs on the lower-cased note.
-    source: str
-    explanation: str
-    vetoes: tuple[Veto, ...]
-    examples: tuple[str, ...]
-    # Lower-case words the pattern cannot match without: one from each tuple must occur in
-    # the note, or the pattern is not tried (a cheap check that keeps detection fast).
-    needs: tuple[tuple[str, ...], ...] = ()
-
-    @cached_property
-    def pattern(self) -> re.Pattern[str]:
-        """The compiled expression. Compiled on first use: compiling every rule takes about
-        50 ms, which ``groupguard detect`` would otherwise pay on each run for rules whose
-        ``needs`` the note does not meet."""
-        return re.compile(self.source)
-
-    @cached_property
-    def pattern_ignorecase(self) -> re.Pattern[str]:
-        """For the rare note whose lower-case form has another length (e.g. "İ")."""
-        return re.compile(self.source, re.IGNORECASE)
+def describe(rule: str) -> tuple[str, str] | None:
+    """(level, explanation) of a rule id found in a detection: a request rule, the model, a
+    promise or a risk flag; None for an id this version does not know (an old stored one)."""
+    if rule in RULES_BY_ID:
+        return RULES_BY_ID[rule].level, RULES_BY_ID[rule].explanation
+    if rule in _MODEL_EXPLANATIONS:
+        level = rule.split(".")[1]
+        return ("promise" if level in ("facilitator", "promise") else level), _MODEL_EXPLANATIONS[
+            rule
+        ]
+    kind = rule.removeprefix("model.").removeprefix("risk.")
+    if rule.startswith(("risk.", "model.risk.")) and kind in RISK_EXPLANATIONS:
+        source = "the model reads " if rule.startswith("model.") else ""
+        return "risk", source + RISK_EXPLANATIONS[kind]
+    return None
 
 
 @dataclass(frozen=True)
 class Match:
+    """A span of the note and the rule (or ``model.*``) that found it. ``speaker`` is whose
+    words these are; ``words`` are, for the model, the words that weighed most."""
+
+    start: int
+    end: int
+    text: str
+    rule: str
+    level: str = "explicit"
+    speaker: Speaker = "member"
+    words: tuple[str, ...] = ()
+
+    @property
+    def explanation(self) -> str:
+        found = describe(self.rule)
+        return found[1] if found else self.rule
+
+    def as_json(self, *, with_text: bool = True) -> dict[str, Any]:
+        out: dict[str, Any] = {"start": self.start, "end": self.end}
+        if with_text:
+            out["text"] = self.text
+        out |= {"rule": self.rule, "level": self.level, "speaker": self.speaker}
+        if self.words:
+            out["words"] = list(self.words)
+        return out
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A risk flag: ``kind`` (threat, suicide, self_harm, child_abuse, elder_abuse,
+    dependent_adult_abuse, substance_use) and the span it rests on."""
+
+    kind: str
     start: int
     end: int
     text: str
     rule: str
 
+    @property
+    def explanation(self) -> str:
+        return RISK_EXPLANATIONS[self.kind]
+
+    def as_json(self, *, with_text: bool = True) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "start": self.start, "end": self.end}
+        if with_text:
+            out["text"] = self.text
+        out["rule"] = self.rule
+        return out
+
 
 @dataclass(frozen=True)
 class Detection:
+    """What the detector found. ``matches`` are the member's words the request rests on;
+    ``set_aside`` are matches in someone else's words (not the member's request); ``promises``
+    the facilitator's own promises of secrecy; ``flags`` the risk flags; ``scores`` the
+    model's highest probabilities in the note."""
+
     request: Request
     matches: tuple[Match, ...]
+    set_aside: tuple[Match, ...] = ()
+    promises: tuple[Match, ...] = ()
+    flags: tuple[Flag, ...] = ()
+    scores: dict[str, float] = field(default_factory=dict)
+    model: str = ""
 
-    def as_json(self) -> dict[str, Any]:
-        """The CLI's and the API's shape: ``{"request": ..., "matches": [{start, end, text,
-        rule}, ...]}`` (a JSON-ready dict)."""
+    @property
+    def risks(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(f.kind for f in self.flags))
+
+    def as_json(self, *, with_text: bool = True) -> dict[str, Any]:
+        """The CLI's and the API's shape (a JSON-ready dict)."""
         return {
             "request": self.request,
-            "matches": [
-                {"start": m.start, "end": m.end, "text": m.text, "rule": m.rule}
-                for m in self.matches
-            ],
+            "matches": [m.as_json(with_text=with_text) for m in self.matches],
+            "set_aside": [m.as_json(with_text=with_text) for m in self.set_aside],
+            "promises": [m.as_json(with_text=with_text) for m in self.promises],
+            "flags": [f.as_json(with_text=with_text) for f in self.flags],
+            "scores": {k: round(v, 3) for k, v in self.scores.items()},
+            "model": self.model,
         }
+
+    def as_record(self) -> dict[str, Any]:
+        """What a contact keeps of the detector's output: :meth:`as_json` without the matched
+        words (they are PHI, and the encrypted summary holds them), with the version of the
+        rules and the model that made the suggestion."""
+        return self.as_json(with_text=False)
 
 
 class UnsupportedLanguage(ValueError):
     pass
 
 
-# --- English -------------------------------------------------------------------------------
-# Templates: {NAME} inserts a fragment, a space means "one or more whitespace characters",
-# and n't also matches nt ("dont"). Optional words carry their own trailing space.
-_F: dict[str, str] = {}
+@dataclass
+class Evidence:
+    """What the rules and the model found in a note, before the decision (``decide``)."""
+
+    rule_levels: set[str]
+    p_explicit: float
+    p_request: float
+    p_promise: float
+    p_risks: dict[str, float]
+    rule_promise: bool
+    rule_risks: set[str]
 
 
-def _x(template: str) -> str:
-    """Insert the fragments named ``{NAME}`` (upper case, so ``{0,40}`` is left alone)."""
-    return re.sub(r"\{([A-Z_]+)\}", lambda m: _F[m.group(1)], template)
+def decide(evidence: Evidence, thresholds: dict[str, float]) -> tuple[Request, bool, set[str]]:
+    """The request, whether the facilitator promised, and the risk flags: a rule, or the model
+    at or above its threshold (fitted on the development families by the trainer). The model
+    hears a request when "some request" is likely enough; "explicit" then splits it."""
+    request: Request = "none"
+    heard = evidence.p_request >= thresholds["request"]
+    if "explicit" in evidence.rule_levels or (
+        heard and evidence.p_explicit >= thresholds["explicit"]
+    ):
+        request = "explicit"
+    elif "implied" in evidence.rule_levels or heard:
+        request = "implied"
+    promise = evidence.rule_promise or evidence.p_promise >= thresholds["promise"]
+    risks = set(evidence.rule_risks)
+    risks.update(k for k, p in evidence.p_risks.items() if p >= thresholds[f"risk.{k}"])
+    return request, promise, risks
 
 
-_F["PLEASE"] = r"(?:(?:please|pls|plz|just) )*"
-_F["YOU"] = r"(?:you|u)"
-_F["GAP"] = r"(?:[^.!?;,\n]{0,40}? )?"
-# The other members of the group, or anyone at all.
-_F["AUD"] = (
-    r"(?:the (?:whole |rest of the |other )?group(?: members)?|(?:the )?group members"
-    r"|(?:the )?other (?:group )?(?:members|clients|people)|the others|my group"
-    r"|(?:any|every|no)(?:one|body)(?: else)?(?: (?:in|from|at) (?:the |my )?group)?"
-    r"|people (?:in|from) (?:the |my )?group|group)"
-)
-_F["AUDT"] = _x(r"(?:{AUD}|them)")
-_F["TO"] = r"(?:(?:to|with|in front of|in|at|before|around) )?"
-_F["TELL"] = (
-    r"(?:tell|mention|share|say|repeat|raise|discuss|talk about|bring|let on|breathe a word"
-    r"|pass|disclose)"
-)
-_F["TELL_TO_AUD"] = _x(r"{TELL}\b{GAP}{TO}{AUD}\b")
-# What is to be kept: this, it, my diagnosis, what happened at work (one to five words).
-_F["KOBJ"] = r"(?:[\w'-]+(?: [\w'-]+){0,4}?)"
-_F["KEEP_REQ"] = _x(
-    r"(?:(?:can|could|would|will|should) (?:{YOU}|we) (?:please |just )?keep"
-    r"|(?:let's|let us|we (?:need|have|ought) to|we should|we must) keep"
-    r"|(?:asked|asking|asks|ask|begged|begging|begs|told|urged|wanted|wants|needed|needs"
-    r"|pleaded with|made|expects|expected) (?:me |us )?to (?:please )?keep"
-    r"|(?:need|want|'d like|would like|'d prefer|would prefer) {YOU} to keep"
-    r"|(?:asked|asking|begged|wondered) (?:me )?(?:if|whether) (?:i|you|we)"
-    r" (?:could|would|can|will|'d) keep"
-    r"|(?:promise|swear|promised|swore) (?:me )?(?:to|that {YOU}'ll|{YOU}'ll|{YOU} will"
-    r"|that {YOU} will|(?:that )?i'd|(?:that )?i would) keep"
-    r"|{PLEASE}keep)"
-)
-_F["SUBJ"] = (
-    r"(?:this|it|that|what (?:i|she|he) (?:said|told (?:you|me))|our (?:conversation|talk|chat)"
-    r"|(?:this|that) (?:conversation|one|part|bit|stuff))"
-)
-_F["MODAL"] = (
-    r"(?:'ll|'d| will| would| has to| have to| needs to| need to| must| should| can| could"
-    r"| is going to|'s going to| better| had better)?"
-)
-_F["BETWEEN"] = r"(?:between (?:us|you and (?:me|i)|me and you|the two of us|ourselves)(?: two)?)"
-_F["PERSONAL"] = _x(
-    r"(?:{BETWEEN}|to yourself|to ourselves|from {AUDT}|out of (?:the )?group"
-    r"|to myself|off the record|under wraps|on the down ?low|hush[- ]hush|quiet|in this room)"
-)
-_F["POLICY"] = r"(?:a secret|secret|private|confidential)"
-# Clause start: the beginning, punctuation, or a joining word just before.
-_F["CLAUSE"] = (
-    r"""(?:^|(?<=[,.;:!?"'(\-\n])|(?<=[,.;:!?"'(\-]\s)|(?<=but\s)|(?<=and\s)|(?<=so\s))"""
-)
-_F["NEG"] = (
-    r"(?:didn't|did not|doesn't|does not|don't|do not|couldn't|could not|can't|cannot"
-    r"|wouldn't|would not|won't|will not|wasn't|was not|isn't|is not|not|never)"
-)
-_F["COMFORT"] = (
-    r"(?:want to|wanna|feel (?:comfortable|safe|ready|able)(?: to)?|(?:be )?(?:comfortable|ready"
-    r"|able)(?: to)?|bear to|dare(?: to)?|bring (?:herself|himself|myself|themselves) to)"
-)
-_F["SAYING"] = (
-    r"(?:say(?:ing)?|shar(?:e|ing)|talk(?:ing)?|mention(?:ing)?|bring(?:ing)?|rais(?:e|ing)"
-    r"|discuss(?:ing)?|admit(?:ting)?|tell(?:ing)?|open(?:ing)? up|disclos(?:e|ing)|do(?:ing)? it)"
-)
-_F["GROUPISH"] = (
-    r"(?:the (?:whole |rest of the |other )?group(?: members)?|the others"
-    r"|the other (?:group )?members"
-    r"|(?:any|every|no)(?:one|body)(?: else)? (?:in|from|at) (?:the |my )?group|my group"
-    r"|people (?:in|from) (?:the |my )?group)"
-)
-_F["KNOW"] = (
-    r"(?:knew|know|knows|found out|finds out|find out|heard|hears|hear|learned|learns|learn"
-    r"|saw|sees|see|got wind)"
-)
+_VERSION: str | None = None
 
 
-def _p(template: str) -> str:
-    return _x(template).replace("n't", "n'?t").replace(" ", r"\s+")
+def detector_version() -> str:
+    """The rules' and the model's versions, as stored with every suggestion."""
+    global _VERSION
+    if _VERSION is None:
+        _VERSION = f"{RULES_VERSION}+{detector_model.load().version}"
+    return _VERSION
 
 
-def _veto(id: str, pattern: str, explanation: str, only_before: str | None = None) -> Veto:
-    return Veto(
-        id,
-        re.compile(pattern + r"\Z", re.IGNORECASE),
-        explanation,
-        None if only_before is None else re.compile(only_before, re.IGNORECASE),
-    )
-
-
-_WORDS = r"(?:(?!(?:but|and|so|because|then|yet)\b)[\w']+\s+)"
-NEGATED = _veto(
-    "veto.negated",
-    r"(?:\b(?:don|doesn|didn|isn|wasn|aren|weren|won|wouldn|couldn|shouldn|can|haven|hasn"
-    r"|hadn|mustn|ain)'?t|\bnot|\bcannot|\bnever|\bno\s+longer|\bno\s+need\s+to|\bwithout)\s+"
-    + _WORDS
-    + "{0,2}",
-    'a negation just before: nothing was asked ("she didn\'t ask me to keep it private")',
-)
-HABIT = _veto(
-    "veto.habit",
-    r"\b(?:i|we|they|she|he|it|who|which|people|members|group|everyone|everybody|always|usually"
-    r"|often|generally|normally|also|still|to|will|would|can|could|should|must|might|may)\s+"
-    r"(?:[\w']+ly\s+)?",
-    "a subject or helper verb before a bare imperative: a statement of habit, not a request "
-    '("I don\'t tell anyone my plans", "we keep notes private")',
-    only_before=r"(?:please|pls|plz|just|keep|don'?t|do\s+not|never)\b",
-)
-POLICY_QUESTION = _veto(
-    "veto.policy-question",
-    r"\b(?:whether|if)\s+(?:[\w']+\s+){0,3}",
-    "after whether/if: a question about the group's policy, not a request "
-    '("he asked whether the group would keep it confidential")',
-)
-
-
-# Word lists for ``needs``; each is implied by the fragment of the same name.
-_NEG_W = ("n't", "nt", "not", "never")
-_TELL_W = (
-    "tell",
-    "mention",
-    "share",
-    "say",
-    "repeat",
-    "raise",
-    "discuss",
-    "talk",
-    "bring",
-    "let",
-    "breathe",
-    "pass",
-    "disclose",
-)
-_AUD_W = ("group", "other", "any", "every", "nobody", "noone", "people", "them")
-_POLICY_W = ("secret", "private", "confidential")
-
-
-def _rule(
-    id: str,
-    level: Level,
-    template: str,
-    explanation: str,
-    examples: tuple[str, ...],
-    vetoes: tuple[Veto, ...] = (NEGATED,),
-    *,
-    needs: tuple[tuple[str, ...], ...],
-) -> Rule:
-    return Rule(id, level, "en", _p(template), explanation, vetoes, examples, needs)
-
-
-_EN: tuple[Rule, ...] = (
-    _rule(
-        "explicit.dont-tell",
-        "explicit",
-        r"\b(?:{PLEASE}(?:don't|do not|never)|(?:can|could|would|will) {YOU} (?:please )?not"
-        r"|{YOU} (?:won't|will not|can't|cannot|mustn't|must not|shouldn't|should not))"
-        r" (?:ever )?{TELL_TO_AUD}",
-        "asks the facilitator not to tell the group, the others or anyone",
-        (
-            "please don't tell the group",
-            "don't mention it to the others",
-            "never tell anyone",
-            "can you not tell the group?",
-            "you won't tell the others, will you?",
-        ),
-        (NEGATED, HABIT),
-        needs=(_NEG_W, _TELL_W, _AUD_W),
-    ),
-    _rule(
-        "explicit.asked-not-to-tell",
-        "explicit",
-        r"\b(?:(?:asked|asking|asks|ask|begged|begging|begs|beg|told|tells|urged|pleaded with"
-        r"|implored|made) (?:me |us )?(?:to )?(?:please )?not (?:to )?|asked that (?:i|we) not "
-        r"|(?:doesn't|didn't|don't|does not|did not|do not) want(?:ed)? (?:me|{YOU}) to "
-        r"|(?:'d|would) rather {YOU} (?:didn't|did not|not) |(?:said|says|told me) (?:that )?"
-        r"(?:i|{YOU}) (?:shouldn't|should not|mustn't|must not|can't|cannot|couldn't|could not"
-        r"|wouldn't|would not) )"
-        r"(?:tell(?:{GAP}{TO}{AUDT}\b)?|{TELL_TO_AUD})",
-        "the member asked, in the note's words, that it not be told (reported speech counts)",
-        (
-            "she asked me not to tell the others",
-            "he begged me not to mention it in group",
-            "she said I shouldn't tell the group",
-        ),
-        needs=(_NEG_W, _TELL_W),
-    ),
-    _rule(
-        "explicit.promise-not-to-tell",
-        "explicit",
-        r"\b(?:made (?:me|us) )?(?:promise|swear|promised|swore)(?: to me| me)?(?: that)? "
-        r"(?:(?:(?:{YOU}|i|she|he)(?:'ll|'d| will| would)? (?:won't|will not|wouldn't"
-        r"|would not|don't|do not|never|not)|not to|never to) (?:tell(?:{GAP}{TO}{AUDT}\b)?"
-        r"|{TELL_TO_AUD})|{YOU} won't(?=\s*[?.!,\"]|\s*\Z))"
-        r"|\b(?:swore|swear|swearing) (?:me|{YOU}|us) to secrecy|\bsworn to secrecy",
-        "a promise not to tell, asked of the facilitator or recorded as given",
-        (
-            "promise you won't tell the group",
-            "made me promise not to tell",
-            "promise you won't?",
-            "she swore me to secrecy",
-        ),
-        needs=(("promis", "swear", "swore", "sworn"),),
-    ),
-    _rule(
-        "explicit.keep-between-us",
-        "explicit",
-        r"\b{KEEP_REQ} (?:{KOBJ} )?(?:just |only |strictly )?{PERSONAL}\b"
-        r"|\b{KEEP_REQ} quiet about\b",
-        "asks that it be kept between the member and the facilitator, or from the group",
-        (
-            "keep this between us",
-            "she asked me to keep it to myself",
-            "can we keep this just between you and me",
-            "keep my relapse from the group",
-        ),
-        (NEGATED, HABIT),
-        needs=(("keep",),),
-    ),
-    _rule(
-        "explicit.keep-secret",
-        "explicit",
-        r"\b{KEEP_REQ} {KOBJ} (?:completely |totally |strictly )?{POLICY}\b",
-        "asks that it be kept secret, private or confidential",
-        ("please keep this private", "she asked if I could keep it confidential"),
-        (NEGATED, HABIT, POLICY_QUESTION),
-        needs=(("keep",), _POLICY_W),
-    ),
-    _rule(
-        "explicit.stays-between-us",
-        "explicit",
-        r"\b{SUBJ}{MODAL} (?:only |just |strictly )?(?:stays?|remains?|be kept|is kept|stayed)"
-        r" (?:just |only |strictly )?(?:{BETWEEN}|here|in this room|with you|off the record)\b"
-        r"|\b{SUBJ}(?:'s| is) (?:just |only |strictly )?{BETWEEN}"
-        r"|\b(?:can|could|will|would) {SUBJ} (?:please )?(?:stay|remain|be kept) (?:just |only )?"
-        r"(?:{BETWEEN}|here|in this room|with you|off the record|{POLICY})\b"
-        r"|\b{SUBJ} (?:doesn't|does not|can't|cannot|mustn't|must not|won't|will not|shouldn't"
-        r"|should not|never) (?:leave|go beyond|get out of|go outside)"
-        r" (?:this room|here|this office"
-        r"|these walls|the room)|\b{SUBJ} goes no further",
-        "says or asks that the conversation stays here, between the two of them",
-        ("this stays between us", "can this stay here?", "this doesn't leave this room"),
-        needs=(("stay", "remain", "kept", "between", "leave", "beyond", "out", "further"),),
-    ),
-    _rule(
-        "explicit.stays-confidential",
-        "explicit",
-        r"\b{SUBJ}{MODAL} (?:only |just |strictly )?(?:stays?|remains?|be kept|is kept) "
-        r"(?:strictly |completely |totally )?{POLICY}\b",
-        "says that it has to stay secret, private or confidential",
-        ("this has to stay confidential", "what I told you stays private, okay?"),
-        (NEGATED, POLICY_QUESTION),
-        needs=(("stay", "remain", "kept"), _POLICY_W),
-    ),
-    _rule(
-        "explicit.between-you-and-me",
-        "explicit",
-        r"\b(?:just|strictly|only) {BETWEEN}|{CLAUSE}{BETWEEN}(?=\s*[,.;:!?\"'-])",
-        '"just between you and me": marks what follows or precedes as private',
-        ("just between you and me", "between us, I relapsed"),
-        needs=(("between",),),
-    ),
-    _rule(
-        "explicit.off-the-record",
-        "explicit",
-        r"\b(?:(?:this|it|that)(?:'s| is| was)|talk|speak|say something|tell {YOU} something"
-        r"|told me(?: something)?) (?:totally |completely |strictly |just )?off the record\b"
-        r"|{CLAUSE}(?:totally |completely |strictly |just )?off the record(?=\s*[,.;:!?\"'-])",
-        "asks to speak off the record",
-        ("this is off the record", "off the record, I used again"),
-        needs=(("record",),),
-    ),
-    _rule(
-        "explicit.in-confidence",
-        "explicit",
-        r"\bin (?:strict |complete |total |the strictest )?confidence\b",
-        "told, or asked to tell, in confidence",
-        ("she told me in confidence", "can I tell you something in confidence?"),
-        needs=(("confidence",),),
-    ),
-    _rule(
-        "explicit.dont-let-them-know",
-        "explicit",
-        r"\b{PLEASE}(?:don't|do not|never) let {AUDT} (?:ever )?(?:know|find out|hear|see|learn)\b"
-        r"|\bmake sure (?:that )?(?:{AUDT} (?:doesn't|don't|does not|do not|never|won't) "
-        r"(?:ever )?(?:know|find out|hear|learn)|(?:no one|nobody|no-one)(?: else)?"
-        r"(?: (?:in|from) (?:the |my )?group)? (?:knows|finds out|hears|learns))\b",
-        "asks the facilitator to make sure the group does not find out",
-        ("don't let the group know", "make sure nobody in group finds out"),
-        (NEGATED, HABIT),
-        needs=(("let", "sure"),),
-    ),
-    _rule(
-        "implied.nobody-knows",
-        "implied",
-        r"\b(?:(?:nobody|no one|no-one)(?: else(?: (?:in|from|at) (?:the |my |our |this )?group)?"
-        r"| (?:in|from|at) (?:the |my |our |this )?group)"
-        r"|none of {GROUPISH}) (?:knows|know|has (?:any )?idea|have (?:any )?idea|is aware"
-        r"|are aware|has heard|have heard)\b"
-        r"|\b{GROUPISH} (?:still )?(?:doesn't|don't|does not|do not) (?:yet )?know"
-        r"(?: about\b| yet\b|(?=\s*[,.;!?]|\s*\Z))",
-        "the member says the group does not know: the contact carries something kept from it",
-        ("nobody in the group knows", "no one else knows", "the others don't know about it"),
-        needs=(("know", "idea", "aware", "heard"),),
-    ),
-    _rule(
-        "implied.not-told-group",
-        "implied",
-        r"\b(?:i|i've|i'd|she|she's|she'd|he|he's|he'd|they|they've|we|we've) (?:still )?"
-        r"(?:haven't|have not|hasn't|has not|hadn't|had not|(?:has |have |had )?never"
-        r"|didn't|did not"
-        r"|not yet)"
-        r" (?:yet |ever |really )?(?:told|mentioned|shared|said (?:anything|a word)"
-        r"|brought (?:it |this |that )?up|raised|disclosed|talked about|admitted|opened up)"
-        r"\b{GAP}{TO}{AUD}\b",
-        "the member has not told the group: what was shared is not yet known there",
-        ("I haven't told the group", "she has never told anyone in group about the affair"),
-        needs=(
-            (
-                "told",
-                "mention",
-                "shared",
-                "said",
-                "brought",
-                "raised",
-                "disclosed",
-                "talked",
-                "admitted",
-                "opened",
-            ),
-            _AUD_W,
-        ),
-    ),
-    _rule(
-        "implied.waited-until-alone",
-        "implied",
-        r"\b(?:waited|waiting|wait|waits|hung back|hanging back|stayed behind|stayed back|lingered"
-        r"|hung around)\b[^.!?;\n]{0,30}?\b(?:until|till|til|for) (?:everyone|everybody|the others"
-        r"|the other members|the rest(?: of the group)?|the group|all the others|people)"
-        r" (?:else )?(?:had )?(?:left|gone|was gone|were gone|went|to leave|to go|cleared out)\b"
-        r"|\b(?:waited|wait|waiting) (?:until|till|for) (?:we|she and i|he and i|i)"
-        r" (?:were|was) alone"
-        r"|\b(?:when|once|while|until) (?:no one|nobody|no-one)(?: else)? (?:was|were) "
-        r"(?:around|there|listening|looking|left|in the room)",
-        "chose a moment when the others were gone: an expectation of privacy",
-        ("I waited until everyone left", "she hung back until the others had gone"),
-        needs=(("wait", "hung", "hanging", "stayed", "linger", "nobody", "one"),),
-    ),
-    _rule(
-        "implied.not-in-front-of-group",
-        "implied",
-        r"\b{NEG} (?:{COMFORT} )?{SAYING}\b{GAP}(?:in front of|around) (?:{GROUPISH}"
-        r"|everyone|everybody|them|group)\b"
-        r"|\b{NEG} {COMFORT} {SAYING}\b{GAP}(?:in|with|to|before) (?:{GROUPISH}"
-        r"|everyone|everybody|group)\b",
-        "did not want to say it in front of the group: the group is who it is kept from",
-        ("didn't want to say it in front of the group", "wasn't ready to share it with the group"),
-        needs=(
-            _NEG_W,
-            (
-                "front",
-                "around",
-                "want",
-                "wanna",
-                "feel",
-                "comfortable",
-                "ready",
-                "able",
-                "bear",
-                "dare",
-                "bring",
-            ),
-        ),
-    ),
-    _rule(
-        "implied.others-cant-find-out",
-        "implied",
-        r"\b(?:{GROUPISH}|they) (?:can't|cannot|can not|mustn't|must not|shouldn't"
-        r"|should not|can never|must never|can't ever)"
-        r" (?:ever )?(?:find out|know|hear about|learn)\b"
-        r"|\bif (?:{GROUPISH}|they|anyone) (?:ever )?(?:found|finds|find) out\b",
-        "the group must not find out",
-        ("the others can't find out", "if the group ever found out"),
-        needs=(("find", "found", "know", "hear", "learn"),),
-    ),
-    _rule(
-        "implied.dont-want-them-to-know",
-        "implied",
-        r"\b(?:don't|do not|doesn't|does not|didn't|did not|wouldn't|would not|never) "
-        r"want(?:ed|s)? (?:{GROUPISH}|them|anyone|anybody|the group) (?:to )?(?:ever )?"
-        r"(?:know|find out|hear|learn|see)\b",
-        "a wish that the group not know, without asking the facilitator for anything",
-        ("I don't want the group to know", "she didn't want the others to find out"),
-        needs=(_NEG_W, ("want",)),
-    ),
-    _rule(
-        "implied.fear-of-them-knowing",
-        "implied",
-        r"\b(?:mortified|humiliated|ashamed|embarrassed|devastated|die|dead|horrified|crushed"
-        r"|destroyed|hate it|hate)\b(?: [\w']+){0,3}? (?:if|when) (?:{GROUPISH}|they|anyone"
-        r"|people|everyone|the group) (?:ever )?{KNOW}\b"
-        r"|\b(?:hate|'d hate) for (?:{GROUPISH}|them|anyone|the group) to {KNOW}\b"
-        r"|\b(?:afraid|scared|terrified|worried|petrified) (?:that )?(?:{GROUPISH}|the group)"
-        r" (?:will|would|might|could) (?:find out|know|hear|learn)\b",
-        "shame or fear at the group knowing",
-        ("I'd be mortified if they knew", "she's afraid the group will find out"),
-        needs=(
-            (
-                "mortif",
-                "humiliat",
-                "ashamed",
-                "embarrass",
-                "devastat",
-                "die",
-                "dead",
-                "horrif",
-                "crushed",
-                "destroyed",
-                "hate",
-                "afraid",
-                "scared",
-                "terrified",
-                "worried",
-                "petrified",
-            ),
-        ),
-    ),
-    _rule(
-        "implied.private-channel",
-        "implied",
-        r"\b(?:texted|messaged|emailed|called|phoned|rang|wrote|dm'?d|dmed|reached out to"
-        r"|contacted|came to|approached|pulled|took) (?:me )?(?:(?:aside|privately|in private"
-        r"|alone|separately|directly|one[- ]on[- ]one|outside (?:of )?(?:the )?group) )+"
-        r"[^.!?;\n]{0,40}?\b(?:because|since|as|so|rather than|instead of)\b[^.!?;\n]{0,60}?"
-        r"\b(?:group|others|everyone|anyone|them|they)\b"
-        r"|\b(?:asked|wanted|needed|requested|asking) (?:if (?:she|he|they|we) could |to |for )?"
-        r"(?:speak|talk|a word|a minute|a moment|time|see me|meet)(?: (?:to|with))?(?: me)? "
-        r"(?:privately|in private|alone|one[- ]on[- ]one|away from (?:{GROUPISH}|the group))\b",
-        "chose a private channel, away from the group, for this",
-        (
-            "texted me privately because she didn't want the group to see",
-            "asked to speak to me alone",
-        ),
-        needs=(("aside", "private", "alone", "separate", "direct", "one", "outside", "away"),),
-    ),
-)
-
-RULES: dict[str, tuple[Rule, ...]] = {"en": _EN}
-SUPPORTED_LANGUAGES: tuple[str, ...] = tuple(RULES)
-RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rules in RULES.values() for rule in rules}
-_RANK = {"explicit": 0, "implied": 1}
-_NONE = Detection("none", ())
+def __getattr__(name: str) -> str:
+    # DETECTOR_VERSION reads the model file: lazily, so importing this module stays cheap.
+    if name == "DETECTOR_VERSION":
+        return detector_version()
+    raise AttributeError(name)
 
 
 def detect(text: str, language: str = "en") -> Detection:
-    """Scan ``text`` for requests for secrecy; see the module docstring for the levels."""
-    try:
-        rules = RULES[language]
-    except KeyError:
+    """Read ``text`` for requests for secrecy, the facilitator's promises and risk."""
+    if language not in RULES:
         raise UnsupportedLanguage(
             f"unsupported language {language!r}; supported: {', '.join(SUPPORTED_LANGUAGES)}"
-        ) from None
-    if not text:
-        return _NONE
-    scan = text.translate(_NORMALISE)
-    lowered = scan.lower()
-    # Case-sensitive matching of lower-case patterns is 2-3 times faster than IGNORECASE;
-    # it needs the lower-cased note to keep the offsets, which it nearly always does.
-    same_length = len(lowered) == len(scan)
-    target = lowered if same_length else scan
-    candidates: list[tuple[int, int, int, Rule]] = []
-    for rule in rules:
-        if not all(any(word in lowered for word in words) for words in rule.needs):
-            continue
-        pattern = rule.pattern if same_length else rule.pattern_ignorecase
-        for found in pattern.finditer(target):
-            start, end = found.span()
-            if start == end or _vetoed(rule, target, start):
+        )
+    if not text or text.isspace():
+        return Detection("none", (), model=detector_version())
+    return _Reading(text, language).detection()
+
+
+class _Reading:
+    """One note read by the rules and the model; ``detection()`` decides."""
+
+    def __init__(self, text: str, language: str, model: detector_model.Model | None = None) -> None:
+        self.text = text
+        scan = text.translate(NORMALISE)
+        self.lowered = scan.lower()
+        self.target = self.lowered if len(self.lowered) == len(scan) else scan
+        # The shipped model, or (for the trainer) the one being fitted.
+        self.model = model or detector_model.load()
+        self.sentences = sentences(self.target if self.target is self.lowered else self.lowered)
+        if self.target is not self.lowered:  # offsets must be the note's: use the scan
+            self.sentences = [(s, e, w) for s, e, w in sentences(scan.lower()) if e <= len(text)]
+        spans = [(s, e) for s, e, _ in self.sentences] or [(0, len(text))]
+        self.spans = spans
+        # Rule matches, each with its speaker.
+        self.rule_found: list[tuple[int, int, str, Speaker]] = []
+        # Where a rule's candidate was vetoed (a negation, a habit, a question about the
+        # policy), the rules know better than the model: its reading there does not count.
+        self.vetoed: list[tuple[int, int]] = []
+        for start, end, rule in rule_matches(self.target, self.lowered, language, self.vetoed):
+            who = speaker_of(self.lowered, self._sentence_of(start), start, end)
+            self.rule_found.append((start, end, rule.id, who))
+        self.promise_found = [(p.start, p.end) for p in promises(self.lowered)]
+        self.risk_found = risk_matches(self.lowered, spans)
+        # The model: each sentence, and each pair of neighbours (vectors add).
+        vectors = [self.model.vector(w) for _, _, w in self.sentences]
+        self.silenced = [
+            any(vs < e and s < ve for vs, ve in self.vetoed) for s, e, _ in self.sentences
+        ]
+        self.units: list[tuple[int, int, list[str], detector_model.Scores]] = []
+        for (s, e, w), v in zip(self.sentences, vectors, strict=True):
+            self.units.append((s, e, w, self.model.score(v)))
+        for i in range(len(self.sentences) - 1):
+            if self.silenced[i] or self.silenced[i + 1]:
                 continue
-            candidates.append((start, end, _RANK[rule.level], rule))
-    if not candidates:
-        return _NONE
-    # Explicit before implied, then the longer, then the earlier; keep what does not overlap.
-    candidates.sort(key=lambda c: (c[2], c[0] - c[1], c[0]))
-    kept: list[tuple[int, int, int, Rule]] = []
-    for candidate in candidates:
-        if all(candidate[1] <= k[0] or candidate[0] >= k[1] for k in kept):
-            kept.append(candidate)
-    kept.sort(key=lambda c: c[0])
-    matches = tuple(Match(s, e, text[s:e], rule.id) for s, e, _, rule in kept)
-    request: Request = "explicit" if any(k[2] == 0 for k in kept) else "implied"
-    return Detection(request, matches)
+            (s, _, w1), (_, e, w2) = self.sentences[i], self.sentences[i + 1]
+            pair = [a + b for a, b in zip(vectors[i], vectors[i + 1], strict=True)]
+            self.units.append((s, e, w1 + w2, self.model.score(pair)))
 
+    def _sentence_of(self, offset: int) -> tuple[int, int]:
+        for span in self.spans:
+            if span[0] <= offset < span[1]:
+                return span
+        return (0, len(self.text))
 
-def _vetoed(rule: Rule, scan: str, start: int) -> bool:
-    if not rule.vetoes:
-        return False
-    prefix = scan[max(0, start - _PREFIX_WINDOW) : start]
-    return any(
-        veto.pattern.search(prefix)
-        and (veto.only_before is None or veto.only_before.match(scan, start))
-        for veto in rule.vetoes
-    )
+    def _heard(self) -> list[detector_model.Scores]:
+        """The units whose request reading counts: not a sentence where a rule was vetoed."""
+        return [
+            u[3]
+            for i, u in enumerate(self.units)
+            if not (i < len(self.silenced) and self.silenced[i])
+        ]
+
+    def evidence(self) -> Evidence:
+        units = [u[3] for u in self.units]
+        heard = self._heard()
+        # Where a rule already read the member's words, its level stands: the model's
+        # "explicit" counts only in sentences no rule matched.
+        ruled = [(s, e) for s, e, _, who in self.rule_found if who == "member"]
+        unruled = [
+            u[3]
+            for i, u in enumerate(self.units[: len(self.sentences)])
+            if not self.silenced[i] and not any(rs < u[1] and u[0] < re for rs, re in ruled)
+        ]
+        return Evidence(
+            rule_levels={
+                RULES_BY_ID[r].level for _, _, r, who in self.rule_found if who == "member"
+            },
+            p_explicit=max((u.request["explicit"] for u in unruled), default=0.0),
+            p_request=max((1.0 - u.request["none"] for u in heard), default=0.0),
+            p_promise=max((u.promise for u in units), default=0.0),
+            p_risks={
+                k: max((u.risks[k] for u in units), default=0.0) for k in detector_model.RISKS
+            },
+            rule_promise=bool(self.promise_found),
+            rule_risks={m.kind for m in self.risk_found},
+        )
+
+    def detection(self) -> Detection:
+        evidence = self.evidence()
+        thresholds = self.model.thresholds
+        request, promised, risks = decide(evidence, thresholds)
+        text = self.text
+        kept: list[Match] = []
+        aside: list[Match] = []
+        # Of overlapping rule matches, explicit beats implied, then the longer wins.
+        ranked = sorted(self.rule_found, key=lambda m: (RANK[RULES_BY_ID[m[2]].level], m[0] - m[1]))
+        for start, end, rule, who in ranked:
+            match = Match(start, end, text[start:end], rule, RULES_BY_ID[rule].level, who)
+            bucket = kept if who == "member" else aside
+            if all(end <= m.start or start >= m.end for m in bucket):
+                bucket.append(match)
+        # The model's sentences, where no rule already shows the request.
+        if request != "none":
+            level = request
+            column = "explicit" if level == "explicit" else None
+            for start, end, words, _ in self._best_units(level, thresholds):
+                if any(m.start < end and start < m.end for m in kept):
+                    continue
+                carriers = self.model.carriers(words, f"request.{column or 'implied'}")
+                who = self._unit_speaker(start, end, carriers)
+                match = Match(
+                    start, end, text[start:end], f"model.{level}", level, who, tuple(carriers)
+                )
+                (kept if who == "member" else aside).append(match)
+        if request != "none" and not any(m.speaker == "member" for m in kept):
+            request = "none"  # every finding was someone else's words
+        promise_matches = [
+            Match(s, e, text[s:e], "promise.facilitator", "promise", "facilitator")
+            for s, e in self.promise_found
+        ]
+        if promised and not promise_matches:
+            best = max(self.units, key=lambda u: u[3].promise)
+            carriers = self.model.carriers(best[2], "promise")
+            # The model's promise counts only in the facilitator's own words.
+            if self._unit_speaker(best[0], best[1], carriers) != "facilitator":
+                promised = False
+        if promised and not promise_matches:
+            promise_matches.append(
+                Match(
+                    best[0],
+                    best[1],
+                    text[best[0] : best[1]],
+                    "model.promise",
+                    "promise",
+                    "facilitator",
+                    tuple(carriers),
+                )
+            )
+        flags = [
+            Flag(m.kind, m.start, m.end, text[m.start : m.end], f"risk.{m.kind}")
+            for m in self.risk_found
+        ]
+        for kind in sorted(risks - {f.kind for f in flags}):
+            best = max(self.units, key=lambda u: (u[3].risks[kind], u[0] - u[1]))
+            flags.append(
+                Flag(kind, best[0], best[1], text[best[0] : best[1]], f"model.risk.{kind}")
+            )
+        units = [u[3] for u in self.units]
+        scores = {
+            "explicit": evidence.p_explicit,
+            "request": evidence.p_request,
+            "promise": evidence.p_promise,
+        } | {k: max((u.risks[k] for u in units), default=0.0) for k in detector_model.RISKS}
+        return Detection(
+            request,
+            tuple(sorted(kept, key=lambda m: m.start)),
+            tuple(sorted(aside, key=lambda m: m.start)),
+            tuple(sorted(promise_matches, key=lambda m: m.start)),
+            tuple(sorted(flags, key=lambda f: f.start)),
+            scores,
+            detector_version(),
+        )
+
+    def _best_units(
+        self, level: str, thresholds: dict[str, float]
+    ) -> list[tuple[int, int, list[str], detector_model.Scores]]:
+        """The units the model's decision rests on: the sentences over the threshold, else the
+        best pair of sentences."""
+
+        def value(scores: detector_model.Scores) -> float:
+            if level == "explicit":
+                return scores.request["explicit"]
+            return 1.0 - scores.request["none"]
+
+        limit = thresholds["explicit" if level == "explicit" else "request"]
+        single = [u for u in self.units[: len(self.sentences)] if value(u[3]) >= limit]
+        if single:
+            return single
+        over = [u for u in self.units if value(u[3]) >= limit]
+        return [max(over, key=lambda u: value(u[3]))] if over else []
+
+    def _unit_speaker(self, start: int, end: int, carriers: list[str]) -> Speaker:
+        """Whose words a unit is: the speaker at its strongest word."""
+        at = start
+        if carriers:
+            found = self.lowered.find(carriers[0], start, end)
+            at = found if found != -1 else start
+        return speaker_of(self.lowered, self._sentence_of(at), at, min(end, at + 1))

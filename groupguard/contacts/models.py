@@ -5,8 +5,12 @@ Terms:
   of a group outside the group's session: after group, on the phone, in a message. Its summary
   is encrypted. The facilitator records whether the member asked for confidentiality
   (``request``) and how they answered (reminded of the agreement, offered a referral, promised
-  confidentiality). ``detected_request`` and ``detected_rules`` keep what the detector
-  suggested on save, so corrections can be counted.
+  confidentiality). The request is the facilitator's answer, never the detector's guess: until
+  they give one it is **unanswered** ("Not answered yet"), and they answer it later by editing
+  the entry or by an amendment. ``detected_request`` and ``detected_rules`` keep what the
+  detector suggested on save, so corrections can be counted, and ``detection`` the detector's
+  whole output as it returned it (``detect(summary).as_record()``: the suggestion, the version
+  of the rules and model, the matches without their words).
 - An entry is **signed** when it is saved: its content hash goes into the audit log, whose
   entries are signed. It can be edited for ``EDIT_WINDOW`` (24 hours); then it is **locked**
   and later changes are **amendments**, which are append-only and never replace the original.
@@ -21,6 +25,8 @@ Terms:
 from __future__ import annotations
 
 import datetime
+import json
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -54,9 +60,17 @@ class Initiator(models.TextChoices):
 
 
 class Request(models.TextChoices):
+    """Did the member ask for confidentiality? The facilitator's answer, or not yet answered."""
+
     NONE = "none", "None"
     IMPLIED = "implied", "Implied"
     EXPLICIT = "explicit", "Explicit"
+    UNANSWERED = "unanswered", "Not answered yet"
+
+
+# The answers proper: what the detector suggests, and what an amendment may correct a request
+# to (an amendment answers or corrects; it never takes an answer back).
+ANSWERS = [(value, label) for value, label in Request.choices if value != Request.UNANSWERED]
 
 
 class Contact(DomainModel):
@@ -75,9 +89,14 @@ class Contact(DomainModel):
     initiated_by = models.CharField(max_length=12, choices=Initiator.choices)
     others_present = EncryptedTextField(blank=True, default="")
     summary = EncryptedTextField()
-    request = models.CharField(max_length=8, choices=Request.choices)
-    detected_request = models.CharField(max_length=8, choices=Request.choices)
+    request = models.CharField(max_length=10, choices=Request.choices, default=Request.UNANSWERED)
+    detected_request = models.CharField(max_length=8, choices=ANSWERS)
     detected_rules = models.JSONField(default=list, blank=True)
+    # The detector's output on save (JSON, without the note's words). Encrypted: its risk
+    # flags and promises are health information read from the summary.
+    detection = EncryptedTextField(
+        null=True, blank=True, help_text="The detector's output on save, as it returned it."
+    )
     reminded_agreement = models.BooleanField(default=False)
     offered_referral = models.BooleanField(default=False)
     promised_confidentiality = models.BooleanField(default=False)
@@ -91,6 +110,12 @@ class Contact(DomainModel):
         indexes = [
             models.Index(fields=["group", "-occurred_at"], name="contact_group_when"),
             models.Index(fields=["practice", "-occurred_at"], name="contact_practice_when"),
+            # The dashboard's contacts whose request is not answered yet: a small index.
+            models.Index(
+                fields=["practice", "occurred_at"],
+                name="contact_unanswered",
+                condition=models.Q(request="unanswered"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -102,6 +127,21 @@ class Contact(DomainModel):
 
     def is_locked(self, now: datetime.datetime) -> bool:
         return now >= self.locks_at
+
+    @property
+    def detector_version(self) -> str | None:
+        """The rules and model that made the stored suggestion (None for an entry saved before
+        the detector's whole output was kept)."""
+        version = self.detection_record.get("model")
+        return str(version) if version else None
+
+    @property
+    def detection_record(self) -> dict[str, Any]:
+        """The stored detector output, read back ({} for an entry saved before it was kept)."""
+        if not self.detection:
+            return {}
+        found = json.loads(self.detection)
+        return found if isinstance(found, dict) else {}
 
     @property
     def responses(self) -> list[str]:
@@ -138,7 +178,7 @@ class Amendment(DomainModel):
     text = EncryptedTextField()
     request = models.CharField(
         max_length=8,
-        choices=Request.choices,
+        choices=ANSWERS,
         blank=True,
         help_text="A corrected confidentiality request, or blank if unchanged.",
     )

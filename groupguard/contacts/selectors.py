@@ -13,7 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from groupguard.contacts.models import (
@@ -24,6 +25,7 @@ from groupguard.contacts.models import (
     PromiseStatus,
     Referral,
     ReferralStatus,
+    Request,
 )
 from groupguard.practice.access import parse_id, visible_groups, visible_members
 from groupguard.practice.models import Member, Practice
@@ -93,12 +95,54 @@ def members_of(contact: Contact) -> list[Member]:
 
 
 def effective_request(contact: Contact) -> str:
-    """The request as last corrected: the latest amendment that corrected it, or the entry's."""
+    """The request as last corrected: the latest amendment that corrected (or answered) it, or
+    the entry's, which may be ``unanswered``."""
     request = contact.request
     for amendment in contact.amendments.all():
         if amendment.request:
             request = amendment.request
     return request
+
+
+def request_for_guidance(contact: Contact) -> str:
+    """The request the guidance answers: the facilitator's, or while they have not answered,
+    the detector's suggestion (as the contact form does before they answer). Guidance only:
+    never a recorded fact."""
+    request = effective_request(contact)
+    return contact.detected_request if request == Request.UNANSWERED else request
+
+
+def with_request(contacts: QuerySet[Contact], request: str) -> QuerySet[Contact]:
+    """Of ``contacts``, those whose request, as last corrected, is ``request`` (the same as
+    ``effective_request``, in SQL)."""
+    corrected = (
+        Amendment.objects.filter(contact=OuterRef("pk"))
+        .exclude(request="")
+        .order_by("-created_at")
+        .values("request")[:1]
+    )
+    return contacts.annotate(effective=Coalesce(Subquery(corrected), F("request"))).filter(
+        effective=request
+    )
+
+
+def unanswered_contacts(user: Any, limit: int = 20) -> list[Contact]:
+    """Contacts the user may see whose request for confidentiality nobody has answered yet,
+    oldest first, with their group and members (two queries)."""
+    answered_later = Amendment.objects.filter(contact=OuterRef("pk")).exclude(request="")
+    return list(
+        visible_contacts(user)
+        .filter(practice_id=user.practice_id, request=Request.UNANSWERED)
+        .exclude(Exists(answered_later))
+        .select_related("group")
+        .prefetch_related(
+            Prefetch(
+                "member_links",
+                queryset=ContactMember.objects.select_related("member").order_by("created_at"),
+            )
+        )
+        .order_by("occurred_at")[:limit]
+    )
 
 
 def open_promises(user: Any, limit: int = 20) -> list[Promise]:
@@ -158,7 +202,9 @@ def member_timeline(*, user: Any, member: Member, limit: int = 200) -> list[Time
     for c in contacts:
         request = effective_request(c)
         badges = []
-        if request != "none":
+        if request == Request.UNANSWERED:
+            badges.append("Request not answered yet")
+        elif request != Request.NONE:
             badges.append(f"{request.capitalize()} request")
         badges += c.responses
         others = [
@@ -297,11 +343,13 @@ def _decision_items(user: Any, member: Member) -> list[TimelineItem]:
 
 @dataclass
 class DetectorStats:
-    """How the detector's suggestion compared with what facilitators recorded."""
+    """How the detector's suggestion compared with what facilitators recorded. Contacts whose
+    request is not answered yet have nothing to compare: they are counted apart."""
 
     total: int
     agreed: int
     confusion: dict[str, dict[str, int]]  # detected -> recorded -> count
+    unanswered: int = 0
 
     @property
     def agreement(self) -> float | None:
@@ -313,6 +361,7 @@ class DetectorStats:
             "agreed": self.agreed,
             "agreement": round(self.agreement, 4) if self.agreement is not None else None,
             "confusion": self.confusion,
+            "unanswered": self.unanswered,
         }
 
 
@@ -326,6 +375,7 @@ def detector_stats(practice: Practice) -> DetectorStats:
         pairs[(contact.detected_request, effective_request(contact))] += 1
     levels = ("none", "implied", "explicit")
     confusion = {d: {r: pairs[(d, r)] for r in levels} for d in levels}
-    total = sum(pairs.values())
+    total = sum(pairs[(d, r)] for d in levels for r in levels)
     agreed = sum(pairs[(x, x)] for x in levels)
-    return DetectorStats(total, agreed, confusion)
+    unanswered = sum(n for (_d, r), n in pairs.items() if r == Request.UNANSWERED)
+    return DetectorStats(total, agreed, confusion, unanswered)

@@ -58,10 +58,11 @@ def facts_for(
     """The full fact set: the records' facts, then the practitioner's answers for the rest.
 
     An answer to a fact the records hold is refused (the records are the evidence); without a
-    contact, the contact's facts are answers too.
+    contact, the contact's facts are answers too. A fact the contact leaves unanswered (a
+    request nobody answered yet) must be answered: its source says so, beside the answer.
     """
     filled = prefill(member=member, practitioner=acting_user, contact=contact, now=timezone.now())
-    allowed = set(ASKED) | (set(CONTACT_FACTS) if contact is None else set())
+    allowed = set(ASKED) | (set(CONTACT_FACTS) if contact is None else set()) | set(filled.asked)
     unknown = sorted(set(answers) - allowed - set(filled.facts))
     if unknown:
         raise ValidationError({unknown[0]: f"Unknown fact {unknown[0]!r}."})
@@ -74,6 +75,14 @@ def facts_for(
                 "record (an amendment to the contact, the member's roles) rather than the answer."
             }
         )
+    unanswered = sorted(k for k in filled.asked if answers.get(k) is None)
+    if unanswered:
+        name = unanswered[0]
+        raise ValidationError(
+            {name: f"Answer {name}: the records do not say ({filled.asked[name]})."}
+        )
+    for name, why in filled.asked.items():
+        filled.sources[name] = f"Your answer; {why}"
     facts = {**{k: v for k, v in answers.items() if v is not None}, **filled.facts}
     if facts.get("recipient") == "third_party":
         third_party = facts.get("third_party") or "other"

@@ -6,6 +6,11 @@ request (as last corrected) and whether the member was reminded at the time. Fro
 and the group: a minor, a 42 CFR Part 2 program. From the practice and the practitioner's
 profile: jurisdiction, licence and ethics code. From the authorizations: whether one in force
 covers the recipient. The practitioner is asked only for the rest.
+
+A record that holds no answer leaves its fact to the practitioner: a contact whose request for
+confidentiality nobody answered yet does not set ``member_request`` (the engine's default,
+``none``, would read the silence as "the member did not ask"); ``Prefill.asked`` names it, with
+why, and the assessment asks for it.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any
 from groupguard.accounts.models import User
 from groupguard.contacts import selectors as contact_selectors
 from groupguard.contacts.guidance import standing_at
-from groupguard.contacts.models import Contact, Promise, PromiseStatus, Setting
+from groupguard.contacts.models import Contact, Promise, PromiseStatus, Request, Setting
 from groupguard.disclosures.models import Authorization
 from groupguard.practice.models import Member, RoleRelationship
 from groupguard.practice.models.roles import RoleKind
@@ -44,12 +49,19 @@ CONTACT_FACTS = ("said_in", "agreement", "promise", "member_request", "reminded_
 
 @dataclass
 class Prefill:
+    """The facts the records hold (``facts``, each with its ``sources``), and the facts a
+    record leaves for the practitioner to answer (``asked``: why, and what is known)."""
+
     facts: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
+    asked: dict[str, str] = field(default_factory=dict)
 
     def set(self, name: str, value: Any, source: str) -> None:
         self.facts[name] = value
         self.sources[name] = source
+
+    def ask(self, name: str, why: str) -> None:
+        self.asked[name] = why
 
 
 def prefill(
@@ -141,7 +153,14 @@ def prefill(
     else:
         out.set("promise", "none", f"{label}: no promise recorded")
     request = contact_selectors.effective_request(contact)
-    out.set("member_request", request, f"{label}: request recorded as {request}")
+    if request == Request.UNANSWERED:
+        out.ask(
+            "member_request",
+            f"{label}: not answered on the contact (the detector suggested "
+            f"{contact.detected_request}, from the wording of the note)",
+        )
+    else:
+        out.set("member_request", request, f"{label}: request recorded as {request}")
     out.set(
         "reminded_at_time",
         contact.reminded_agreement,

@@ -381,9 +381,12 @@ def _contacts(out, member, contact_ids, red, audit, event, inside) -> None:  # t
             ),
             "summary": red.text(c.summary),
             "summary_redacted": red.text(c.summary) != c.summary,
+            # What the facilitator decided (as last corrected; "unanswered" while nobody
+            # answered), and beside it what the detector suggested, with its version.
             "request": request,
             "request_recorded": c.request,
             "detected_request": c.detected_request,
+            "detector": c.detector_version,
             "responses": {
                 "reminded_agreement": c.reminded_agreement,
                 "offered_referral": c.offered_referral,
@@ -401,7 +404,9 @@ def _contacts(out, member, contact_ids, red, audit, event, inside) -> None:  # t
             "contact",
             f"{c.get_setting_display()} with {c.facilitator.display_name}",
             c.id,
-            detail=f"Request: {request}. Response: {', '.join(responses) or 'none recorded'}.",
+            detail=f"Request: {'not answered' if request == 'unanswered' else request} "
+            f"(the detector suggested {c.detected_request}). "
+            f"Response: {', '.join(responses) or 'none recorded'}.",
         )
         for amendment in c.amendments.all():
             event(
@@ -581,7 +586,7 @@ def _summary(out: dict[str, Any]) -> dict[str, Any]:
         "contacts": len(contacts),
         "requests": {
             level: sum(1 for c in contacts if c["request"] == level)
-            for level in ("explicit", "implied")
+            for level in ("explicit", "implied", "unanswered")
         },
         "reminded_of_agreement": sum(1 for c in contacts if c["responses"]["reminded_agreement"]),
         "promises": len(out["promises"]),

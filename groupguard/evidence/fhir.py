@@ -375,10 +375,15 @@ def _contacts(b: _Bundle, packet: JSON, patient: JSON, groups: dict[str, JSON]) 
         parties = {"member": (patient, facilitator), "facilitator": (facilitator, patient)}
         sender, recipient = parties.get(c["initiated_by"], (None, None))
         responses = [text for key, text in RESPONSES.items() if c["responses"].get(key)]
+        decided = "not answered" if c["request"] == "unanswered" else c["request"]
+        recorded = c["request_recorded"]
+        detector = f" ({c['detector']})" if c.get("detector") else ""
         notes = [
-            f"Request for confidentiality: {c['request']} (recorded: {c['request_recorded']},"
-            f" detected in the summary: {c['detected_request']}). Responses:"
-            f" {', '.join(responses) or 'none recorded'}.",
+            f"Request for confidentiality, as the facilitator answered: {decided} (recorded in"
+            f" the entry: {'not answered' if recorded == 'unanswered' else recorded}).",
+            f"Suggested by the detector from the wording of the summary{detector}:"
+            f" {c['detected_request']}; a suggestion, not the facilitator's answer.",
+            f"Responses: {', '.join(responses) or 'none recorded'}.",
             f"Others present: {c['others_present']}" if c.get("others_present") else "",
             f"Other members involved: {', '.join(c['with_others'])}" if c["with_others"] else "",
             f"Follow-up: {c['follow_up']}" if c.get("follow_up") else "",

@@ -34,6 +34,13 @@ _REQUESTS = {
     "explicit": "Explicit: the member asked for it to stay private",
     "implied": "Implied: the member's words or manner showed they expected privacy",
     "none": "None",
+    "unanswered": "Not answered: the facilitator has not recorded whether the member asked",
+}
+# The detector's suggestion, read from the wording of the summary: never an answer.
+_SUGGESTIONS = {
+    "explicit": "An explicit request",
+    "implied": "An implied request",
+    "none": "No request",
 }
 _LEVELS = {
     "low": "low: on these facts the general rules expect it to be shared in group",
@@ -477,6 +484,11 @@ def _key_facts(p: dict[str, Any], clock: _Clock) -> list[pdf.Block]:
             f"An explicit request at {requests.get('explicit', 0)} and an implied one at "
             f"{requests.get('implied', 0)}, {of}."
         )
+        if requests.get("unanswered"):
+            asked += (
+                f" Not answered by the facilitator at {requests['unanswered']}: whether the "
+                "member asked is not recorded there."
+            )
         reminded = f"At {summary.get('reminded_of_agreement', 0)} {of}."
     else:
         asked = reminded = "No contact outside the group is recorded."
@@ -538,12 +550,7 @@ def _contacts(p: dict[str, Any], clock: _Clock) -> list[pdf.Block]:
         return [*blocks, *_contacts_compact(contacts, clock)]
     for n, c in enumerate(contacts, start=1):
         present = ", ".join(x for x in [*c.get("with_others", []), c.get("others_present")] if x)
-        request = _REQUESTS.get(c.get("request") or "none", str(c.get("request")))
-        if c.get("request_recorded") and c["request_recorded"] != c.get("request"):
-            request += f" (first recorded as {c['request_recorded']}, changed by an amendment)"
-        detected = c.get("detected_request")
-        if detected and detected not in (c.get("request"), "none"):
-            request += f"; the wording of the summary suggests {detected}"
+        request = _decided(c)
         responses = c.get("responses") or {}
         rows = [
             ("Group", c.get("group") or ""),
@@ -551,7 +558,8 @@ def _contacts(p: dict[str, Any], clock: _Clock) -> list[pdf.Block]:
             ("Setting", c.get("setting_label") or c.get("setting") or ""),
             ("Started by", _INITIATORS.get(c.get("initiated_by") or "", "")),
             ("Also present", present or "No one else recorded"),
-            ("Request for confidentiality", request),
+            ("Request for confidentiality, as the facilitator answered", request),
+            ("What the detector suggested", _suggested(c)),
             ("Reminded of the agreement", _yes(responses.get("reminded_agreement"))),
             ("Offered a referral", _yes(responses.get("offered_referral"))),
             ("Promised confidentiality", _yes(responses.get("promised_confidentiality"))),
@@ -574,6 +582,31 @@ def _contacts(p: dict[str, Any], clock: _Clock) -> list[pdf.Block]:
     return blocks
 
 
+def _decided(c: dict[str, Any]) -> str:
+    """The request as the facilitator answered it (or that they have not)."""
+    request = _REQUESTS.get(c.get("request") or "none", str(c.get("request")))
+    recorded = c.get("request_recorded")
+    if recorded and recorded != c.get("request"):
+        if recorded == "unanswered":
+            request += " (not answered in the entry; answered by an amendment)"
+        else:
+            request += f" (first recorded as {recorded}, changed by an amendment)"
+    return request
+
+
+def _suggested(c: dict[str, Any]) -> str:
+    """What the detector read in the summary when it was saved: a suggestion, not an answer."""
+    detected = c.get("detected_request")
+    if not detected:
+        return "Not recorded"
+    text = _SUGGESTIONS.get(detected, str(detected)) + ", from the wording of the summary"
+    if c.get("detector"):
+        text += f" (detector {c['detector']})"
+    if c.get("request") == "unanswered":
+        return text + "; it was not taken as the answer"
+    return text + ("; the facilitator agreed" if detected == c.get("request") else "")
+
+
 # Beyond this many contacts, one row each: a complaint usually turns on a few contacts, which
 # get a page each; hundreds would make a packet of thousands of pages.
 COMPACT_AFTER = 30
@@ -593,6 +626,9 @@ def _contacts_compact(contacts: list[dict[str, Any]], clock: _Clock) -> list[pdf
             if responses.get(key)
         ]
         request = _REQUESTS.get(c.get("request") or "none", str(c.get("request")))
+        detected = c.get("detected_request")
+        if detected and detected != c.get("request"):
+            request += f" (the detector suggested {detected})"
         summary = c.get("summary") or ""
         for a in c.get("amendments") or []:
             summary += f"\nAmended by {a.get('author')}: {a.get('text')}"

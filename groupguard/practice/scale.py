@@ -21,6 +21,7 @@ With ``audit_entries`` it also carries an **audit history** (``scale_audit``).
 from __future__ import annotations
 
 import datetime
+import json
 import random
 import secrets
 import time
@@ -540,6 +541,7 @@ def _contacts(
             detected_rules=[
                 {"rule": m.rule, "start": m.start, "end": m.end} for m in detected.matches
             ],
+            detection=json.dumps(detected.as_record(), sort_keys=True),
             reminded_agreement=detected.request != "none" and rng.random() < 0.7,
             offered_referral=referral,
             promised_confidentiality=promise,

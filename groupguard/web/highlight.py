@@ -1,4 +1,4 @@
-"""A note with its matched phrases marked, as safe HTML."""
+"""A note with what the detector found marked, as safe HTML, and the list that explains it."""
 
 from __future__ import annotations
 
@@ -7,50 +7,119 @@ from dataclasses import dataclass
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from groupguard.contacts.detect import RULES_BY_ID, Detection
+from groupguard.contacts.detect import Detection
+
+_SPEAKERS = {
+    "member": "the member's words",
+    "third_party": "someone else's words, repeated by the member: not the member's request",
+    "facilitator": "the facilitator's own words",
+}
+_RISK_LABELS = {
+    "threat": "Threat to another person",
+    "suicide": "Suicidal thoughts",
+    "self_harm": "Self-harm",
+    "child_abuse": "Possible child abuse",
+    "elder_abuse": "Possible elder abuse",
+    "dependent_adult_abuse": "Possible dependent-adult abuse",
+    "substance_use": "Substance use",
+}
 
 
 @dataclass(frozen=True)
 class ExplainedMatch:
+    """One finding as the page shows it. ``level`` is explicit or implied (the member's
+    request), ``aside`` (someone else's words), ``promise`` (the facilitator's) or ``risk``."""
+
     start: int
     end: int
     text: str
     rule: str
     level: str
     explanation: str
+    speaker: str = "member"
+    words: tuple[str, ...] = ()
+    label: str = ""
+
+    @property
+    def who(self) -> str:
+        return _SPEAKERS.get(self.speaker, self.speaker)
 
 
 def explain(detection: Detection) -> list[ExplainedMatch]:
-    return [
+    """The member's request phrases, then promises, set-aside phrases and risk flags."""
+    out = [
+        ExplainedMatch(m.start, m.end, m.text, m.rule, m.level, m.explanation, m.speaker, m.words)
+        for m in detection.matches
+    ]
+    out += [
         ExplainedMatch(
             m.start,
             m.end,
             m.text,
             m.rule,
-            RULES_BY_ID[m.rule].level,
-            RULES_BY_ID[m.rule].explanation,
+            "promise",
+            m.explanation,
+            m.speaker,
+            m.words,
+            "Possible promise of confidentiality",
         )
-        for m in detection.matches
+        for m in detection.promises
     ]
+    out += [
+        ExplainedMatch(
+            m.start,
+            m.end,
+            m.text,
+            m.rule,
+            "aside",
+            m.explanation,
+            m.speaker,
+            m.words,
+            "Not the member's request",
+        )
+        for m in detection.set_aside
+    ]
+    out += [
+        ExplainedMatch(
+            f.start,
+            f.end,
+            f.text,
+            f.rule,
+            "risk",
+            f.explanation,
+            "member",
+            (),
+            _RISK_LABELS.get(f.kind, f.kind),
+        )
+        for f in detection.flags
+    ]
+    return out
 
 
 def highlight(text: str, detection: Detection) -> SafeString:
-    """``text`` escaped, each match in a <mark> naming its level and rule (also for screen
-    readers, which do not announce <mark> everywhere)."""
+    """``text`` escaped, each finding in a <mark> naming its kind and rule (also for screen
+    readers, which do not announce <mark> everywhere). Findings that overlap one already
+    marked are listed but not marked again."""
+    marked: list[tuple[int, ExplainedMatch]] = []
+    for number, match in enumerate(explain(detection), start=1):
+        if all(match.end <= m.start or match.start >= m.end for _, m in marked):
+            marked.append((number, match))
+    marked.sort(key=lambda nm: nm[1].start)
     parts: list[str] = []
     at = 0
-    for number, match in enumerate(explain(detection), start=1):
+    for number, match in marked:
+        kind = match.label or f"{match.level} request"
         parts.append(escape(text[at : match.start]))
         parts.append(
             format_html(
                 '<mark class="req-{}" title="{}: {}">{}</mark>'
-                '<span class="visually-hidden"> ({} request, rule {})</span>'
+                '<span class="visually-hidden"> ({}, rule {})</span>'
                 '<sup aria-hidden="true">{}</sup>',
                 match.level,
                 match.rule,
                 match.explanation,
                 text[match.start : match.end],
-                match.level,
+                kind,
                 match.rule,
                 number,
             )

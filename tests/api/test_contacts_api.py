@@ -18,6 +18,7 @@ from groupguard.audit.models import AuditEntry
 from groupguard.contacts import actions
 from groupguard.contacts.detect import RULES_BY_ID, detect
 from groupguard.contacts.models import (
+    ANSWERS,
     Amendment,
     Contact,
     Initiator,
@@ -178,9 +179,10 @@ def test_detect_answers_like_the_cli_with_each_rules_level_and_explanation(cast:
     body = response.json()
     expected = detect(text).as_json()
     assert body["request"] == expected["request"] == "explicit"
-    assert [{k: m[k] for k in ("start", "end", "text", "rule")} for m in body["matches"]] == (
-        expected["matches"]
-    )
+    assert [
+        {k: v for k, v in m.items() if k not in ("explanation", "words")} for m in body["matches"]
+    ] == (expected["matches"])
+    assert body["model"] == expected["model"] and body["flags"] == []
     for match in body["matches"]:
         rule = RULES_BY_ID[match["rule"]]
         assert (match["level"], match["explanation"]) == (rule.level, rule.explanation)
@@ -194,10 +196,8 @@ def test_detect_refuses_a_note_over_the_limit(cast: Cast) -> None:
     response = call("post", "/contacts/detect", auth, {"text": "x" * 20_001})
     assert response.status_code == 400 and "text" in response.json()["errors"]
     assert call("post", "/contacts/detect", auth, {}).status_code == 400
-    assert call("post", "/contacts/detect", auth, {"text": ""}).json() == {
-        "request": "none",
-        "matches": [],
-    }
+    empty = call("post", "/contacts/detect", auth, {"text": ""}).json()
+    assert (empty["request"], empty["matches"], empty["flags"]) == ("none", [], [])
 
 
 # --- Contacts ----------------------------------------------------------------------------
@@ -225,6 +225,73 @@ def test_logging_a_contact_answers_with_the_entry_and_its_guidance(cast: Cast) -
     assert guidance["version"] == 1 and guidance["clauses"][0]["number"] >= 1
     assert "no-secrets" in guidance["script"] and guidance["warnings"] == []
     assert [e.member_id for e in entries("contact.create")] == [cast.mia.id]
+
+
+def test_a_contact_logged_without_a_request_is_unanswered_until_the_writer_answers_it(
+    cast: Cast,
+) -> None:
+    body = contact_body(cast)
+    del body["request"]
+    auth = bearer(cast, cast.bob)
+    response = call("post", "/contacts", auth, body)
+    assert response.status_code == 201, response.content
+    created = response.json()
+    contact = Contact.objects.get()
+    # Never the detector's guess: the entry says nobody answered, the suggestion is beside it.
+    assert (created["request"], created["recorded_request"], created["detected_request"]) == (
+        "unanswered",
+        "unanswered",
+        "explicit",
+    )
+    assert contact.request == "unanswered"
+    assert contact.detection_record == detect(SUMMARY).as_record()
+    assert created["detection"]["model"] == contact.detection_record["model"]
+    # The guidance follows the suggestion until then (as the contact form does).
+    assert created["guidance"]["request"] == "explicit"
+    [entry] = entries("contact.create")
+    assert json.loads(bytes(entry.leaf))["detail"]["request"] == "unanswered"
+    answered = call("patch", f"/contacts/{contact.id}", auth, {"request": "implied"})
+    assert answered.status_code == 200, answered.content
+    assert (answered.json()["request"], answered.json()["detected_request"]) == (
+        "implied",
+        "explicit",
+    )
+    contact.refresh_from_db()
+    assert contact.request == "implied"
+    assert contact.content_sha256 == actions.content_sha256(contact, [cast.mia.id])
+
+
+def test_after_the_lock_an_amendment_answers_an_unanswered_request(cast: Cast) -> None:
+    contact = log(cast, request="unanswered")
+    auth = bearer(cast, cast.carol)
+    url = f"/contacts/{contact.id}/amendments"
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=25)):
+        refused = call("post", url, auth, {"text": "No idea yet.", "request": "unanswered"})
+        assert refused.status_code == 400 and "request" in refused.json()["errors"]
+        amended = call("post", url, auth, {"text": "She asked me not to.", "request": "explicit"})
+        assert amended.status_code == 201, amended.content
+        body = call("get", f"/contacts/{contact.id}", auth).json()
+    assert (body["request"], body["recorded_request"]) == ("explicit", "unanswered")
+    assert body["amendments"][0]["request"] == "explicit"
+
+
+def test_the_list_filters_by_the_request_as_last_corrected(cast: Cast) -> None:
+    now = timezone.now()
+    waiting = log(cast, request="unanswered", occurred_at=now - datetime.timedelta(hours=1))
+    answered_later = log(cast, request="unanswered", occurred_at=now - datetime.timedelta(hours=2))
+    actions.amend_contact(answered_later, acting_user=cast.bob, text="Asked.", request="none")
+    explicit = log(cast, occurred_at=now - datetime.timedelta(hours=3))
+    auth = bearer(cast, cast.bob)
+
+    def listed(request: str) -> list[str]:
+        response = call("get", f"/contacts?request={request}", auth)
+        assert response.status_code == 200, response.content
+        return [item["id"] for item in response.json()["items"]]
+
+    assert listed("unanswered") == [str(waiting.id)]
+    assert listed("none") == [str(answered_later.id)]
+    assert listed("explicit") == [str(explicit.id)]
+    assert call("get", "/contacts?request=maybe", auth).status_code == 400
 
 
 def test_a_contact_with_its_promise_and_referral(cast: Cast) -> None:
@@ -574,5 +641,6 @@ def test_the_schema_choices_are_the_models_choices() -> None:
     assert typing.get_args(s.SettingValue) == tuple(Setting.values)
     assert typing.get_args(s.InitiatorValue) == tuple(Initiator.values)
     assert typing.get_args(s.RequestValue) == tuple(Request.values)
+    assert typing.get_args(s.AnswerValue) == tuple(value for value, _ in ANSWERS)
     assert typing.get_args(s.PromiseStatusValue) == tuple(PromiseStatus.values)
     assert typing.get_args(s.ReferralStatusValue) == tuple(ReferralStatus.values)

@@ -21,7 +21,7 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from groupguard.audit import triggers
+from groupguard.audit import records, rows, triggers
 from groupguard.audit.models import AuditEntry, RowBinding
 from groupguard.audit.records import bind_unbound_rows, ensure_baseline, verify_records
 from groupguard.audit.rows import RecordAltered, baseline_done, bound_models
@@ -249,6 +249,64 @@ def test_the_baseline_binds_only_rows_never_bound(cast: Cast) -> None:
     )
     assert bind_unbound_rows() == 0
     assert len(verify_records().changed) == 2
+
+
+def test_rows_bound_before_a_column_was_added_are_bound_again_once(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A binding covers every column: contacts 0004 added ``detection``, and each contact
+    bound before no longer matched. After migrate they are bound again with it, except a row
+    changed outside the application meanwhile, which stays named."""
+    columns_of = rows.columns_of
+
+    def before_the_column(model: Any) -> list[str]:
+        columns = columns_of(model)
+        if model._meta.db_table == "contacts_contact":
+            return [c for c in columns if c != "detection"]
+        return columns
+
+    def log(summary: str) -> Contact:
+        return contacts.log_contact(
+            group=cast.thursday,
+            members=[cast.mia],
+            acting_user=cast.bob,
+            occurred_at=timezone.now() - datetime.timedelta(hours=1),
+            setting="phone",
+            initiated_by="member",
+            summary=summary,
+            request="explicit",
+        )
+
+    with monkeypatch.context() as patched:
+        patched.setattr(rows, "columns_of", before_the_column)  # bound as before 0004
+        kept = log("Please don't tell the group.")
+        edited = log("Nobody in the group knows.")
+    with outside("contacts_contact"):
+        run_sql("UPDATE contacts_contact SET request = 'none' WHERE id = %s", [_id(edited.pk)])
+    assert set(verify_records().changed) == {
+        ("contacts_contact", str(kept.pk)),
+        ("contacts_contact", str(edited.pk)),
+    }
+    assert records.bind_added_columns() == 1
+    assert verify_records().changed == [("contacts_contact", str(edited.pk))]
+    [bound, mark] = AuditEntry.objects.filter(action=records.COLUMNS_ADDED).order_by("id")
+    assert bound.log.practice_id == cast.north.id and mark.log.practice_id is None
+    assert mark.object_id == "contacts.0004_unanswered_request_and_detection"
+    assert json.loads(bytes(bound.leaf))["detail"] == {"columns": ["detection"], "rows": 1}
+    # Once per migration: the edited row is never bound by a later migrate.
+    assert records.bind_added_columns() == 0
+    assert verify_records().changed == [("contacts_contact", str(edited.pk))]
+    # The row bound again takes edits as usual.
+    contacts.edit_contact(kept, acting_user=cast.bob, request="implied")
+    assert verify_records().changed == [("contacts_contact", str(edited.pk))]
+
+
+def test_an_empty_table_waits_for_rows_before_its_added_columns_are_marked(db: None) -> None:
+    """A new database: no row was bound before the column existed, and migrate writes nothing
+    (test databases and new installs keep their audit log as it was)."""
+    entries = AuditEntry.objects.count()
+    assert records.bind_added_columns() == 0
+    assert AuditEntry.objects.count() == entries
 
 
 def test_after_the_baseline_a_row_inserted_outside_is_refused_a_save(cast: Cast) -> None:

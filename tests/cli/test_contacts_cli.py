@@ -71,11 +71,17 @@ def audit_actions() -> list[str]:
     return list(AuditEntry.objects.order_by("index").values_list("action", flat=True))
 
 
-def test_it_logs_a_contact_with_the_detectors_request_and_guidance(cast: Cast) -> None:
+def test_without_request_it_logs_unanswered_with_the_suggestion_beside_and_its_guidance(
+    cast: Cast,
+) -> None:
     data = run(*log_args(cast, "--summary", SECRET, "--reminded", "--offered-referral"))
     contact = Contact.objects.get()
     assert data["id"] == str(contact.id)
-    assert data["request"] == data["detected_request"] == "explicit"
+    # The detector's guess is never stored as the member's request: nobody answered yet.
+    assert (data["request"], data["recorded_request"]) == ("unanswered", "unanswered")
+    assert contact.request == "unanswered" and contact.detected_request == "explicit"
+    assert data["detected_request"] == "explicit"
+    assert data["detection"]["model"] == contact.detection_record["model"]
     assert data["detection"]["matches"][0]["rule"] == "explicit.dont-tell"
     assert "don't tell the group" in data["detection"]["matches"][0]["text"]
     assert data["members"] == [{"id": str(cast.mia.id), "name": "Mia Zephyrine"}]
@@ -83,6 +89,7 @@ def test_it_logs_a_contact_with_the_detectors_request_and_guidance(cast: Cast) -
     assert data["responses"] == ["reminded_agreement", "offered_referral"]
     assert data["locked"] is False
     assert [r["status"] for r in data["referrals"]] == ["offered"]
+    # The guidance follows the suggestion until the request is answered, as the form does.
     assert data["guidance"]["agreement_version"] == 1 and "no-secrets" in data["guidance"]["script"]
     assert "contact.create" in audit_actions() and "referral.offer" in audit_actions()
 
@@ -90,7 +97,8 @@ def test_it_logs_a_contact_with_the_detectors_request_and_guidance(cast: Cast) -
 def test_it_reads_the_summary_from_standard_input(cast: Cast) -> None:
     data = run(*log_args(cast), stdin="Mia phoned to say she will be late next week.\n")
     assert data["summary"] == "Mia phoned to say she will be late next week."
-    assert data["request"] == "none" and data["guidance"] is None
+    assert (data["request"], data["detected_request"]) == ("unanswered", "none")
+    assert data["guidance"] is None
     assert Contact.objects.get().summary == data["summary"]
 
 
@@ -210,6 +218,30 @@ def test_a_contact_of_another_practice_or_out_of_sight_is_not_found(cast: Cast) 
     north = logged(cast)
     with pytest.raises(CommandError, match="that dave can see"):
         run("contacts", "show", str(north.id), "--practice", "north", "--as", "dave")
+
+
+def test_an_unanswered_request_is_listed_answered_by_amendment_and_counted_apart(
+    cast: Cast,
+) -> None:
+    answered = logged(cast, request="none")
+    waiting = logged(cast, request="unanswered", members=[cast.mia, cast.noah])
+    args = ("contacts", "list", "--practice", "north")
+    rows = run(*args, "--request", "unanswered")
+    assert [r["id"] for r in rows] == [str(waiting.id)]
+    assert rows[0]["request"] == "unanswered" and rows[0]["detected_request"] == "explicit"
+    assert [r["id"] for r in run(*args, "--request", "none")] == [str(answered.id)]
+    stats = run("contacts", "stats", "--practice", "north")
+    assert (stats["total"], stats["unanswered"]) == (1, 1)  # nothing to compare it with yet
+    amend = ("contacts", "amend", str(waiting.id), "--practice", "north", "--as", "carol")
+    with pytest.raises(CommandError, match="invalid choice: 'unanswered'"):
+        run(*amend, "--text", "Still do not know.", "--request", "unanswered")
+    data = run(*amend, "--text", "I asked her: she wants it kept private.", "--request", "implied")
+    assert data["effective_request"] == "implied"
+    assert run(*args, "--request", "unanswered") == []
+    assert [r["id"] for r in run(*args, "--request", "implied")] == [str(waiting.id)]
+    stats = run("contacts", "stats", "--practice", "north")
+    assert (stats["total"], stats["unanswered"]) == (2, 0)
+    assert stats["confusion"]["explicit"]["implied"] == 1
 
 
 def test_amend_corrects_the_request_and_the_stats_count_it(cast: Cast) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 from typing import Any
 
 import pytest
@@ -12,7 +13,9 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from groupguard.audit.models import AuditEntry
+from groupguard.audit.records import verify_records
 from groupguard.contacts import actions, selectors
+from groupguard.contacts.detect import detect
 from groupguard.contacts.guidance import guidance_for, quote_clauses
 from groupguard.contacts.models import Amendment, Contact, Promise, Referral
 from tests.conftest import Cast
@@ -73,6 +76,82 @@ def test_the_facilitators_correction_is_kept_beside_the_suggestion(cast: Cast) -
     stats = selectors.detector_stats(cast.north)
     assert stats.total == 1 and stats.agreed == 1
     assert stats.confusion["explicit"]["explicit"] == 1
+
+
+def test_without_an_answer_the_request_is_unanswered_and_the_detection_is_kept_whole(
+    cast: Cast,
+) -> None:
+    values = {"summary": SUMMARY, "request": "unanswered"}
+    contact = log(cast, **values)
+    assert contact.request == "unanswered"  # never the detector's guess
+    contact = Contact.objects.get(pk=contact.pk)
+    assert (contact.request, contact.detected_request) == ("unanswered", "explicit")
+    assert [r["rule"] for r in contact.detected_rules] == ["explicit.dont-tell"]
+    assert contact.detection_record == detect(SUMMARY).as_record()  # as returned, whatever its keys
+    assert contact.detector_version == contact.detection_record["model"]
+    default = actions.log_contact(
+        group=cast.thursday,
+        members=[cast.mia],
+        acting_user=cast.bob,
+        occurred_at=timezone.now() - datetime.timedelta(minutes=5),
+        setting="phone",
+        initiated_by="member",
+        summary=SUMMARY,
+    )
+    assert default.request == "unanswered"
+    [_, entry] = entries("contact.create")
+    assert json.loads(bytes(entry.leaf))["detail"]["request"] == "unanswered"
+    # an edit within the window answers it, and keeps the detector's output of the new note
+    edited = actions.edit_contact(
+        contact, acting_user=cast.bob, request="implied", summary="Nobody in the group knows."
+    )
+    assert (edited.request, edited.detected_request) == ("implied", "implied")
+    assert edited.detection_record == detect("Nobody in the group knows.").as_record()
+    assert verify_records().ok
+
+
+def test_an_amendment_answers_the_request_but_never_takes_an_answer_back(cast: Cast) -> None:
+    contact = log(cast, request="unanswered")
+    with pytest.raises(ValidationError) as error:
+        actions.amend_contact(contact, acting_user=cast.carol, text="?", request="unanswered")
+    assert "answers or corrects" in error.value.message_dict["request"][0]
+    actions.amend_contact(contact, acting_user=cast.carol, text="No news.")
+    fresh = selectors.access_contact(cast.carol, contact.id)
+    assert selectors.effective_request(fresh) == "unanswered"
+    assert selectors.request_for_guidance(fresh) == "explicit"  # the suggestion, for guidance
+    actions.amend_contact(contact, acting_user=cast.carol, text="She asked.", request="explicit")
+    fresh = selectors.access_contact(cast.carol, contact.id)
+    assert selectors.effective_request(fresh) == "explicit"
+    assert Contact.objects.get(pk=contact.pk).request == "unanswered"  # as written
+
+
+def test_unanswered_contacts_are_those_the_user_may_see_oldest_first(cast: Cast) -> None:
+    now = timezone.now()
+    older = log(cast, request="unanswered", occurred_at=now - datetime.timedelta(days=2))
+    newer = log(cast, request="unanswered", occurred_at=now - datetime.timedelta(hours=1))
+    log(cast, request="none")
+    answered = log(cast, request="unanswered", occurred_at=now - datetime.timedelta(days=1))
+    actions.amend_contact(answered, acting_user=cast.bob, text="Asked.", request="none")
+    monday = log(
+        cast, group=cast.monday, members=[cast.olga], acting_user=cast.carol, request="unanswered"
+    )
+    log(
+        cast,
+        group=cast.south_group,
+        members=[cast.sam],
+        acting_user=cast.oscar,
+        request="unanswered",
+    )
+    assert selectors.unanswered_contacts(cast.bob) == [older, newer]
+    assert selectors.unanswered_contacts(cast.carol) == [older, newer, monday]
+    assert selectors.unanswered_contacts(cast.alice) == [older, newer, monday]
+    assert selectors.unanswered_contacts(cast.dave) == []
+    assert len(selectors.unanswered_contacts(cast.oscar)) == 1
+    assert selectors.unanswered_contacts(cast.alice, limit=1) == [older]
+    waiting = selectors.with_request(Contact.objects.all(), "unanswered")
+    assert set(waiting) == {older, newer, monday, Contact.objects.get(group=cast.south_group)}
+    stats = selectors.detector_stats(cast.north)
+    assert (stats.total, stats.unanswered) == (2, 3)
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from django.utils import timezone
 from groupguard.audit.models import AuditEntry
 from groupguard.contacts import actions as contacts
 from groupguard.contacts.models import Contact
-from groupguard.disclosures import actions, selectors
+from groupguard.disclosures import actions, records, selectors
 from groupguard.disclosures.models import Assessment, Disclosure
 from groupguard.practice import actions as practice_actions
 from tests.conftest import Cast
@@ -103,6 +103,56 @@ def test_the_records_cannot_be_contradicted_by_an_answer(cast: Cast) -> None:
     assert "said_in" in error.value.message_dict
     assert "from the records" in error.value.message_dict["said_in"][0]
     assert not Assessment.objects.exists()
+
+
+def test_an_unanswered_request_is_asked_never_read_as_none(cast: Cast) -> None:
+    entry = contact(cast, request="unanswered", summary="Please don't tell the group.")
+    filled = records.prefill(
+        member=cast.mia, practitioner=cast.bob, contact=entry, now=timezone.now()
+    )
+    assert "member_request" not in filled.facts and "member_request" not in filled.sources
+    why = filled.asked["member_request"]
+    assert "not answered on the contact" in why and "the detector suggested explicit" in why
+    with pytest.raises(ValidationError) as error:
+        actions.assess(member=cast.mia, acting_user=cast.bob, answers=GROUP_ANSWERS, contact=entry)
+    message = error.value.message_dict["member_request"][0]
+    assert message.startswith("Answer member_request: the records do not say")
+    assert not Assessment.objects.exists()
+    with pytest.raises(ValidationError) as error:
+        actions.assess(
+            member=cast.mia,
+            acting_user=cast.bob,
+            answers={**GROUP_ANSWERS, "member_request": "unanswered"},
+            contact=entry,
+        )
+    assert "member_request" in error.value.message_dict
+    assessment = actions.assess(
+        member=cast.mia,
+        acting_user=cast.bob,
+        answers={**GROUP_ANSWERS, "member_request": "explicit"},
+        contact=entry,
+    )
+    assert assessment.facts["member_request"] == "explicit"
+    assert assessment.prefilled["member_request"].startswith("Your answer; Contact of ")
+    assert "request.explicit" in {f["id"] for f in assessment.decision["factors"]}
+
+
+def test_an_answer_by_amendment_makes_the_request_a_fact_of_the_records(cast: Cast) -> None:
+    entry = contact(cast, request="unanswered")
+    contacts.amend_contact(entry, acting_user=cast.carol, text="I asked her.", request="implied")
+    entry = Contact.objects.get(pk=entry.pk)
+    assessment = actions.assess(
+        member=cast.mia, acting_user=cast.bob, answers=GROUP_ANSWERS, contact=entry
+    )
+    assert assessment.facts["member_request"] == "implied"
+    assert assessment.prefilled["member_request"].endswith("request recorded as implied")
+    with pytest.raises(ValidationError, match="comes from the records"):
+        actions.assess(
+            member=cast.mia,
+            acting_user=cast.bob,
+            answers={**GROUP_ANSWERS, "member_request": "none"},
+            contact=entry,
+        )
 
 
 def test_bad_answers_name_the_field(cast: Cast) -> None:

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import datetime
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from groupguard.audit.checkpoints import make_checkpoint
+from groupguard.audit.checkpoints import make_checkpoint, public_key_info
 from groupguard.audit.log import log_for
 from groupguard.contacts import actions as contacts
 from groupguard.evidence import actions
+from groupguard.evidence.build import build_packet
 from groupguard.evidence.content import collect
 from groupguard.evidence.redact import Redactor, label
+from groupguard.evidence.verify import verify_packet
 from groupguard.practice import actions as practice_actions
 from tests.conftest import Cast
+from tests.support import pdf_text
 
 
 def test_labels_skip_a_and_go_on_after_z() -> None:
@@ -158,3 +162,63 @@ def test_the_timeline_follows_the_practices_calendar(cast: Cast) -> None:
     )
     kinds = [t["kind"] for t in collect(cast.mia, checkpoint=None)["timeline"]]
     assert kinds.index("contact") < kinds.index("referral")
+
+
+def test_the_packet_shows_what_was_suggested_and_what_was_decided(
+    cast: Cast, tmp_path: Path
+) -> None:
+    now = timezone.now()
+    waiting = contacts.log_contact(
+        group=cast.thursday,
+        members=[cast.mia],
+        acting_user=cast.bob,
+        occurred_at=now - datetime.timedelta(hours=3),
+        setting="phone",
+        initiated_by="member",
+        summary="Mia called. Please don't tell the group about the move.",
+    )
+    corrected = contacts.log_contact(
+        group=cast.thursday,
+        members=[cast.mia],
+        acting_user=cast.bob,
+        occurred_at=now - datetime.timedelta(hours=2),
+        setting="after_session",
+        initiated_by="member",
+        summary="Mia said nobody in the group knows about her new job.",
+        request="none",
+    )
+    packet = build_packet(member=cast.mia, acting_user=None)
+    packet.write(tmp_path / "packet")
+    report = verify_packet(tmp_path / "packet", public_key_info()["public_key"])
+    assert report.ok, report.failures  # the rows, with their new column, verify offline
+    first, second = packet.content["contacts"]
+    assert (first["id"], second["id"]) == (str(waiting.id), str(corrected.id))
+    assert (first["request"], first["request_recorded"], first["detected_request"]) == (
+        "unanswered",
+        "unanswered",
+        "explicit",
+    )
+    assert first["detector"] == waiting.detection_record["model"]
+    assert (second["request"], second["detected_request"]) == ("none", "implied")
+    assert packet.content["summary"]["requests"] == {"explicit": 0, "implied": 0, "unanswered": 1}
+    details = [t.get("detail", "") for t in packet.content["timeline"] if t["kind"] == "contact"]
+    assert details[0].startswith("Request: not answered (the detector suggested explicit).")
+    assert details[1].startswith("Request: none (the detector suggested implied).")
+    fhir = json.loads(packet.files["fhir.json"])
+    notes = [
+        n["text"]
+        for e in fhir["entry"]
+        if e["resource"]["resourceType"] == "Communication"
+        for n in e["resource"].get("note", [])
+    ]
+    assert any(
+        n.startswith("Request for confidentiality, as the facilitator answered: not answered")
+        for n in notes
+    )
+    assert any("Suggested by the detector" in n and ": explicit; a suggestion" in n for n in notes)
+    text = pdf_text(packet.files["packet.pdf"])
+    assert "Request for confidentiality, as the facilitator answered" in text
+    assert "Not answered: the facilitator has not recorded whether the member asked" in text
+    assert "What the detector suggested" in text
+    assert "it was not taken as the answer" in text
+    assert "Not answered by the facilitator at 1" in text

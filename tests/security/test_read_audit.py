@@ -54,7 +54,8 @@ from tests.security.test_deny_by_default import QUERY, Records, Route, all_route
 # Pages that show many members and write one read entry for the page (not one per member):
 # route -> the action of that entry.
 LISTS = {
-    "dashboard": "dashboard.view",  # open promises, referrals awaiting an answer, complaints due
+    # open promises, referrals awaiting an answer, contacts not answered, complaints due
+    "dashboard": "dashboard.view",
     "member_list": "member.list",
     "group_detail": "group.view",  # the roster, with each member's roles
     "group_enroll": "member.list",  # the picker of members who could join the group

@@ -13,10 +13,13 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from groupguard.audit.models import AuditEntry
 from groupguard.contacts import actions
 from groupguard.contacts.detect import detect
 from groupguard.contacts.models import Amendment, Contact, Promise, Referral
@@ -141,7 +144,8 @@ def test_without_javascript_the_suggestion_is_shown_before_saving(cast: Cast) ->
     response = client.post(reverse("contact_create"), form_data(cast, request="none", suggested=""))
     html = response.content.decode()
     assert response.status_code == 400 and Contact.objects.count() == 0
-    assert "reads as an explicit request" in html
+    assert "reads the note as an explicit request" in html
+    assert "That is its suggestion, not your answer" in html
     assert 'name="suggested" value="explicit"' in html
     # saving again with a correction keeps the facilitator's answer
     response = client.post(
@@ -150,6 +154,20 @@ def test_without_javascript_the_suggestion_is_shown_before_saving(cast: Cast) ->
     assert response.status_code == 302
     contact = Contact.objects.get()
     assert (contact.detected_request, contact.request) == ("explicit", "implied")
+
+
+def test_the_form_says_the_answer_was_pre_filled_by_the_detector(cast: Cast) -> None:
+    client = cast.client_for(cast.bob)
+    html = client.get(reverse("contact_create")).content.decode()
+    assert "Pre-filled by the detector from the note, not answered by you" in html
+    assert "Not answered yet" not in html  # a new entry is answered in the form
+    live = client.post(reverse("contact_detect"), {"summary": NOTE}).content.decode()
+    assert "the detector pre-filled the answer below with “Explicit”" in live
+    assert "not your answer" in live and "check it" in live
+    touched = client.post(
+        reverse("contact_detect"), {"summary": NOTE, "request": "none", "request_touched": "1"}
+    ).content.decode()
+    assert "the detector suggests “Explicit”; your answer below stays" in touched
 
 
 def test_the_check_button_scans_without_saving(cast: Cast) -> None:
@@ -320,3 +338,131 @@ def test_member_page_query_count_does_not_grow_with_the_timeline(
 
 def test_detect_agrees_with_the_pure_function() -> None:
     assert detect(NOTE).request == "explicit"
+
+
+def unanswered(cast: Cast, **overrides: Any) -> Contact:
+    """A contact logged without an answer (as the API and the CLI do), through the action."""
+    values: dict[str, Any] = {
+        "group": cast.thursday,
+        "members": [cast.mia],
+        "acting_user": cast.bob,
+        "occurred_at": timezone.now() - datetime.timedelta(hours=1),
+        "setting": "phone",
+        "initiated_by": "member",
+        "summary": NOTE,
+    }
+    values.update(overrides)
+    return actions.log_contact(**values)
+
+
+def test_the_contact_page_says_plainly_that_the_request_is_not_answered(cast: Cast) -> None:
+    contact = unanswered(cast)
+    assert (contact.request, contact.detected_request) == ("unanswered", "explicit")
+    client = cast.client_for(cast.bob)
+    page = client.get(reverse("contact_detail", args=[contact.id])).content.decode()
+    assert '<strong class="flag">Not answered yet</strong>' in page
+    assert "The detector suggested explicit; that is its reading of the note, not an answer" in page
+    assert "Answer it now" in page and reverse("contact_edit", args=[contact.id]) in page
+    # the guidance still follows the suggestion, and says it is one
+    assert "The detector reads the note as an explicit request for confidentiality" in page
+    # the amendment form answers it
+    assert "Answer the confidentiality request" in page
+    # a co-facilitator cannot edit it: an amendment answers it
+    carol = cast.client_for(cast.carol).get(reverse("contact_detail", args=[contact.id]))
+    assert "Answer it with an amendment" in carol.content.decode()
+
+
+def test_editing_keeps_the_request_unanswered_until_the_facilitator_answers_it(
+    cast: Cast,
+) -> None:
+    contact = unanswered(cast)
+    client = cast.client_for(cast.bob)
+    edit = reverse("contact_edit", args=[contact.id])
+    html = client.get(edit).content.decode()
+    checked = re.findall(r'<input type="radio" name="request" value="(\w+)"[^>]*checked', html)
+    assert checked == ["unanswered"]  # the detector's suggestion is not put in its place
+    assert "Not answered yet (the detector suggested explicit)" in html
+    data = form_data(cast, request="unanswered", follow_up="Ask her at Thursday's group.")
+    assert client.post(edit, data).status_code == 302
+    contact.refresh_from_db()
+    assert contact.request == "unanswered" and contact.follow_up.startswith("Ask her")
+    assert client.post(edit, form_data(cast, request="implied")).status_code == 302
+    contact.refresh_from_db()
+    assert contact.request == "implied"
+    # once answered, "not answered" is no longer offered
+    html = client.get(edit).content.decode()
+    assert 'value="unanswered"' not in html
+
+
+def test_after_the_lock_an_amendment_answers_the_request(cast: Cast) -> None:
+    contact = unanswered(cast)
+    client = cast.client_for(cast.carol)
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=25)):
+        mfa_login(client, cast.carol)
+        url = reverse("contact_amend", args=[contact.id])
+        refused = client.post(url, {"text": "Still unsure.", "request": "unanswered"})
+        assert refused.status_code == 400 and Amendment.objects.count() == 0
+        response = client.post(url, {"text": "She asked me plainly.", "request": "explicit"})
+        assert response.status_code == 302
+        page = client.get(reverse("contact_detail", args=[contact.id])).content.decode()
+    assert "Not answered yet" not in page
+    assert "answered by amendment" in page and "request answered as" in page
+    contact.refresh_from_db()
+    assert contact.request == "unanswered"  # the entry itself stays as written
+
+
+def test_the_dashboard_lists_contacts_waiting_for_an_answer(cast: Cast) -> None:
+    contact = unanswered(cast, members=[cast.mia, cast.noah])
+    unanswered(cast, group=cast.monday, members=[cast.olga], acting_user=cast.carol)
+    actions.log_contact(
+        group=cast.thursday,
+        members=[cast.noah],
+        acting_user=cast.bob,
+        occurred_at=timezone.now() - datetime.timedelta(hours=2),
+        setting="phone",
+        initiated_by="member",
+        summary="Running late.",
+        request="none",
+    )
+    html = cast.client_for(cast.bob).get(reverse("dashboard")).content.decode()
+    assert "Contacts waiting for your answer" in html
+    assert "add an amendment with the answer after it locks" in html
+    section = html.split('id="unanswered-h"')[1].split("</section>")[0]
+    assert reverse("contact_detail", args=[contact.id]) in section
+    assert (
+        "Mia Zephyrine, Noah Zephyrine" in section and "the detector suggests explicit" in section
+    )
+    assert "Olga" not in section  # Monday Group is carol's, not bob's
+    assert section.count("<li>") == 1
+    admin = cast.client_for(cast.alice).get(reverse("dashboard")).content.decode()
+    assert admin.split('id="unanswered-h"')[1].split("</section>")[0].count("<li>") == 2
+    for outsider in (cast.dave, cast.oscar):
+        page = cast.client_for(outsider).get(reverse("dashboard")).content.decode()
+        assert "Contacts waiting for your answer" not in page
+    entry = AuditEntry.objects.filter(action="dashboard.view", actor_user_id=cast.bob.pk).last()
+    assert entry is not None and json.loads(bytes(entry.leaf))["detail"]["unanswered_contacts"] == 1
+    # answered by amendment, it leaves the dashboard
+    actions.amend_contact(contact, acting_user=cast.carol, text="Asked her.", request="none")
+    html = cast.client_for(cast.bob).get(reverse("dashboard")).content.decode()
+    assert "Contacts waiting for your answer" not in html
+
+
+def test_the_dashboard_query_count_does_not_grow_with_unanswered_contacts(cast: Cast) -> None:
+    client = cast.client_for(cast.bob)
+    unanswered(cast)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("dashboard")).status_code == 200
+        return len(queries.captured_queries)
+
+    count()  # warm caches (content types, session)
+    small = count()
+    for i in range(8):
+        contact = unanswered(
+            cast,
+            members=[cast.mia, cast.noah],
+            occurred_at=timezone.now() - datetime.timedelta(hours=i + 2),
+        )
+        actions.amend_contact(contact, acting_user=cast.bob, text="More, no answer.")
+    assert count() == small

@@ -75,6 +75,34 @@ def test_from_a_contact_to_a_decision_and_an_outcome(cast: Cast) -> None:
     )
 
 
+def test_an_unanswered_request_is_asked_on_the_assessment_form(cast: Cast) -> None:
+    client = cast.client_for(cast.bob)
+    contact = contacts.log_contact(
+        group=cast.thursday,
+        members=[cast.mia],
+        acting_user=cast.bob,
+        occurred_at=timezone.now() - datetime.timedelta(hours=3),
+        setting="phone",
+        initiated_by="member",
+        summary="Please don't tell the group about my new job.",
+    )
+    url = reverse("assess_contact", args=[contact.id])
+    form = client.get(url).content.decode()
+    assert 'name="said_in"' not in form  # the contact answers that one
+    assert 'name="member_request"' in form and '<option value="" selected>Choose…' in form
+    assert "Not answered: you answer it below" in form
+    assert "not answered on the contact (the detector suggested explicit" in form
+    answers = {"recipient": "group", "purpose": "treatment", "danger": "none"}
+    refused = client.post(url, answers)
+    assert refused.status_code == 400 and not Assessment.objects.exists()
+    response = client.post(url, {**answers, "member_request": "none"})
+    assert response.status_code == 302
+    assessment = Assessment.objects.get()
+    assert assessment.facts["member_request"] == "none"
+    detail = client.get(response["Location"]).content.decode()
+    assert "Your answer; Contact of" in detail
+
+
 def test_a_bad_answer_is_named_and_nothing_is_stored(cast: Cast) -> None:
     client = cast.client_for(cast.bob)
     response = client.post(

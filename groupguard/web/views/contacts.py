@@ -20,6 +20,7 @@ from groupguard.contacts import actions, selectors
 from groupguard.contacts.detect import detect
 from groupguard.contacts.guidance import PROMISE_WARNING, guidance_for
 from groupguard.contacts.models import (
+    ANSWERS,
     REFERRAL_MOVES,
     Contact,
     Initiator,
@@ -60,9 +61,11 @@ class ContactForm(forms.Form):
     )
     request = forms.ChoiceField(
         label="Did the member ask for confidentiality?",
-        choices=Request.choices,
+        choices=ANSWERS,
         widget=forms.RadioSelect,
-        help_text="Filled in from the note; correct it if the note says otherwise.",
+        help_text="Pre-filled by the detector from the note, not answered by you: check it "
+        "against what the member said, and change it if it is wrong. What you choose is kept "
+        "as your answer.",
     )
     reminded_agreement = forms.BooleanField(
         required=False, label="I reminded them of the group agreement"
@@ -97,6 +100,7 @@ class ContactForm(forms.Form):
         groups: list[Group],
         members: list[Member],
         editing: bool = False,
+        contact: Contact | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -108,6 +112,18 @@ class ContactForm(forms.Form):
         if editing:
             del self.fields["group"]
             del self.fields["members"]
+        if contact is not None:
+            # Editing: the choice is the facilitator's answer (the detector never changes it).
+            request_field: Any = self.fields["request"]
+            if contact.request == Request.UNANSWERED:
+                request_field.choices = [*ANSWERS, (Request.UNANSWERED, Request.UNANSWERED.label)]
+                request_field.help_text = (
+                    "Not answered yet (the detector suggested "
+                    f"{contact.detected_request}): answer it if you know what the member "
+                    "asked. After the entry locks, an amendment can answer it."
+                )
+            else:
+                request_field.help_text = "Your answer, as recorded; change it if it is wrong."
 
 
 def _groups(user: User, member: Member | None) -> list[Group]:
@@ -143,6 +159,8 @@ def _detection_context(
     detection = detect(summary)
     # The guidance follows the facilitator's answer once they gave one, else the suggestion.
     request_for_guidance = request_value if touched else detection.request
+    if request_for_guidance == Request.UNANSWERED:
+        request_for_guidance = detection.request
     guidance = None
     if group is not None:
         guidance = guidance_for(
@@ -158,6 +176,8 @@ def _detection_context(
         "highlighted": highlight(summary, detection),
         "guidance": guidance,
         "live": True,
+        # Until the facilitator chooses, the answer below follows the suggestion: say so.
+        "prefilled": not touched,
     }
 
 
@@ -294,10 +314,10 @@ def _save_new(
         form.data = changed
         form.add_error(
             "request",
-            f"The note reads as an {detection.request} request (highlighted above), so the "
-            "answer is now "
-            f"“{Request(detection.request).label}”. Check it, correct it if the note says "
-            "otherwise, and save again.",
+            f"The detector reads the note as an {detection.request} request (highlighted "
+            f"above) and pre-filled the answer with “{Request(detection.request).label}”. "
+            "That is its suggestion, not your answer: check it against what the member said, "
+            "correct it if it is wrong, and save again.",
         )
         return None
     if group is None:
@@ -402,6 +422,7 @@ def contact_detail(request: HttpRequest, contact_id: uuid.UUID) -> HttpResponse:
 def _detail_context(user: User, contact: Contact, **extra: Any) -> dict[str, Any]:
     members = selectors.members_of(contact)
     request = selectors.effective_request(contact)
+    unanswered = request == Request.UNANSWERED
     detection = detect(contact.summary)
     now = timezone.now()
     referrals = list(
@@ -413,6 +434,9 @@ def _detail_context(user: User, contact: Contact, **extra: Any) -> dict[str, Any
         "contact": contact,
         "members": members,
         "request": request,
+        "unanswered": unanswered,
+        # While nobody has answered, the guidance follows the detector's suggestion.
+        "guidance_from_suggestion": unanswered,
         "highlighted": highlight(contact.summary, detection),
         "matches": explain(detection),
         "locked": contact.is_locked(now),
@@ -420,14 +444,14 @@ def _detail_context(user: User, contact: Contact, **extra: Any) -> dict[str, Any
         "guidance": guidance_for(
             group=contact.group,
             members=members,
-            request=request,
+            request=selectors.request_for_guidance(contact),
             setting=contact.setting,
             at=contact.occurred_at,
         ),
         "promises": list(contact.promises.select_related("member", "closed_by")),
         "assessments": list(contact.assessments.select_related("member").order_by("-created_at")),
         "referrals": [(r, sorted(REFERRAL_MOVES[r.status])) for r in referrals],
-        "amend_form": extra.pop("amend_form", AmendForm()),
+        "amend_form": extra.pop("amend_form", AmendForm(unanswered=unanswered)),
         "referral_form": extra.pop(
             "referral_form", ReferralForm(practice_id=user.practice_id, members=members)
         ),
@@ -457,8 +481,9 @@ def contact_edit(request: HttpRequest, contact_id: uuid.UUID) -> HttpResponse:
     initial["offered_referral"] = contact.offered_referral
     initial["promised_confidentiality"] = contact.promised_confidentiality
     initial["suggested"] = contact.detected_request
+    initial["request_touched"] = "1"  # the stored answer stays unless the facilitator changes it
     data = request.POST.copy() if request.method == "POST" else None
-    form = ContactForm(data, initial=initial, groups=[], members=[], editing=True)
+    form = ContactForm(data, initial=initial, groups=[], members=[], editing=True, contact=contact)
     form.fields["offered_referral"].disabled = True
     if contact.promised_confidentiality:
         form.fields["promised_confidentiality"].disabled = True
@@ -504,8 +529,18 @@ class AmendForm(forms.Form):
     request = forms.ChoiceField(
         label="Correct the confidentiality request",
         required=False,
-        choices=[("", "No change"), *Request.choices],
+        choices=[("", "No change"), *ANSWERS],
     )
+
+    def __init__(self, *args: Any, unanswered: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if unanswered:
+            field: Any = self.fields["request"]
+            field.label = "Answer the confidentiality request"
+            field.choices = [("", "Not answered yet"), *ANSWERS]
+            field.help_text = (
+                "Did the member ask for confidentiality? Your answer, not the detector's."
+            )
 
 
 @require_POST
@@ -513,7 +548,9 @@ class AmendForm(forms.Form):
 def contact_amend(request: HttpRequest, contact_id: uuid.UUID) -> HttpResponse:
     user = staff_user(request)
     contact = selectors.access_contact(user, contact_id)
-    form = AmendForm(request.POST)
+    form = AmendForm(
+        request.POST, unanswered=selectors.effective_request(contact) == Request.UNANSWERED
+    )
     if form.is_valid():
         try:
             actions.amend_contact(contact, acting_user=user, **form.cleaned_data)

@@ -25,12 +25,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     rows = [(g, consent[g.id]) for g in groups]
     promises = contact_selectors.open_promises(user)
     awaiting = contact_selectors.referrals_awaiting(user)
+    unanswered = contact_selectors.unanswered_contacts(user)
     complaints = (
         complaint_selectors.deadlines_soon(user, user.practice.today()) if user.practice else []
     )
-    if user.practice_id is not None and (promises or awaiting or complaints):
-        # The reminders name members (open promises, unanswered referrals, complaints due):
-        # one entry for the page with how many of each, as for a list.
+    if user.practice_id is not None and (promises or awaiting or unanswered or complaints):
+        # The reminders name members (open promises, unanswered referrals, contacts whose
+        # request is not answered, complaints due): one entry for the page with how many of
+        # each, as for a list.
         with transaction.atomic():
             record(
                 practice_id=user.practice_id,
@@ -40,6 +42,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 detail={
                     "promises": len(promises),
                     "referrals": len(awaiting),
+                    "unanswered_contacts": len(unanswered),
                     "complaints": len(complaints),
                 },
             )
@@ -53,6 +56,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "practice": user.practice,
             "promises": promises,
             "awaiting": awaiting,
+            "unanswered": unanswered,
             "complaints": complaints,
         },
     )

@@ -141,11 +141,23 @@ class AssessForm(forms.Form):
         required=False, label="I reminded them of the group's policy at the time"
     )
 
-    def __init__(self, *args: Any, with_contact: bool, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, with_contact: bool, asked: dict[str, str] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        asked = asked or {}
         if with_contact:
+            # The contact answers these, except what it left unanswered (``asked``: why).
             for name in CONTACT_FACTS:
-                del self.fields[name]
+                if name in asked:
+                    field: Any = self.fields[name]
+                    field.help_text = f"The records do not say: {asked[name]}."
+                    if isinstance(field, forms.ChoiceField):
+                        # No answer chosen for them: a first option would be a guess.
+                        choices: Any = field.choices
+                        field.choices = [("", "Choose…"), *choices]
+                else:
+                    del self.fields[name]
 
     def answers(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
@@ -162,7 +174,8 @@ class AssessForm(forms.Form):
 
 def _assess(request: HttpRequest, member: Member, contact: Contact | None) -> HttpResponse:
     user = staff_user(request)
-    form = AssessForm(request.POST or None, with_contact=contact is not None)
+    filled = prefill(member=member, practitioner=user, contact=contact, now=timezone.now())
+    form = AssessForm(request.POST or None, with_contact=contact is not None, asked=filled.asked)
     if request.method == "POST" and form.is_valid():
         try:
             assessment = actions.assess(
@@ -181,10 +194,12 @@ def _assess(request: HttpRequest, member: Member, contact: Contact | None) -> Ht
         record_read(
             user=user, practice_id=member.practice_id, obj=contact or member, member_id=member.id
         )
-    filled = prefill(member=member, practitioner=user, contact=contact, now=timezone.now())
     known = [
         (FACT_LABELS.get(name, name), _label(name, value), filled.sources.get(name, ""))
         for name, value in filled.facts.items()
+    ] + [
+        (FACT_LABELS.get(name, name), "Not answered: you answer it below", why)
+        for name, why in filled.asked.items()
     ]
     return render(
         request,

@@ -20,9 +20,8 @@ from groupguard.cli.output import (
     validation_error,
 )
 from groupguard.contacts import actions, selectors
-from groupguard.contacts.detect import detect
 from groupguard.contacts.guidance import PROMISE_WARNING, guidance_for
-from groupguard.contacts.models import Contact, Initiator, Request, Setting
+from groupguard.contacts.models import ANSWERS, Contact, Initiator, Request, Setting
 from groupguard.practice.models import Practice
 
 DEFAULT_LIMIT = 100
@@ -44,6 +43,12 @@ class Command(BaseCommand):
         shared.as_option(listing, required=False)
         listing.add_argument("--member", metavar="ID", help="only contacts with this member")
         listing.add_argument("--group", metavar="ID", help="only contacts of this group")
+        listing.add_argument(
+            "--request",
+            choices=Request.values,
+            help="only contacts whose request, as last corrected, is this (unanswered: those "
+            "waiting for the facilitator's answer)",
+        )
         listing.add_argument(
             "--limit", type=int, default=DEFAULT_LIMIT, help=f"default {DEFAULT_LIMIT}"
         )
@@ -80,7 +85,10 @@ class Command(BaseCommand):
         log.add_argument(
             "--request",
             choices=Request.values,
-            help="did the member ask for confidentiality? default: the detector's suggestion",
+            default=Request.UNANSWERED,
+            help="did the member ask for confidentiality? your answer; without it the entry "
+            "records 'unanswered' (answer it later with 'contacts amend --request'), never the "
+            "detector's suggestion, which is printed beside it",
         )
         log.add_argument("--summary", metavar="TEXT", help="what was said, in plain sentences")
         log.add_argument(
@@ -107,7 +115,10 @@ class Command(BaseCommand):
         shared.as_option(amend, required=True)
         amend.add_argument("--text", required=True)
         amend.add_argument(
-            "--request", choices=Request.values, default="", help="a corrected request"
+            "--request",
+            choices=[value for value, _label in ANSWERS],
+            default="",
+            help="a corrected request, or the answer to one not answered yet",
         )
 
         stats = sub.add_parser(
@@ -137,6 +148,8 @@ class Command(BaseCommand):
                 shared.members_seen(practice, user), "member", options["member"], practice, user
             )
             contacts = contacts.filter(member_links__member=member)
+        if options["request"]:
+            contacts = selectors.with_request(contacts, options["request"])
         contacts = selectors.with_details(contacts).annotate(
             promise_count=Count("promises", distinct=True),
             referral_count=Count("referrals", distinct=True),
@@ -190,7 +203,6 @@ class Command(BaseCommand):
         summary = options["summary"]
         if summary is None:
             summary = self._read_summary(options)
-        request = options["request"] or detect(summary).request
         try:
             contact = actions.log_contact(
                 group=group,
@@ -200,7 +212,7 @@ class Command(BaseCommand):
                 setting=options["setting"],
                 initiated_by=options["initiated_by"],
                 summary=summary,
-                request=request,
+                request=options["request"],
                 reminded_agreement=options["reminded"],
                 offered_referral=options["offered_referral"],
                 promised_confidentiality=promised,
@@ -215,7 +227,7 @@ class Command(BaseCommand):
             guidance_for(
                 group=group,
                 members=members,
-                request=contact.request,
+                request=selectors.request_for_guidance(contact),
                 setting=contact.setting,
                 at=contact.occurred_at,
             )

@@ -1,0 +1,171 @@
+"""Turning a note into the features the model reads: the same code trains and predicts.
+
+Terms:
+- A **unit** is what the model scores: one sentence of the note, or two neighbouring
+  sentences read together (a request can take two: "She waited until the others left. Then
+  she told me about the relapse.").
+- A **feature** is a string: a word (``w|keep``), two or three words in a row (``b|keep this``,
+  ``t|keep this between``) or three to five letters inside a word (``c|kee``). Each is hashed
+  to 20 bits with CRC-32, so the model needs no vocabulary file, only the hashes it learnt.
+
+Words are normalised before counting, so spellings a note writer uses interchangeably count as
+one: "dont" and "don't", "u" and "you", "pt", "clt" and "client", "grp" and "group".
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Iterator
+from functools import lru_cache
+
+BITS = 20
+MASK = (1 << BITS) - 1
+
+# One character for one character, so offsets in the scan text are offsets in the original.
+NORMALISE = str.maketrans(
+    {
+        **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u02bc\u0060\u00b4", "'"),
+        **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033", '"'),
+        **dict.fromkeys("\u00a0\u2007\u2009\u202f", " "),
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014", "-"),
+    }
+)
+
+# A sentence ends at . ! ? or a line break (with any closing quotes), or at the end.
+_SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?]+[\"')\]]*|\n|$)")
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+# Spellings of one word, mapped to one token.
+_SAME = {
+    "dont": "don't",
+    "doesnt": "doesn't",
+    "didnt": "didn't",
+    "wont": "won't",
+    "cant": "can't",
+    "cannot": "can't",
+    "couldnt": "couldn't",
+    "wouldnt": "wouldn't",
+    "shouldnt": "shouldn't",
+    "isnt": "isn't",
+    "wasnt": "wasn't",
+    "havent": "haven't",
+    "hasnt": "hasn't",
+    "im": "i'm",
+    "ive": "i've",
+    "id": "i'd",
+    "ill": "i'll",
+    "u": "you",
+    "ya": "you",
+    "ur": "your",
+    "pls": "please",
+    "plz": "please",
+    "plse": "please",
+    "thx": "thanks",
+    "bc": "because",
+    "cuz": "because",
+    "cos": "because",
+    "b4": "before",
+    "w": "with",
+    "abt": "about",
+    "grp": "group",
+    "grps": "groups",
+    "mbr": "client",
+    "mbrs": "clients",
+    "member": "client",
+    "members": "clients",
+    "pt": "client",
+    "pts": "clients",
+    "clt": "client",
+    "clts": "clients",
+    "patient": "client",
+    "patients": "clients",
+    "writer": "i",
+    "she": "they",
+    "he": "they",
+    "her": "them",
+    "him": "them",
+    "his": "their",
+    "hers": "theirs",
+    "herself": "themself",
+    "himself": "themself",
+    "she's": "they're",
+    "he's": "they're",
+    "she'd": "they'd",
+    "he'd": "they'd",
+    "she'll": "they'll",
+    "he'll": "they'll",
+}
+
+
+def segments(text: str) -> list[tuple[int, int]]:
+    """The sentences of ``text`` as (start, end) offsets, blank ones left out."""
+    spans = []
+    for found in _SENTENCE.finditer(text):
+        start, end = found.span()
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start < end:
+            spans.append((start, end))
+    return spans
+
+
+def tokens(text: str) -> list[str]:
+    """The words of ``text`` (already lower-cased and normalised), one spelling each."""
+    return [_SAME.get(word, word) for word in _TOKEN.findall(text)]
+
+
+def _hash(feature: str) -> int:
+    return zlib.crc32(feature.encode()) & MASK
+
+
+@lru_cache(maxsize=65536)
+def word_features(word: str) -> tuple[int, ...]:
+    """A word's own features: the word and its three- to five-letter pieces (hashed)."""
+    padded = f" {word} "
+    grams = [padded[i : i + n] for n in (3, 4, 5) for i in range(len(padded) - n + 1)]
+    return (_hash("w|" + word), *(_hash("c|" + gram) for gram in grams))
+
+
+def ngram_features(words: list[str]) -> list[int]:
+    """The hashed two- and three-word features of ``words``."""
+    found = []
+    for i in range(len(words) - 1):
+        found.append(_hash(f"b|{words[i]} {words[i + 1]}"))
+        if i + 2 < len(words):
+            found.append(_hash(f"t|{words[i]} {words[i + 1]} {words[i + 2]}"))
+    return found
+
+
+def unit_features(words: list[str]) -> list[int]:
+    """The hashed features of a unit made of ``words``, each as often as it occurs: the model
+    is linear in these counts, so a unit's score is the sum of its words' and word pairs'."""
+    found: list[int] = []
+    for word in words:
+        found.extend(word_features(word))
+    found.extend(ngram_features(words))
+    return found
+
+
+def feature_words(words: list[str]) -> Iterator[tuple[str, set[int]]]:
+    """Each word with the features it takes part in, to say which words carried a score."""
+    for i, word in enumerate(words):
+        own = set(word_features(word))
+        if i + 1 < len(words):
+            own.add(_hash(f"b|{word} {words[i + 1]}"))
+        if i > 0:
+            own.add(_hash(f"b|{words[i - 1]} {word}"))
+        yield word, own
+
+
+def sentences(scan: str) -> list[tuple[int, int, list[str]]]:
+    """The sentences of ``scan`` (the note normalised and lower-cased, same length as the
+    note) with their words, as (start, end, words); sentences without words left out."""
+    out = []
+    for start, end in segments(scan):
+        words = tokens(scan[start:end])
+        if words:
+            out.append((start, end, words))
+    return out

@@ -1,0 +1,204 @@
+"""The detector's model: a linear model over hashed word and letter features, read without
+NumPy or scikit-learn.
+
+``make train-detector`` (tools/train_detector.py) fits it with scikit-learn on the team's corpus
+(corpus/detector/) and writes ``model.bin`` next to this file. Terms:
+
+- A **head** answers one question about a unit (see ``features``): ``request`` (none, implied
+  or explicit: a multinomial logistic regression, its probabilities calibrated with one
+  temperature fitted on the development families), ``promise`` (the facilitator's own words
+  promise secrecy) and one per risk flag (each a binary logistic regression).
+- A **column** is one class's weights. Weights are stored as signed bytes with one scale per
+  column, row after row (one row per feature), and only for the features seen in at least
+  two training units.
+
+File layout: 4 bytes "GGDM", a 4-byte little-endian length, that many bytes of JSON (version,
+heads, classes, scales, biases, temperature, thresholds, feature count ``n``), then ``n``
+little-endian uint32 feature hashes, then ``n`` rows of one signed byte per column.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from groupguard.contacts.detector.features import feature_words, ngram_features, word_features
+
+MODEL_PATH = Path(__file__).with_name("model.bin")
+MAGIC = b"GGDM"
+
+RISKS = (
+    "threat",
+    "suicide",
+    "self_harm",
+    "child_abuse",
+    "elder_abuse",
+    "dependent_adult_abuse",
+    "substance_use",
+)
+REQUESTS = ("none", "implied", "explicit")
+
+
+class ModelMissing(RuntimeError):
+    """The package was installed without its model file: run ``make train-detector``."""
+
+
+@dataclass(frozen=True)
+class Scores:
+    """One unit's probabilities: ``request`` over none/implied/explicit, the rest yes."""
+
+    request: dict[str, float]
+    promise: float
+    risks: dict[str, float]
+
+
+class Model:
+    """A fitted model: ``meta`` (the JSON header), the row of each feature hash, and the
+    weights, row after row, ``k`` columns (signed bytes) per row."""
+
+    def __init__(self, meta: dict[str, Any], rows: dict[int, int], weights: array[int]) -> None:
+        self.meta = meta
+        self.rows = rows
+        self.weights = weights
+        self.column_names = column_names(meta["heads"])
+        self.k = len(self.column_names)
+        self.scales = [float(v) for v in meta["scales"]]
+        self.biases = [float(v) for v in meta["biases"]]
+        self.temperature = float(meta["temperature"])
+        self._zero = (0,) * self.k
+        self._words: dict[str, tuple[int, ...]] = {}
+        self._request = [self.column_names.index(f"request.{c}") for c in REQUESTS]
+        self._promise = self.column_names.index("promise")
+        self._risks = [self.column_names.index(f"risk.{r}") for r in RISKS]
+
+    @property
+    def version(self) -> str:
+        return str(self.meta["version"])
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        return {k: float(v) for k, v in self.meta["thresholds"].items()}
+
+    def _row(self, feature: int) -> Sequence[int] | None:
+        row = self.rows.get(feature)
+        if row is None:
+            return None
+        return self.weights[row * self.k : (row + 1) * self.k]
+
+    def _word(self, word: str) -> tuple[int, ...]:
+        """The summed weights of a word's own features (cached: notes reuse words)."""
+        found = self._words.get(word)
+        if found is None:
+            rows = [r for f in word_features(word) if (r := self._row(f)) is not None]
+            found = tuple(map(sum, zip(*rows, strict=True))) if rows else self._zero
+            if len(self._words) < 100_000:
+                self._words[word] = found
+        return found
+
+    def vector(self, words: list[str]) -> list[int]:
+        """A unit's summed weights per column (before scale and bias), then its number of
+        features. Units add: two sentences read together are the sum of theirs."""
+        grams = ngram_features(words)
+        parts: list[Sequence[int]] = [self._word(w) for w in words]
+        parts.extend(r for f in grams if (r := self._row(f)) is not None)
+        count = sum(len(word_features(w)) for w in words) + len(grams)
+        if not parts:
+            return [*self._zero, count]
+        return [*map(sum, zip(*parts, strict=True)), count]
+
+    def score(self, vector: Sequence[int]) -> Scores:
+        """Probabilities from a unit's vector. Features are counted, then divided by the square
+        root of their number (as in training), so a long unit does not score high by length."""
+        norm = 1.0 / math.sqrt(vector[-1]) if vector[-1] else 0.0
+        raw = [
+            b + s * v * norm for b, s, v in zip(self.biases, self.scales, vector[:-1], strict=True)
+        ]
+        logits = [raw[i] / self.temperature for i in self._request]
+        top = max(logits)
+        exp = [math.exp(v - top) for v in logits]
+        total = sum(exp)
+        return Scores(
+            request={c: e / total for c, e in zip(REQUESTS, exp, strict=True)},
+            promise=_sigmoid(raw[self._promise]),
+            risks={r: _sigmoid(raw[i]) for r, i in zip(RISKS, self._risks, strict=True)},
+        )
+
+    def carriers(self, words: list[str], column: str, top: int = 3) -> list[str]:
+        """The words of a unit that pushed ``column`` up the most (for a request class,
+        relative to "none"), strongest first."""
+        index = self.column_names.index(column)
+        base = self.column_names.index("request.none") if column.startswith("request.") else None
+        scored: dict[str, float] = {}
+        for word, features in feature_words(words):
+            rows = [r for f in features if (r := self._row(f)) is not None]
+            weight = self.scales[index] * sum(r[index] for r in rows)
+            if base is not None:  # (the unit's norm scales every word alike: left out)
+                weight -= self.scales[base] * sum(r[base] for r in rows)
+            if weight > 0 and len(word) > 1:
+                scored[word] = max(scored.get(word, 0.0), weight)
+        return [w for w, _ in sorted(scored.items(), key=lambda kv: -kv[1])[:top]]
+
+
+def _sigmoid(value: float) -> float:
+    if value >= 0:
+        return 1.0 / (1.0 + math.exp(-value))
+    e = math.exp(value)
+    return e / (1.0 + e)
+
+
+def read(data: bytes) -> Model:
+    """A model from the bytes of a model file."""
+    if data[:4] != MAGIC:
+        raise ValueError("not a groupguard detector model (bad magic)")
+    length = int.from_bytes(data[4:8], "little")
+    meta = json.loads(data[8 : 8 + length])
+    n = int(meta["n"])
+    at = 8 + length
+    keys = array("I")
+    keys.frombytes(data[at : at + 4 * n])
+    if sys.byteorder != "little":
+        keys.byteswap()
+    at += 4 * n
+    k = len(column_names(meta["heads"]))
+    weights = array("b")
+    weights.frombytes(data[at : at + n * k])
+    if at + n * k != len(data):
+        raise ValueError("model file has trailing or missing bytes")
+    return Model(meta, dict(zip(keys, range(n), strict=True)), weights)
+
+
+def column_names(heads: list[list[Any]]) -> list[str]:
+    """``request.none``, ``request.implied``, ... for a head with classes; the head's own name
+    (``promise``, ``risk.threat``) for a yes/no head."""
+    return [f"{head}.{c}" for head, classes in heads for c in classes] + [
+        head for head, classes in heads if not classes
+    ]
+
+
+def write(meta: dict[str, Any], keys: list[int], weights: bytes) -> bytes:
+    """The bytes of a model file (used by the trainer); ``weights`` row-major signed bytes."""
+    meta = {**meta, "n": len(keys)}
+    head = json.dumps(meta, sort_keys=True, separators=(",", ":")).encode()
+    key_array = array("I", keys)
+    if sys.byteorder != "little":
+        key_array.byteswap()
+    return MAGIC + len(head).to_bytes(4, "little") + head + key_array.tobytes() + weights
+
+
+@cache
+def load() -> Model:
+    """The shipped model, read once per process."""
+    try:
+        data = MODEL_PATH.read_bytes()
+    except FileNotFoundError:
+        raise ModelMissing(
+            f"the detector's model is missing ({MODEL_PATH}); run make train-detector"
+        ) from None
+    return read(data)

@@ -1,0 +1,171 @@
+"""Who said the words a match rests on, and the facilitator's own promises.
+
+A note mixes voices: the member's words ("please don't tell the group"), a third party's words
+the member repeats ("her husband told her not to tell anyone") and the facilitator's own ("I
+told her I would not mention it in group"). Only the member's words are the member's request.
+The facilitator's promise is something else again: it is what the promise guard is for.
+
+The speaker of a match is found from the nearest "someone said/asked/told/promised" before
+it in the same sentence, or, for words in quotation marks, from the words that introduce or
+follow the quotation ("..., her mother said"). Nothing found: the member (a note is about
+what the member said, and a text message or voicemail is in the member's own words).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Speaker = Literal["member", "third_party", "facilitator"]
+
+_VERB = (
+    r"(?:said|says|say|told|tells|tell|asked|asks|ask|begged|begs|beg|pleaded|pleads|wanted"
+    r"|wants|made|makes|insisted|insists|warned|warns|urged|urges|texted|wrote|writes|emailed"
+    r"|messaged|whispered|added|stated|states|reported|reports|requested|requests|expressed"
+    r"|agreed|agree|promised|promise|assured|assure|reassured|swore|swear|explained|reminded"
+    r"|let|made clear|gave|give|committed|confirmed|guaranteed|replied|responded|answered)"
+)
+_FACILITATOR = (
+    r"(?:i|we|(?:this |the )?writer|this (?:clinician|therapist|counselor|counsellor|facilitator)"
+    r"|(?:the )?(?:co-?)?facilitator|i've|i'd|i'll)"
+)
+_THIRD = (
+    r"(?:(?:her|his|their|my|the|a|an|[a-z]+'s) (?:[a-z]+ )?(?:husband|wife|partner|spouse"
+    r"|mother|mom|mum|father|dad|sister|brother|son|daughter|boss|manager|supervisor|sponsor"
+    r"|friend|coworker|co-worker|colleague|lawyer|attorney|doctor|psychiatrist|pastor|priest"
+    r"|boyfriend|girlfriend|ex|fiance|fiancee|family|parents|kids|child|aunt|uncle|cousin"
+    r"|grandmother|grandma|grandfather|grandpa|roommate|landlord|teacher|coach|neighbor"
+    r"|neighbour|probation officer|caseworker|employer|in-laws|mother-in-law|father-in-law)s?)"
+)
+_MEMBER = r"(?:she|he|they|client|clt|pt|patient|member|mbr|the member|the client|[a-z]+)"
+# "<someone> [up to two words] <verb>", lower case; the subject names the speaker.
+_SAYS = re.compile(
+    rf"\b(?P<who>{_THIRD}|{_FACILITATOR}|{_MEMBER})"
+    rf"(?: (?:had|has|have|then|also|just|later|again|even|finally|kept|actually|did|would"
+    rf"|repeatedly|quietly|specifically|explicitly|tearfully|firmly|had to))*"
+    rf" (?:{_VERB})\b"
+)
+_FACILITATOR_ONLY = re.compile(rf"{_FACILITATOR}\Z")
+_THIRD_ONLY = re.compile(rf"{_THIRD}\Z")
+_NOT_SUBJECT = frozenset(
+    "that what who which it this there here and but so or not don't didn't never to for of in"
+    " dont didnt wont cant doesnt isnt wasnt pls please text email voicemail vm msg note re"
+    " anything something nothing everything anyone someone everyone nobody"
+    " would could should will can may might must shall did does do was were is are be been"
+    " on at with about if when while because then also just please her him them me us you my"
+    " your our".split()
+)
+
+
+def _classify(who: str) -> Speaker | None:
+    if _THIRD_ONLY.match(who):
+        return "third_party"
+    if _FACILITATOR_ONLY.match(who):
+        return "facilitator"
+    if who.split()[-1] in _NOT_SUBJECT:
+        return None
+    return "member"
+
+
+# "was told by her boss", "asked by the pastor": the speaker comes after the verb.
+_SAID_BY = re.compile(
+    rf"\b(?:told|asked|warned|instructed|made to promise|sworn to secrecy|advised|urged)"
+    rf" by (?P<who>{_THIRD}|(?:the |a |her |his |their )?[a-z]+)"
+)
+# Charting leaves out "I": "Told pt ...", "Assured clt ...", "Reminded her ..." at the start
+# of a sentence or clause is the facilitator speaking.
+_BARE_FACILITATOR = re.compile(
+    r"(?:^|[;:]\s*|\b(?:and|then)\s+)(?:told|assured|reassured|promised|reminded|explained"
+    r"|informed|advised|agreed|let (?:her|him|them|pt|clt|client) know|gave (?:her|him|them"
+    r"|pt|clt|client)|encouraged|validated|offered)\b"
+)
+
+
+def _last_speaker(text: str) -> Speaker | None:
+    found: tuple[int, Speaker] | None = None
+    for m in _SAYS.finditer(text):
+        who = _classify(m.group("who"))
+        # "what I told you stays here": a clause about the words, not who says them now.
+        before = text[: m.start()]
+        if who is None or before.endswith(("what ", "which ", "that ")):
+            continue
+        if who == "facilitator" and before.endswith(("can ", "could ", "may ", "should ")):
+            who = "member"  # "can I tell you something ...?": the member asking
+        found = (m.start(), who)
+    for m in _SAID_BY.finditer(text):
+        who = _classify(m.group("who"))
+        if who is not None and (found is None or m.start() >= found[0]):
+            found = (m.start(), "third_party" if who == "member" else who)
+    for m in _BARE_FACILITATOR.finditer(text):
+        if found is None or m.start() > found[0]:
+            found = (m.start(), "facilitator")
+    return found[1] if found else None
+
+
+def speaker_of(lowered: str, sentence: tuple[int, int], start: int, end: int) -> Speaker:
+    """The speaker of the match ``lowered[start:end]`` in the sentence ``sentence`` (offsets in
+    the lower-cased, normalised note)."""
+    s_start, s_end = sentence
+    before = lowered[s_start:start]
+    if before.count('"') % 2 == 1:  # inside a quotation: who introduced or followed it
+        opening = s_start + before.rindex('"')
+        closing = lowered.find('"', end, s_end)
+        intro = _last_speaker(lowered[s_start:opening])
+        if closing != -1:
+            after = re.match(
+                rf"\s*[,.!?]*\s*(?P<who>{_THIRD}|{_FACILITATOR}|{_MEMBER})(?: [a-z]+)? {_VERB}\b",
+                lowered[closing + 1 : s_end],
+            )
+            if after is not None:
+                return _classify(after.group("who")) or "member"
+        return intro or "member"
+    # The match itself may begin with its subject ("i told her i wouldn't"): read the words
+    # before it and the match's own first words.
+    head = lowered[s_start : min(end, start + 40)]
+    return _last_speaker(head) or "member"
+
+
+@dataclass(frozen=True)
+class PromiseMatch:
+    start: int
+    end: int
+
+
+_TARGET = (
+    r"[^.!?;]{0,60}?\b(?:tell|mention|share|say|raise|bring|disclose|repeat|discuss|group"
+    r"|between us|private|confidential|secret|to myself|to ourselves|off the record|this room"
+    r"|here|anyone|others)\b"
+)
+_PROMISE = re.compile(
+    # "I told her I would not ...", "writer assured client it would stay private"
+    rf"\b{_FACILITATOR} (?:also |then |had |have |verbally |gently )?"
+    r"(?:promised|assured|reassured|told|said|guaranteed|swore|confirmed|committed"
+    r"|let (?:her|him|them) know|gave (?:her|him|them|client|pt) my word)"
+    r"(?: (?:her|him|them|client|pt|the client|the member))?(?: that)?"
+    r" (?:i|we|it|this|that|the (?:information|disclosure|matter)|(?:her|his|their) [a-z]+)"
+    r"(?:'d| would| will|'ll|'s| is| was| were)?(?: only)?"
+    rf" (?:not|never|n't|keep|stay|remain|be kept|be held|won't|wouldn't){_TARGET}"
+    # "I agreed not to bring it up", "I promised to keep it between us"
+    rf"|\b{_FACILITATOR} (?:also |then |had |have |verbally )?"
+    r"(?:promised|agreed|committed|swore)(?: (?:her|him|them|to (?:her|him|them)))?"
+    rf" (?:not to|never to|to not|to keep|to never){_TARGET}"
+)
+_PROMISE_NEG = re.compile(
+    r"\b(?:not|never|didn't|did not|couldn't|could not|can't|cannot|refused to|declined to"
+    r"|would not|wouldn't|unable to)\s+(?:\w+\s+){0,1}\Z"
+)
+
+
+def promises(lowered: str) -> list[PromiseMatch]:
+    """The facilitator's own words promising secrecy ("I told her I would not mention it in
+    group", "writer assured client it would stay private"), as offsets in ``lowered``.
+    A refusal ("I could not promise to keep it from the group") is not a promise."""
+    out = []
+    for m in _PROMISE.finditer(lowered):
+        if _PROMISE_NEG.search(lowered, max(0, m.start() - 30), m.start()):
+            continue
+        if re.search(r"\b(?:could not|couldn't|can't|cannot|not) promise\b", m.group()):
+            continue
+        out.append(PromiseMatch(m.start(), m.end()))
+    return out

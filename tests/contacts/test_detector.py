@@ -1,0 +1,155 @@
+"""The detector's judgement beyond its rules: wordings by kind, who said it, the facilitator's
+promises and risk flags, and the model file itself.
+
+The sentences here are the team's own, written for these tests (none is a corpus text or an
+issue's example); each stands for a kind of wording a facilitator's notes use. Pure Python:
+no database.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from groupguard.contacts.detect import describe, detect
+from groupguard.contacts.detector import model as detector_model
+
+# (note, the request it makes)
+BY_KIND = {
+    "clinical charting": [
+        ("Pt asked that the overdraft not be processed in group.", "explicit"),
+        ("Mbr wants her custody dispute kept out of group discussion.", "explicit"),
+    ],
+    "quoted speech": [
+        ('"Please keep this between the two of us," he said about the layoff.', "explicit"),
+        ('"Don\'t bring any of this up on Thursday," she told me.', "explicit"),
+        ('"This is strictly confidential, okay?" he said.', "explicit"),
+    ],
+    "extracted promises and pleading": [
+        ("She made me promise not to say a word to the group.", "explicit"),
+        ("He pleaded with me not to mention the arrest to anyone in group.", "explicit"),
+    ],
+    "conditions": [
+        ("He asked me not to tell the group about it until he is ready.", "explicit"),
+    ],
+    "implied": [
+        ("She waited until everyone had left before she told me about the pills.", "implied"),
+        ("Nobody in the group knows about his second job.", "implied"),
+        ("He said he would be mortified if the group found out.", "implied"),
+    ],
+}
+NOT_REQUESTS = [
+    "She asked whether what she tells me stays confidential.",
+    "We went over the limits of confidentiality in the agreement.",
+    "She already told the group about the divorce last week.",
+    "He plans to share the news with the group on Monday.",
+    "Her husband told her not to tell anyone about the loan.",
+    "She didn't ask me to keep anything private.",
+    "Confirmed the new session time by text.",
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "expected"),
+    [(kind, text, expected) for kind, pairs in BY_KIND.items() for text, expected in pairs],
+)
+def test_it_hears_each_kind_of_request(kind: str, text: str, expected: str) -> None:
+    detection = detect(text)
+    assert detection.request == expected, (kind, detection.as_json())
+    assert all(m.speaker == "member" for m in detection.matches)
+
+
+@pytest.mark.parametrize("text", NOT_REQUESTS)
+def test_it_does_not_hear_a_request_where_none_was_made(text: str) -> None:
+    assert detect(text).request == "none", detect(text).as_json()
+
+
+def test_a_third_partys_words_are_set_aside_not_taken_as_the_members() -> None:
+    detection = detect('Her mother told her, "don\'t tell anyone about the money."')
+    assert detection.request == "none"
+    assert [m.speaker for m in detection.set_aside] == ["third_party"]
+
+
+def test_the_facilitators_own_promise_is_a_promise_not_a_request() -> None:
+    detection = detect("I told her I would not mention it in group.")
+    assert detection.request == "none"
+    assert [m.rule for m in detection.promises] == ["promise.facilitator"]
+    assert detection.promises[0].speaker == "facilitator"
+
+
+def test_a_request_and_the_promise_that_answered_it_are_both_found() -> None:
+    detection = detect("She asked me not to tell the group. I agreed not to bring it up.")
+    assert detection.request == "explicit"
+    assert detection.promises and detection.promises[0].start > detection.matches[0].end
+
+
+def test_refusing_to_promise_is_not_a_promise() -> None:
+    assert detect("I told him I could not promise to keep it from the group.").promises == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("He said he is going to hurt his neighbour if the noise goes on.", "threat"),
+        ("Endorses passive SI, no plan.", "suicide"),
+        ("She has been cutting her forearms again this week.", "self_harm"),
+        ("He admitted he hit his daughter with a belt.", "child_abuse"),
+        ("Her brother has been taking money from their elderly father's account.", "elder_abuse"),
+        ("The aide at the group home slapped her disabled son.", "dependent_adult_abuse"),
+        ("Reports drinking again after six months sober.", "substance_use"),
+    ],
+)
+def test_it_flags_risk_with_its_span(text: str, kind: str) -> None:
+    detection = detect(text)
+    assert kind in detection.risks, detection.as_json()
+    flag = next(f for f in detection.flags if f.kind == kind)
+    assert text[flag.start : flag.end] == flag.text and flag.text
+    level, explanation = describe(flag.rule) or ("", "")
+    assert level == "risk" and explanation
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Client denies SI/HI today.",
+        "This commute is killing me, she joked.",
+        "He celebrated two years sober on Sunday.",
+    ],
+)
+def test_ruled_out_risk_and_idioms_raise_no_flag(text: str) -> None:
+    assert detect(text).flags == (), detect(text).as_json()
+
+
+def test_a_risk_in_a_request_is_both_a_request_and_a_flag() -> None:
+    detection = detect("Please don't tell the group that I've been using meth again.")
+    assert detection.request == "explicit"
+    assert "substance_use" in detection.risks
+
+
+def test_a_model_finding_names_the_words_that_carried_it() -> None:
+    detection = detect("Pt would prefer that the bankruptcy stay out of group for now.")
+    model_matches = [m for m in detection.matches if m.rule.startswith("model.")]
+    assert model_matches, detection.as_json()
+    assert model_matches[0].words and all(
+        w in model_matches[0].text.lower() for w in model_matches[0].words
+    )
+
+
+def test_the_stored_record_carries_no_words_of_the_note() -> None:
+    text = "She asked me not to tell the group about the DUI. She drank again."
+    record = detect(text).as_record()
+    assert record["model"].startswith("rules-") and "+gg-detector-" in record["model"]
+    flat = repr(record)
+    assert "DUI" not in flat and "drank" not in flat
+    assert record["matches"] and record["flags"]
+
+
+def test_the_model_file_reads_back_what_was_written() -> None:
+    shipped = detector_model.load()
+    data = detector_model.MODEL_PATH.read_bytes()
+    again = detector_model.read(data)
+    assert again.version == shipped.version and again.k == shipped.k
+    assert len(data) < 5_000_000  # a few MB at most: it ships in the package
+    with pytest.raises(ValueError, match="bad magic"):
+        detector_model.read(b"XXXX" + data[4:])
+    with pytest.raises(ValueError, match="trailing or missing"):
+        detector_model.read(data + b"\0")
