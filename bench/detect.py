@@ -212,9 +212,8 @@ def judge() -> dict[str, Any]:
         rules_only.append(
             (note.label, "explicit" if "explicit" in levels else "implied" if levels else "none")
         )
-        evidence.rule_levels = set()
-        evidence.rule_promise, evidence.rule_risks = False, set()
-        model_only.append((note.label, d.decide(evidence, reading.model.thresholds)[0]))
+        alone = reading.evidence(rules=False)
+        model_only.append((note.label, d.decide(alone, reading.model.thresholds)[0]))
     risks = {}
     for kind in RISKS:
         truth = [kind in n.risk for n in notes]

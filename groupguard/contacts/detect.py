@@ -241,6 +241,21 @@ def detect(text: str, language: str = "en") -> Detection:
     return _Reading(text, language).detection()
 
 
+def _model_only(
+    units: list[detector_model.Scores], model: detector_model.Model
+) -> tuple[float, float, float, dict[str, float]]:
+    """The model's highest probabilities over ``units``: explicit, some request, promise,
+    and each risk."""
+    if not units:
+        return 0.0, 0.0, 0.0, dict.fromkeys(detector_model.RISKS, 0.0)
+    return (
+        max(u.request["explicit"] for u in units),
+        max(1.0 - u.request["none"] for u in units),
+        max(units, key=lambda u: u.raw[model._promise]).promise,
+        {k: max(units, key=lambda u: u.raw[i]).risk(k) for k, i in model._risk_index.items()},
+    )
+
+
 class _Reading:
     """One note read by the rules and the model; ``detection()`` decides."""
 
@@ -295,8 +310,17 @@ class _Reading:
             if not (i < len(self.silenced) and self.silenced[i])
         ]
 
-    def evidence(self) -> Evidence:
+    def evidence(self, *, rules: bool = True) -> Evidence:
+        """What was found; ``rules=False`` is the model alone (for the bench's comparison)."""
+        if not rules:
+            units = [u[3] for u in self.units]
+            best = _model_only(units, self.model)
+            return Evidence(set(), best[0], best[1], best[2], best[3], False, set())
+        return self._evidence()
+
+    def _evidence(self) -> Evidence:
         units = [u[3] for u in self.units]
+        promise = self.model._promise
         heard = self._heard()
         # Where a rule already read the member's words, its level stands: the model's
         # "explicit" counts only in sentences no rule matched.
@@ -312,9 +336,11 @@ class _Reading:
             },
             p_explicit=max((u.request["explicit"] for u in unruled), default=0.0),
             p_request=max((1.0 - u.request["none"] for u in heard), default=0.0),
-            p_promise=max((u.promise for u in units), default=0.0),
+            # The sigmoid keeps order: the highest probability is that of the highest score.
+            p_promise=max(units, key=lambda u: u.raw[promise]).promise if units else 0.0,
             p_risks={
-                k: max((u.risks[k] for u in units), default=0.0) for k in detector_model.RISKS
+                k: max(units, key=lambda u: u.raw[i]).risk(k) if units else 0.0
+                for k, i in self.model._risk_index.items()
             },
             rule_promise=bool(self.promise_found),
             rule_risks={m.kind for m in self.risk_found},
@@ -376,16 +402,15 @@ class _Reading:
             for m in self.risk_found
         ]
         for kind in sorted(risks - {f.kind for f in flags}):
-            best = max(self.units, key=lambda u: (u[3].risks[kind], u[0] - u[1]))
+            best = max(self.units, key=lambda u: (u[3].risk(kind), u[0] - u[1]))
             flags.append(
                 Flag(kind, best[0], best[1], text[best[0] : best[1]], f"model.risk.{kind}")
             )
-        units = [u[3] for u in self.units]
         scores = {
             "explicit": evidence.p_explicit,
             "request": evidence.p_request,
             "promise": evidence.p_promise,
-        } | {k: max((u.risks[k] for u in units), default=0.0) for k in detector_model.RISKS}
+        } | evidence.p_risks
         return Detection(
             request,
             tuple(sorted(kept, key=lambda m: m.start)),

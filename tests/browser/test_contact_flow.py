@@ -91,3 +91,28 @@ def test_the_promise_guard_asks_for_confirmation(cast: Cast, live_server, phone)
     page.goto(f"{base}/")
     page.get_by_role("heading", name="Open promises of confidentiality").wait_for()
     assert "Noah Zephyrine" in page.locator("main").inner_text()
+
+
+def test_the_live_highlight_flags_risk_and_the_facilitators_own_promise(
+    cast: Cast, live_server, phone
+) -> None:
+    page = phone
+    base = live_server.url
+    log_in(page, base, "bob")
+    page.goto(f"{base}/contacts/new/?member={cast.noah.id}")
+    page.wait_for_load_state("load")
+    page.get_by_label("What was said").fill(
+        "Noah called late and said he has been drinking again since Friday. "
+        "I told him I would not mention it in group."
+    )
+    detection = page.locator("#detection")
+    detection.locator("mark.req-risk").first.wait_for()
+    text = detection.inner_text()
+    assert "Risk to look at" in text and "substance use" in text
+    assert "Possible promise of confidentiality" in text
+    assert detection.locator(".note-preview mark.req-promise").count() == 1
+    # the facilitator's own words are not the member's request
+    assert page.locator('input[name="request"][value="none"]').is_checked()
+    status = page.locator("#detection-status").text_content()
+    assert "Risk flagged: 1." in status and "possible promise" in status
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

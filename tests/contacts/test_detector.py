@@ -16,6 +16,7 @@ from groupguard.contacts.detector import model as detector_model
 # (note, the request it makes)
 BY_KIND = {
     "clinical charting": [
+        ("Client requested that the matter with her landlord remain confidential.", "explicit"),
         ("Pt asked that the overdraft not be processed in group.", "explicit"),
         ("Mbr wants her custody dispute kept out of group discussion.", "explicit"),
     ],
@@ -141,6 +142,24 @@ def test_the_stored_record_carries_no_words_of_the_note() -> None:
     flat = repr(record)
     assert "DUI" not in flat and "drank" not in flat
     assert record["matches"] and record["flags"]
+
+
+def test_the_risk_word_checks_never_hide_a_flag() -> None:
+    """``_NEEDS`` only skips work: a risk pattern never matches a note without its words."""
+    from bench.detect import generate
+    from groupguard.contacts.detector import risk
+
+    texts = [t for _, t in generate(300)] + [
+        "Endorses passive SI, no plan.",
+        "He admitted he hit his daughter with a belt.",
+        "The aide at the group home slapped her disabled son.",
+        "Positive UDS for fentanyl; reports he relapsed Friday.",
+    ]
+    for text in texts:
+        lowered = text.lower()
+        for kind, pattern in risk.RISK_RULES.items():
+            if pattern.search(lowered):
+                assert any(p in lowered for p in risk._NEEDS[kind]), (kind, text)
 
 
 def test_the_model_file_reads_back_what_was_written() -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Iterator
 from functools import lru_cache
 
 BITS = 20
@@ -117,7 +116,8 @@ def tokens(text: str) -> list[str]:
     return [_SAME.get(word, word) for word in _TOKEN.findall(text)]
 
 
-def _hash(feature: str) -> int:
+def hash_feature(feature: str) -> int:
+    """A feature's 20-bit hash (CRC-32: stable across processes and machines)."""
     return zlib.crc32(feature.encode()) & MASK
 
 
@@ -126,16 +126,35 @@ def word_features(word: str) -> tuple[int, ...]:
     """A word's own features: the word and its three- to five-letter pieces (hashed)."""
     padded = f" {word} "
     grams = [padded[i : i + n] for n in (3, 4, 5) for i in range(len(padded) - n + 1)]
-    return (_hash("w|" + word), *(_hash("c|" + gram) for gram in grams))
+    return (hash_feature("w|" + word), *(hash_feature("c|" + gram) for gram in grams))
 
 
-def ngram_features(words: list[str]) -> list[int]:
-    """The hashed two- and three-word features of ``words``."""
+NEGATORS = frozenset(
+    "not never no n't don't didn't doesn't won't wouldn't can't couldn't isn't wasn't aren't"
+    " weren't haven't hasn't hadn't shouldn't mustn't denied denies denying without nor"
+    " neither".split()
+)
+# How many words after a negator are read as negated.
+NEGATION_SCOPE = 4
+
+
+def ngram_strings(words: list[str]) -> list[str]:
+    """The context features of ``words``, before hashing: two and three words in a row, and
+    each word within ``NEGATION_SCOPE`` words after a negator (``n|keep`` in "didn't ask me to
+    keep it"), so "asked me to keep it private" and "did not ask me to keep it private" differ
+    in more than one word."""
     found = []
-    for i in range(len(words) - 1):
-        found.append(_hash(f"b|{words[i]} {words[i + 1]}"))
-        if i + 2 < len(words):
-            found.append(_hash(f"t|{words[i]} {words[i + 1]} {words[i + 2]}"))
+    negated = 0
+    for i, word in enumerate(words):
+        if word in NEGATORS:
+            negated = NEGATION_SCOPE
+        elif negated:
+            found.append(f"n|{word}")
+            negated -= 1
+        if i + 1 < len(words):
+            found.append(f"b|{word} {words[i + 1]}")
+            if i + 2 < len(words):
+                found.append(f"t|{word} {words[i + 1]} {words[i + 2]}")
     return found
 
 
@@ -145,19 +164,8 @@ def unit_features(words: list[str]) -> list[int]:
     found: list[int] = []
     for word in words:
         found.extend(word_features(word))
-    found.extend(ngram_features(words))
+    found.extend(map(hash_feature, ngram_strings(words)))
     return found
-
-
-def feature_words(words: list[str]) -> Iterator[tuple[str, set[int]]]:
-    """Each word with the features it takes part in, to say which words carried a score."""
-    for i, word in enumerate(words):
-        own = set(word_features(word))
-        if i + 1 < len(words):
-            own.add(_hash(f"b|{word} {words[i + 1]}"))
-        if i > 0:
-            own.add(_hash(f"b|{words[i - 1]} {word}"))
-        yield word, own
 
 
 def sentences(scan: str) -> list[tuple[int, int, list[str]]]:

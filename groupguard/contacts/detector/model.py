@@ -24,12 +24,11 @@ import math
 import sys
 from array import array
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from groupguard.contacts.detector.features import feature_words, ngram_features, word_features
+from groupguard.contacts.detector.features import hash_feature, ngram_strings, word_features
 
 MODEL_PATH = Path(__file__).with_name("model.bin")
 MAGIC = b"GGDM"
@@ -50,13 +49,38 @@ class ModelMissing(RuntimeError):
     """The package was installed without its model file: run ``make train-detector``."""
 
 
-@dataclass(frozen=True)
 class Scores:
-    """One unit's probabilities: ``request`` over none/implied/explicit, the rest yes."""
+    """One unit's probabilities: ``request`` over none/implied/explicit, ``promise`` and one
+    per risk, each worked out from the raw scores only when asked for (most never are)."""
 
-    request: dict[str, float]
-    promise: float
-    risks: dict[str, float]
+    __slots__ = ("_model", "_request", "raw")
+
+    def __init__(self, model: Model, raw: list[float]) -> None:
+        self._model = model
+        self.raw = raw
+        self._request: dict[str, float] | None = None
+
+    @property
+    def request(self) -> dict[str, float]:
+        if self._request is None:
+            model = self._model
+            logits = [self.raw[i] / model.temperature for i in model._request]
+            top = max(logits)
+            exp = [math.exp(v - top) for v in logits]
+            total = sum(exp)
+            self._request = {c: e / total for c, e in zip(REQUESTS, exp, strict=True)}
+        return self._request
+
+    @property
+    def promise(self) -> float:
+        return _sigmoid(self.raw[self._model._promise])
+
+    def risk(self, kind: str) -> float:
+        return _sigmoid(self.raw[self._model._risk_index[kind]])
+
+    @property
+    def risks(self) -> dict[str, float]:
+        return {kind: self.risk(kind) for kind in RISKS}
 
 
 class Model:
@@ -74,9 +98,11 @@ class Model:
         self.temperature = float(meta["temperature"])
         self._zero = (0,) * self.k
         self._words: dict[str, tuple[int, ...]] = {}
+        self._counts: dict[str, int] = {}
+        self._grams: dict[str, Sequence[int] | None] = {}
         self._request = [self.column_names.index(f"request.{c}") for c in REQUESTS]
         self._promise = self.column_names.index("promise")
-        self._risks = [self.column_names.index(f"risk.{r}") for r in RISKS]
+        self._risk_index = {r: self.column_names.index(f"risk.{r}") for r in RISKS}
 
     @property
     def version(self) -> str:
@@ -96,53 +122,72 @@ class Model:
         """The summed weights of a word's own features (cached: notes reuse words)."""
         found = self._words.get(word)
         if found is None:
-            rows = [r for f in word_features(word) if (r := self._row(f)) is not None]
+            features = word_features(word)
+            rows = [r for f in features if (r := self._row(f)) is not None]
             found = tuple(map(sum, zip(*rows, strict=True))) if rows else self._zero
             if len(self._words) < 100_000:
                 self._words[word] = found
+                self._counts[word] = len(features)
+            else:
+                self._counts.setdefault(word, len(features))
         return found
+
+    def _gram(self, gram: str) -> Sequence[int] | None:
+        """The weights of a two- or three-word feature (``b|...`` / ``t|...``), cached."""
+        try:
+            return self._grams[gram]
+        except KeyError:
+            row = self._row(hash_feature(gram))
+            if len(self._grams) < 200_000:
+                self._grams[gram] = row
+            return row
 
     def vector(self, words: list[str]) -> list[int]:
         """A unit's summed weights per column (before scale and bias), then its number of
         features. Units add: two sentences read together are the sum of theirs."""
-        grams = ngram_features(words)
         parts: list[Sequence[int]] = [self._word(w) for w in words]
-        parts.extend(r for f in grams if (r := self._row(f)) is not None)
-        count = sum(len(word_features(w)) for w in words) + len(grams)
+        count = sum(self._counts[w] for w in words)
+        for gram in ngram_strings(words):
+            count += 1
+            row = self._gram(gram)
+            if row is not None:
+                parts.append(row)
         if not parts:
             return [*self._zero, count]
         return [*map(sum, zip(*parts, strict=True)), count]
 
     def score(self, vector: Sequence[int]) -> Scores:
-        """Probabilities from a unit's vector. Features are counted, then divided by the square
-        root of their number (as in training), so a long unit does not score high by length."""
+        """Scores from a unit's vector. Features are counted, then divided by the square root
+        of their number (as in training), so a long unit does not score high by length."""
         norm = 1.0 / math.sqrt(vector[-1]) if vector[-1] else 0.0
         raw = [
             b + s * v * norm for b, s, v in zip(self.biases, self.scales, vector[:-1], strict=True)
         ]
-        logits = [raw[i] / self.temperature for i in self._request]
-        top = max(logits)
-        exp = [math.exp(v - top) for v in logits]
-        total = sum(exp)
-        return Scores(
-            request={c: e / total for c, e in zip(REQUESTS, exp, strict=True)},
-            promise=_sigmoid(raw[self._promise]),
-            risks={r: _sigmoid(raw[i]) for r, i in zip(RISKS, self._risks, strict=True)},
-        )
+        return Scores(self, raw)
 
     def carriers(self, words: list[str], column: str, top: int = 3) -> list[str]:
         """The words of a unit that pushed ``column`` up the most (for a request class,
-        relative to "none"), strongest first."""
+        relative to "none"), strongest first. A word counts its own features and the word
+        pairs it is part of."""
         index = self.column_names.index(column)
         base = self.column_names.index("request.none") if column.startswith("request.") else None
+
+        def weight(row: Sequence[int] | None) -> float:
+            if row is None:
+                return 0.0
+            value = self.scales[index] * row[index]
+            if base is not None:
+                value -= self.scales[base] * row[base]
+            return value
+
+        pairs = [self._gram(f"b|{a} {b}") for a, b in zip(words, words[1:], strict=False)]
         scored: dict[str, float] = {}
-        for word, features in feature_words(words):
-            rows = [r for f in features if (r := self._row(f)) is not None]
-            weight = self.scales[index] * sum(r[index] for r in rows)
-            if base is not None:  # (the unit's norm scales every word alike: left out)
-                weight -= self.scales[base] * sum(r[base] for r in rows)
-            if weight > 0 and len(word) > 1:
-                scored[word] = max(scored.get(word, 0.0), weight)
+        for i, word in enumerate(words):
+            total = weight(self._word(word))
+            total += weight(pairs[i - 1]) if i > 0 else 0.0
+            total += weight(pairs[i]) if i < len(pairs) else 0.0
+            if total > 0 and len(word) > 1:
+                scored[word] = max(scored.get(word, 0.0), total)
         return [w for w, _ in sorted(scored.items(), key=lambda kv: -kv[1])[:top]]
 
 

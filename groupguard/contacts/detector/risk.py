@@ -128,11 +128,33 @@ class RiskMatch:
     end: int
 
 
+# Word pieces a kind's pattern cannot match without: a note with none of them skips it.
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "suicide": ("suicid", "kill", "life", "end it", "dead", "die", "wak", "live", "si",
+                "overdos", "hang", "jump", "giving"),
+    "self_harm": ("self", "nssi", "cut", "burn", "hurt", "hit", "scratch"),
+    "threat": ("kill", "hurt", "shoot", "stab", "beat", "strangl", "run", "get", "mak", "hunt",
+               "homicid", "hi", "threat", "gun", "knife"),
+    "child_abuse": ("child", "kid", "son", "daughter", "baby", "toddler", "infant", "boy", "girl",
+                    "grand", "niece", "nephew", "newborn", "teen", "minor", "yo", "y/o", "year",
+                    "cps"),
+    "elder_abuse": ("elder", "older", "aging", "ageing", "aged", "old", "senior", "grand", "nana",
+                    "nursing", "dementia", "yo", "y/o", "year"),
+    "dependent_adult_abuse": ("disab", "verbal", "bed", "paraly", "wheelchair", "autis",
+                              "dependent", "group home", "care for"),
+    "substance_use": ("relaps", "drink", "drank", "drunk", "binge", "using", "used", "uses",
+                      "smoked", "snorted", "shot", "inject", "took", "high", "overdos", "od",
+                      "dui", "dwi", "positive", "hungover", "withdrawal", "detox"),
+}  # fmt: skip
+
+
 def risk_matches(lowered: str, sentences: list[tuple[int, int]]) -> list[RiskMatch]:
     """Each risk phrase in ``lowered`` (the lower-cased, normalised note) that the words just
     before it in its sentence do not rule out."""
     out = []
     for kind, pattern in RISK_RULES.items():
+        if not any(piece in lowered for piece in _NEEDS[kind]):
+            continue
         for found in pattern.finditer(lowered):
             start = found.start()
             sentence_start = next((s for s, e in sentences if s <= start < e), 0)

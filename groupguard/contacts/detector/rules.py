@@ -107,7 +107,8 @@ _F["TELL"] = (
     r"(?:tell|mention|share|say|repeat|raise|discuss|talk about|bring|let on|breathe a word"
     r"|pass|disclose)"
 )
-_F["TELL_TO_AUD"] = _x(r"{TELL}\b{GAP}{TO}{AUD}\b")
+# Not "don't tell me ...": the member is the one not to be told.
+_F["TELL_TO_AUD"] = _x(r"{TELL}\b(?! me\b){GAP}{TO}{AUD}\b")
 # What is to be kept: this, it, my diagnosis, what happened at work (one to five words).
 _F["KOBJ"] = r"(?:[\w'-]+(?: [\w'-]+){0,4}?)"
 _F["KEEP_REQ"] = _x(
@@ -302,7 +303,7 @@ _EN: tuple[Rule, ...] = (
             "can we keep this just between you and me",
             "keep my relapse from the group",
         ),
-        (NEGATED, HABIT),
+        (NEGATED, HABIT, POLICY_QUESTION),
         needs=(("keep",),),
     ),
     _rule(
@@ -357,6 +358,69 @@ _EN: tuple[Rule, ...] = (
         "asks to speak off the record",
         ("this is off the record", "off the record, I used again"),
         needs=(("record",),),
+    ),
+    _rule(
+        "explicit.charted-request",
+        "explicit",
+        r"\b(?:requested|requests|requesting|asked|asks|asking|wants|wanted|would like|'d like"
+        r"|prefers|preferred|expressed (?:a |her |his |their |the )?(?:wish|desire|preference)"
+        r"|was adamant|insisted|insists|stipulated|made (?:it )?clear)"
+        r"(?: (?:that|for))?"
+        r"(?:(?!\b(?:whether|if|what|how|who|which|when|why|not|never|denied|denies|no)\b)"
+        r"[^.!?;\n]){0,60}?"
+        r" (?:(?:remain|remains|stay|stays|be kept|kept|be held|held|be treated as|treated as)"
+        r"(?: strictly| completely| totally| entirely)? (?:confidential|private|secret"
+        r"|between (?:us|writer|the two|client|pt|them|her|him|me)|out of (?:the )?group"
+        r"|from (?:the )?group|away from (?:the )?group)"
+        r"|not (?:to )?be (?:shared|discussed|raised|processed|brought up|mentioned|disclosed"
+        r"|addressed|revealed|talked about|repeated|named)\b)"
+        r"|\b(?:request(?:ed|s|ing)?|asked for|wants|wanted|would like) (?:complete |strict "
+        r"|total |full )?(?:confidentiality|privacy|discretion)\b",
+        "the note records, in charting words, that the member asked for it to stay private or "
+        "not be raised",
+        (
+            "client requested that the matter remain confidential",
+            "pt asked that her relapse not be processed in group",
+            "mbr wants the custody issue kept out of group",
+            "requested confidentiality about the arrest",
+        ),
+        (NEGATED, POLICY_QUESTION),
+        needs=(
+            (
+                "request",
+                "ask",
+                "want",
+                "like",
+                "prefer",
+                "wish",
+                "desire",
+                "adamant",
+                "insist",
+                "stipulat",
+                "clear",
+            ),
+            (
+                "confidential",
+                "private",
+                "secret",
+                "between",
+                "group",
+                "shared",
+                "discuss",
+                "raised",
+                "processed",
+                "brought",
+                "mention",
+                "disclos",
+                "address",
+                "reveal",
+                "talked",
+                "repeat",
+                "named",
+                "privacy",
+                "discretion",
+            ),
+        ),
     ),
     _rule(
         "explicit.in-confidence",

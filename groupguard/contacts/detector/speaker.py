@@ -24,6 +24,7 @@ _VERB = (
     r"|wants|made|makes|insisted|insists|warned|warns|urged|urges|texted|wrote|writes|emailed"
     r"|messaged|whispered|added|stated|states|reported|reports|requested|requests|expressed"
     r"|agreed|agree|promised|promise|assured|assure|reassured|swore|swear|explained|reminded"
+    r"|asking|begging|pleading|saying|telling|called|phoned|rang|confided|indicated|mentioned"
     r"|let|made clear|gave|give|committed|confirmed|guaranteed|replied|responded|answered)"
 )
 _FACILITATOR = (
@@ -31,17 +32,18 @@ _FACILITATOR = (
     r"|(?:the )?(?:co-?)?facilitator|i've|i'd|i'll)"
 )
 _THIRD = (
-    r"(?:(?:her|his|their|my|the|a|an|[a-z]+'s) (?:[a-z]+ )?(?:husband|wife|partner|spouse"
+    r"(?:(?:(?:her|his|their|my|the|a|an|[a-z]+'s) (?:[a-z]+ )?)?(?:husband|wife|partner|spouse"
     r"|mother|mom|mum|father|dad|sister|brother|son|daughter|boss|manager|supervisor|sponsor"
     r"|friend|coworker|co-worker|colleague|lawyer|attorney|doctor|psychiatrist|pastor|priest"
     r"|boyfriend|girlfriend|ex|fiance|fiancee|family|parents|kids|child|aunt|uncle|cousin"
     r"|grandmother|grandma|grandfather|grandpa|roommate|landlord|teacher|coach|neighbor"
-    r"|neighbour|probation officer|caseworker|employer|in-laws|mother-in-law|father-in-law)s?)"
+    r"|neighbour|probation officer|caseworker|employer|in-laws|mother-in-law|father-in-law"
+    r"|guardian|foster (?:mom|dad|parent)|stepmom|stepdad|supervisor|pastor|rabbi|imam)s?)"
 )
-_MEMBER = r"(?:she|he|they|client|clt|pt|patient|member|mbr|the member|the client|[a-z]+)"
+_MEMBER = r"(?:she|he|they|client|clt|pt|patient|member|mbr|the member|the client|[a-z]{2,})"
 # "<someone> [up to two words] <verb>", lower case; the subject names the speaker.
 _SAYS = re.compile(
-    rf"\b(?P<who>{_THIRD}|{_FACILITATOR}|{_MEMBER})"
+    rf"(?<!['\w])(?P<who>{_THIRD}|{_FACILITATOR}|{_MEMBER})"
     rf"(?: (?:had|has|have|then|also|just|later|again|even|finally|kept|actually|did|would"
     rf"|repeatedly|quietly|specifically|explicitly|tearfully|firmly|had to))*"
     rf" (?:{_VERB})\b"
@@ -70,7 +72,8 @@ def _classify(who: str) -> Speaker | None:
 
 # "was told by her boss", "asked by the pastor": the speaker comes after the verb.
 _SAID_BY = re.compile(
-    rf"\b(?:told|asked|warned|instructed|made to promise|sworn to secrecy|advised|urged)"
+    rf"\b(?:told|asked|warned|instructed|made to promise|sworn to secrecy|advised|urged|assured"
+    rf"|reassured|promised)"
     rf" by (?P<who>{_THIRD}|(?:the |a |her |his |their )?[a-z]+)"
 )
 # Charting leaves out "I": "Told pt ...", "Assured clt ...", "Reminded her ..." at the start
@@ -82,8 +85,14 @@ _BARE_FACILITATOR = re.compile(
 )
 
 
+# "My text back to her: ..." introduces the facilitator's own words.
+_MY_WORDS = re.compile(r"\bmy (?:text|reply|response|message|email|answer|note)\b")
+
+
 def _last_speaker(text: str) -> Speaker | None:
     found: tuple[int, Speaker] | None = None
+    for m in _MY_WORDS.finditer(text):
+        found = (m.start(), "facilitator")
     for m in _SAYS.finditer(text):
         who = _classify(m.group("who"))
         # "what I told you stays here": a clause about the words, not who says them now.
