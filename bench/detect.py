@@ -201,7 +201,7 @@ def judge() -> dict[str, Any]:
 
     families = corpus.load()
     notes = corpus.notes(families, "test")
-    shared = corpus.texts_of(families, "test") & corpus.texts_of(families, "train")
+    shared = corpus.shared_sentences(families)
     detections = [d.detect(n.text) for n in notes]
     both = [(n.label, x.request) for n, x in zip(notes, detections, strict=True)]
     rules_only, model_only = [], []
@@ -230,7 +230,8 @@ def judge() -> dict[str, Any]:
     return {
         "families": len({n.family for n in notes}),
         "notes": len(notes),
-        "texts_shared_with_train": len(shared),
+        "sentences_shared_with_train": len(shared),
+        "long_sentences_shared_with_train": sum(len(x.split()) >= 5 for x in shared),
         "detector": _scores(both),
         "rules_only": _scores(rules_only),
         "model_only": _scores(model_only),
@@ -304,7 +305,9 @@ def table(result: dict[str, Any]) -> str:
     judged = result["judgement"]
     lines = [
         f"held-out test: {judged['notes']} notes from {judged['families']} families the model "
-        f"never saw ({judged['texts_shared_with_train']} texts shared with train); "
+        f"never saw (sentences also in train or dev: {judged['sentences_shared_with_train']}, "
+        f"of which {judged['long_sentences_shared_with_train']} of 5+ words, their texts left "
+        f"out of the test); "
         f"model {judged['model']}",
     ]
     for name in ("detector", "rules_only", "model_only"):

@@ -69,6 +69,7 @@ class Note:
     speaker: str
     register: str
     key: str  # the family text the note was built on, slots filled
+    source: str = ""  # the same, as written in the corpus (slots unfilled)
 
 
 def _hash(value: str) -> int:
@@ -131,10 +132,17 @@ def notes(families: list[Family], which: Split, copies: int = 1, seed: int = 7) 
     slot values and other neutral sentences around it."""
     splits = split(families)
     chosen = [f for f in families if splits[f.id] == which]
-    fillers = [t for f in chosen if f.neutral for t in f.texts]
+    # A test text that repeats a sentence of three words or more from a train or dev family
+    # (two writers can land on the same short line) is left out: the test must be unseen.
+    seen = (
+        {x for x in shared_sentences(families) if len(x.split()) >= 3} if which == "test" else set()
+    )
+    fillers = [t for f in chosen if f.neutral for t in f.texts if not _repeats(t, seen)]
     out = []
     for family in chosen:
         for text in family.texts:
+            if _repeats(text, seen):
+                continue
             rng = random.Random(_hash(f"{seed}|{family.id}|{text}"))
             for _ in range(copies):
                 key = fill(text, rng)
@@ -150,13 +158,39 @@ def notes(families: list[Family], which: Split, copies: int = 1, seed: int = 7) 
                         family.speaker,
                         family.register,
                         key,
+                        text,
                     )
                 )
     return out
 
 
-def texts_of(families: list[Family], which: Split) -> set[str]:
-    """The family texts of a split, lower-cased with spaces folded (to check no text is in
-    two splits)."""
+def _repeats(text: str, sentences: set[str]) -> bool:
+    from groupguard.contacts.detector.features import segments
+
+    return bool(sentences) and any(
+        " ".join(text[a:b].lower().split()) in sentences for a, b in segments(text)
+    )
+
+
+def sentences_of(families: list[Family], which: Split) -> set[str]:
+    """The sentences of a split's family texts, lower-cased with spaces folded (to check that
+    no sentence is in two splits)."""
+    from groupguard.contacts.detector.features import segments
+
     splits = split(families)
-    return {" ".join(t.lower().split()) for f in families if splits[f.id] == which for t in f.texts}
+    out = set()
+    for family in families:
+        if splits[family.id] != which:
+            continue
+        for text in family.texts:
+            for start, end in segments(text):
+                out.add(" ".join(text[start:end].lower().split()))
+    return out
+
+
+def shared_sentences(families: list[Family]) -> set[str]:
+    """Sentences written both in a test family and in a train or dev family. Short stock
+    sentences ("Thanks.", "Call me back.") may repeat across families; the bench reports the
+    count, and a sentence of five words or more in both is a corpus error to fix."""
+    test = sentences_of(families, "test")
+    return test & (sentences_of(families, "train") | sentences_of(families, "dev"))

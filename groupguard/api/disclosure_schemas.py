@@ -83,7 +83,9 @@ class AssessmentIn(_In):
         description="The facts the records do not hold (recipient, third_party, purpose, "
         "danger...); the records answer the rest. Without a contact, also said_in, "
         "agreement, promise, member_request and reminded_at_time; with a contact whose request "
-        "nobody answered yet, member_request too."
+        "nobody answered yet, member_request too; with a contact whose note the detector "
+        "flagged for risk, the facts the flags propose (danger, reportable_abuse), which are "
+        "never taken as answers: a 400 names the fact and the proposal."
     )
     contact: uuid.UUID | None = Field(None, description="The contact where it was said.")
     question: str = Field("", description="What you want to share, in a line.")
@@ -128,8 +130,9 @@ class AssessmentOut(Schema):
     facts: dict[str, Any] = Field(description="Exactly the facts the engine evaluated.")
     prefilled: dict[str, str] = Field(
         description="The facts that came from the records, each with the record it came from, "
-        "and a fact the contact left unanswered (member_request, when nobody answered the "
-        "request yet) with why it was asked."
+        "a fact the contact left unanswered (member_request, when nobody answered the "
+        "request yet) with why it was asked, and an answer to a fact the detector's risk flags "
+        "proposed (danger, reportable_abuse) with what they proposed."
     )
     decision: DecisionOut
     level: str

@@ -1,9 +1,14 @@
-"""``groupguard detect [TEXT] [--language en]``: confidentiality requests in a note, as JSON.
+"""``groupguard detect [TEXT] [--language en]``: what the detector finds in a note, as JSON.
 
-Prints one line, ``{"request": "explicit"|"implied"|"none", "matches": [{"start", "end",
-"text", "rule"}]}``, offsets in characters of the text given. Reads standard input when no
-TEXT is given (or TEXT is ``-``). Imports no Django, so it answers without the framework's
-start-up: the console command dispatches here before Django is set up.
+Prints one line: ``{"request": "explicit"|"implied"|"none", "matches": [...], "set_aside":
+[...], "promises": [...], "flags": [...], "scores": {...}, "model": "..."}``. ``matches`` are the
+member's words the request rests on (``start``, ``end``, ``text``, ``rule``, ``level``,
+``speaker``, and for the model ``words``: those that weighed most); ``set_aside`` are matches in
+someone else's words; ``promises`` the facilitator's own promises of secrecy; ``flags`` the risk
+flags (``kind``, ``start``, ``end``, ``text``, ``rule``). Offsets are in characters of the text
+given. Reads standard input when no TEXT is given (or TEXT is ``-``). Imports no Django, so it
+answers without the framework's start-up: the console command dispatches here before Django
+is set up.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ from groupguard.contacts.detect import SUPPORTED_LANGUAGES, detect
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="groupguard detect",
-        description="Find requests for secrecy in a contact note; print them as JSON.",
+        description="Find requests for secrecy, the facilitator's own promises and risk flags "
+        "in a contact note; print them as JSON.",
         epilog='example: groupguard detect "Please don\'t tell the group."',
     )
     parser.add_argument(

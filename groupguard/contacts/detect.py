@@ -262,13 +262,15 @@ class _Reading:
     def __init__(self, text: str, language: str, model: detector_model.Model | None = None) -> None:
         self.text = text
         scan = text.translate(NORMALISE)
-        self.lowered = scan.lower()
-        self.target = self.lowered if len(self.lowered) == len(scan) else scan
+        lowered = scan.lower()
+        if len(lowered) != len(scan):
+            # A letter whose lower case is longer ("İ"): lower the others one by one, so
+            # offsets in the scan are offsets in the note.
+            lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in scan)
+        self.lowered = self.target = lowered
         # The shipped model, or (for the trainer) the one being fitted.
         self.model = model or detector_model.load()
-        self.sentences = sentences(self.target if self.target is self.lowered else self.lowered)
-        if self.target is not self.lowered:  # offsets must be the note's: use the scan
-            self.sentences = [(s, e, w) for s, e, w in sentences(scan.lower()) if e <= len(text)]
+        self.sentences = sentences(lowered)
         spans = [(s, e) for s, e, _ in self.sentences] or [(0, len(text))]
         self.spans = spans
         # Rule matches, each with its speaker.
@@ -276,10 +278,11 @@ class _Reading:
         # Where a rule's candidate was vetoed (a negation, a habit, a question about the
         # policy), the rules know better than the model: its reading there does not count.
         self.vetoed: list[tuple[int, int]] = []
-        for start, end, rule in rule_matches(self.target, self.lowered, language, self.vetoed):
-            who = speaker_of(self.lowered, self._sentence_of(start), start, end)
+        self.promise_found = [(p.start, p.end) for p in promises(self.lowered, spans)]
+        found = rule_matches(self.target, self.lowered, language, self.vetoed, spans)
+        for start, end, rule in found:
+            who = self._speaker(start, end)
             self.rule_found.append((start, end, rule.id, who))
-        self.promise_found = [(p.start, p.end) for p in promises(self.lowered)]
         self.risk_found = risk_matches(self.lowered, spans)
         # The model: each sentence, and each pair of neighbours (vectors add).
         vectors = [self.model.vector(w) for _, _, w in self.sentences]
@@ -295,6 +298,19 @@ class _Reading:
             (s, _, w1), (_, e, w2) = self.sentences[i], self.sentences[i + 1]
             pair = [a + b for a, b in zip(vectors[i], vectors[i + 1], strict=True)]
             self.units.append((s, e, w1 + w2, self.model.score(pair)))
+
+    def _speaker(self, start: int, end: int) -> Speaker:
+        """Whose words ``start:end`` are. "I" in a note is the facilitator, but in a text, an
+        email or a voicemail it is the member: the facilitator's words count as theirs only in
+        a sentence where they promise something (``promises``); elsewhere "I'd ask that this
+        not be shared with the group" is the member writing."""
+        sentence = self._sentence_of(start)
+        who = speaker_of(self.lowered, sentence, start, end)
+        if who == "facilitator" and not any(
+            sentence[0] <= p < sentence[1] for p, _ in self.promise_found
+        ):
+            return "member"
+        return who
 
     def _sentence_of(self, offset: int) -> tuple[int, int]:
         for span in self.spans:
@@ -383,7 +399,9 @@ class _Reading:
             best = max(self.units, key=lambda u: u[3].promise)
             carriers = self.model.carriers(best[2], "promise")
             # The model's promise counts only in the facilitator's own words.
-            if self._unit_speaker(best[0], best[1], carriers) != "facilitator":
+            at = self.lowered.find(carriers[0], best[0], best[1]) if carriers else best[0]
+            at = best[0] if at == -1 else at
+            if speaker_of(self.lowered, self._sentence_of(at), at, at + 1) != "facilitator":
                 promised = False
         if promised and not promise_matches:
             promise_matches.append(
@@ -445,4 +463,4 @@ class _Reading:
         if carriers:
             found = self.lowered.find(carriers[0], start, end)
             at = found if found != -1 else start
-        return speaker_of(self.lowered, self._sentence_of(at), at, min(end, at + 1))
+        return self._speaker(at, min(end, at + 1))

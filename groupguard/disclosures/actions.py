@@ -59,7 +59,10 @@ def facts_for(
 
     An answer to a fact the records hold is refused (the records are the evidence); without a
     contact, the contact's facts are answers too. A fact the contact leaves unanswered (a
-    request nobody answered yet) must be answered: its source says so, beside the answer.
+    request nobody answered yet) must be answered: its source says so, beside the answer. So
+    must a fact the detector's risk flags propose (``danger``, ``reportable_abuse``): the
+    proposal is never taken as the answer, and the engine's default (no danger, no abuse)
+    would read silence as a "no" the practitioner never gave. Its source names the proposal.
     """
     filled = prefill(member=member, practitioner=acting_user, contact=contact, now=timezone.now())
     allowed = set(ASKED) | (set(CONTACT_FACTS) if contact is None else set()) | set(filled.asked)
@@ -75,14 +78,22 @@ def facts_for(
                 "record (an amendment to the contact, the member's roles) rather than the answer."
             }
         )
-    unanswered = sorted(k for k in filled.asked if answers.get(k) is None)
+    unanswered = sorted(k for k in (*filled.asked, *filled.proposed) if answers.get(k) is None)
     if unanswered:
         name = unanswered[0]
-        raise ValidationError(
-            {name: f"Answer {name}: the records do not say ({filled.asked[name]})."}
-        )
+        if name in filled.asked:
+            message = f"Answer {name}: the records do not say ({filled.asked[name]})."
+        else:
+            value, why = filled.proposed[name]
+            message = f"Answer {name} (the detector proposes {value!r}): {why}"
+        raise ValidationError({name: message})
     for name, why in filled.asked.items():
         filled.sources[name] = f"Your answer; {why}"
+    for name in filled.proposed:
+        filled.sources[name] = filled.answered(name, answers[name])
+    for name, note in filled.notes.items():
+        if name in filled.sources:
+            filled.sources[name] = f"{filled.sources[name]}. {note}"
     facts = {**{k: v for k, v in answers.items() if v is not None}, **filled.facts}
     if facts.get("recipient") == "third_party":
         third_party = facts.get("third_party") or "other"

@@ -11,6 +11,13 @@ A record that holds no answer leaves its fact to the practitioner: a contact who
 confidentiality nobody answered yet does not set ``member_request`` (the engine's default,
 ``none``, would read the silence as "the member did not ask"); ``Prefill.asked`` names it, with
 why, and the assessment asks for it.
+
+The detector's risk flags on the contact's note (a threat, suicidal thoughts, self-harm, abuse of
+a child, an elder or a dependent adult) **propose** facts (``Prefill.proposed``): ``danger`` and
+``reportable_abuse``. A proposal is never a fact: the flags follow the note's words, not what
+happened, so the practitioner answers, and the assessment is refused until they do. A flag on
+substance use proposes nothing (the engine's ``part2_program`` is about the program, which the
+group's record answers); it adds a note beside that fact (``Prefill.notes``).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from typing import Any
 
 from groupguard.accounts.models import User
 from groupguard.contacts import selectors as contact_selectors
+from groupguard.contacts.detect import detect
 from groupguard.contacts.guidance import standing_at
 from groupguard.contacts.models import Contact, Promise, PromiseStatus, Request, Setting
 from groupguard.disclosures.models import Authorization
@@ -46,15 +54,52 @@ RELATIONSHIPS = {
 # The facts a contact answers; without a contact the practitioner answers them.
 CONTACT_FACTS = ("said_in", "agreement", "promise", "member_request", "reminded_at_time")
 
+# The detector's risk flags (``contacts.detect.Flag.kind``) in plain words. A kind this version
+# does not know (a newer detector's) proposes nothing.
+RISK_WORDS = {
+    "threat": "a possible threat to harm another person",
+    "suicide": "possible suicidal thoughts",
+    "self_harm": "possible self-harm",
+    "child_abuse": "possible abuse or neglect of a child",
+    "elder_abuse": "possible abuse or neglect of an elder",
+    "dependent_adult_abuse": "possible abuse or neglect of a dependent adult",
+    "substance_use": "possible substance use",
+}
+# What the flags propose: (fact, value, in plain words, the flags that propose it). The first
+# proposal for a fact wins: a threat to someone else comes before a danger to the member.
+PROPOSALS: tuple[tuple[str, Any, str, tuple[str, ...]], ...] = (
+    (
+        "danger",
+        "threat_to_identifiable_victim",
+        "a threat to an identifiable person",
+        ("threat",),
+    ),
+    ("danger", "danger_to_self", "a danger to themselves", ("suicide", "self_harm")),
+    (
+        "reportable_abuse",
+        True,
+        "abuse you must report",
+        ("child_abuse", "elder_abuse", "dependent_adult_abuse"),
+    ),
+)
+
 
 @dataclass
 class Prefill:
     """The facts the records hold (``facts``, each with its ``sources``), and the facts a
-    record leaves for the practitioner to answer (``asked``: why, and what is known)."""
+    record leaves for the practitioner to answer (``asked``: why, and what is known).
+
+    ``proposed``: the facts the detector's risk flags propose, as (value, why); never facts,
+    the practitioner answers them. ``flagged``: for each, the flags behind it in plain words.
+    ``notes``: what a flag says beside a fact the records answer, proposing nothing.
+    """
 
     facts: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     asked: dict[str, str] = field(default_factory=dict)
+    proposed: dict[str, tuple[Any, str]] = field(default_factory=dict)
+    flagged: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
 
     def set(self, name: str, value: Any, source: str) -> None:
         self.facts[name] = value
@@ -62,6 +107,21 @@ class Prefill:
 
     def ask(self, name: str, why: str) -> None:
         self.asked[name] = why
+
+    def propose(self, name: str, value: Any, why: str, flagged: str) -> None:
+        self.proposed[name] = (value, why)
+        self.flagged[name] = flagged
+
+    def answered(self, name: str, answer: Any) -> str:
+        """The source of the practitioner's answer to a proposed fact: what was proposed, from
+        which flags, and whether the answer kept it."""
+        value, _ = self.proposed[name]
+        words = next(w for f, v, w, _ in PROPOSALS if f == name and v == value)
+        kept = "you confirmed it" if answer == value else "you answered otherwise"
+        return (
+            f"Your answer (the detector proposed “{words}” from {self.flagged[name]} in the "
+            f"note's words; {kept})"
+        )
 
 
 def prefill(
@@ -167,7 +227,59 @@ def prefill(
         f"{label}: "
         + ("reminded of the agreement" if contact.reminded_agreement else "no reminder recorded"),
     )
+    _propose(out, contact)
     return out
+
+
+def risk_kinds(contact: Contact) -> list[str]:
+    """The kinds of the risk flags on the contact's note, as the detector stored them on save;
+    an entry saved before flags were kept is read again (its record has no ``flags``)."""
+    record = contact.detection_record
+    flags = record.get("flags")
+    if not isinstance(flags, list):
+        flags = detect(contact.summary).as_record()["flags"]
+    kinds = (f.get("kind") for f in flags if isinstance(f, dict))
+    return [k for k in dict.fromkeys(kinds) if k in RISK_WORDS]
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def _propose(out: Prefill, contact: Contact) -> None:
+    """The facts the contact's risk flags propose, and the note a substance-use flag adds."""
+    kinds = risk_kinds(contact)
+    confirm = (
+        " This is the detector's suggestion from the note's words, not an assessment: confirm "
+        "it against what the member said, or change it."
+    )
+    for name, value, words, flagged_by in PROPOSALS:
+        found = [RISK_WORDS[k] for k in flagged_by if k in kinds]
+        if not found or name in out.proposed:
+            continue
+        flagged = _and(found)
+        why = f"The detector flagged {flagged} in this contact's note: consider “{words}”."
+        if value == "threat_to_identifiable_victim":
+            also = [RISK_WORDS[k] for k in ("suicide", "self_harm") if k in kinds]
+            if also:
+                why += (
+                    f" It also flagged {_and(also)}; the question takes one answer, and a "
+                    "threat to another person comes first."
+                )
+        out.propose(name, value, why + confirm, flagged)
+    if "substance_use" in kinds:
+        group = contact.group
+        out.notes["part2_program"] = (
+            "The detector flagged possible substance use in this contact's note. "
+            + (
+                f"{group.name} is a 42 CFR Part 2 program: records of it need the member's "
+                "written consent before you share them."
+                if group.part2_program
+                else "In a 42 CFR Part 2 program, records of it need the member's written "
+                f"consent; {group.name} is not recorded as one."
+            )
+            + " A suggestion from the note's words: confirm it against what the member said."
+        )
 
 
 def authorization_in_force(

@@ -304,6 +304,31 @@ def test_an_assessment_from_a_contact_is_stored_with_its_sources(cast: Cast) -> 
     assert entry_.member_id == cast.mia.id
 
 
+def test_a_risk_flag_on_the_contact_must_be_answered_and_its_source_names_the_proposal(
+    cast: Cast,
+) -> None:
+    entry = log(cast, summary="He said he is going to hurt his neighbour if the noise goes on.")
+    auth = bearer(cast, cast.bob)
+    path = f"/members/{cast.mia.id}/assessments"
+    refused = call("post", path, auth, {"answers": GROUP, "contact": str(entry.id)})
+    assert refused.status_code == 400, refused.content
+    [message] = refused.json()["errors"]["answers.danger"]
+    assert message.startswith(
+        "Answer danger (the detector proposes 'threat_to_identifiable_victim'): The detector "
+        "flagged a possible threat to harm another person in this contact's note"
+    )
+    assert not Assessment.objects.exists()
+    body = {"answers": {**GROUP, "danger": "none"}, "contact": str(entry.id)}
+    response = call("post", path, auth, body)
+    assert response.status_code == 201, response.content
+    out = response.json()
+    assert out["facts"]["danger"] == "none"
+    assert out["prefilled"]["danger"] == (
+        "Your answer (the detector proposed “a threat to an identifiable person” from a "
+        "possible threat to harm another person in the note's words; you answered otherwise)"
+    )
+
+
 def test_a_third_party_assessment_reads_the_authorizations(cast: Cast) -> None:
     auth = bearer(cast, cast.bob)
     path = f"/members/{cast.mia.id}/assessments"

@@ -164,6 +164,19 @@ def test_bad_input_is_named_and_nothing_is_stored(
     assert AuditEntry.objects.count() == before
 
 
+def test_a_risk_flag_on_the_contact_is_asked_not_assumed(cast: Cast) -> None:
+    entry = log(cast, summary="He admitted he hit his daughter with a belt.")
+    args = assess_args(cast, "--contact", str(entry.id))
+    with pytest.raises(CommandError, match=r"^reportable_abuse: Answer reportable_abuse \(the "):
+        run(*args, stdin=json.dumps(GROUP))
+    assert not Assessment.objects.exists()
+    data = run(*args, stdin=json.dumps({**GROUP, "reportable_abuse": True}))
+    assert data["facts"]["reportable_abuse"] is True
+    assert data["prefilled"]["reportable_abuse"].startswith(
+        "Your answer (the detector proposed “abuse you must report” from possible abuse"
+    )
+
+
 def test_the_list_shows_decisions_without_their_facts_and_is_audited(cast: Cast) -> None:
     first = actions.assess(
         member=cast.mia,

@@ -116,15 +116,15 @@ INNOCENT: list[Any] = [
     "He wants me to tell the group he's sorry.",
     # Near misses.
     "Nobody knows why the session ran late.",
-    "She didn't say much in group today.",
     pytest.param(
-        "Everyone left early because of the storm.",
+        "She didn't say much in group today.",
         marks=pytest.mark.xfail(
             strict=True,
-            reason="a known false alarm of the model: 'everyone left' reads as waiting for "
-            "privacy (issue 16's note; more hard negatives in the corpus)",
+            reason="a known false alarm of the model: 'didn't say ... in group' reads like "
+            "'didn't want to say it in group' (issue 16's note)",
         ),
     ),
+    "Everyone left early because of the storm.",
     "She was embarrassed when she arrived late.",
     "She called me because her ride cancelled.",
     "She asked me to keep an eye on her progress.",

@@ -157,7 +157,7 @@ def test_the_risk_word_checks_never_hide_a_flag() -> None:
     ]
     for text in texts:
         lowered = text.lower()
-        for kind, pattern in risk.RISK_RULES.items():
+        for kind, pattern in risk.patterns().items():
             if pattern.search(lowered):
                 assert any(p in lowered for p in risk._NEEDS[kind]), (kind, text)
 
@@ -172,3 +172,17 @@ def test_the_model_file_reads_back_what_was_written() -> None:
         detector_model.read(b"XXXX" + data[4:])
     with pytest.raises(ValueError, match="trailing or missing"):
         detector_model.read(data + b"\0")
+
+
+def test_the_test_notes_repeat_no_sentence_of_the_training_families() -> None:
+    from groupguard.contacts.detector.features import segments
+    from tools import detector_corpus as corpus
+
+    families = corpus.load()
+    taught = corpus.sentences_of(families, "train") | corpus.sentences_of(families, "dev")
+    keys = {n.source for n in corpus.notes(families, "test")}
+    assert keys and all(keys)
+    for key in keys:
+        for start, end in segments(key):
+            sentence = " ".join(key[start:end].lower().split())
+            assert len(sentence.split()) < 3 or sentence not in taught, sentence

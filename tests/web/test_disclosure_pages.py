@@ -4,6 +4,7 @@ and the accounting."""
 from __future__ import annotations
 
 import datetime
+import html
 import zoneinfo
 from typing import Any
 
@@ -101,6 +102,90 @@ def test_an_unanswered_request_is_asked_on_the_assessment_form(cast: Cast) -> No
     assert assessment.facts["member_request"] == "none"
     detail = client.get(response["Location"]).content.decode()
     assert "Your answer; Contact of" in detail
+
+
+def a_flagged_contact(cast: Cast, summary: str) -> Any:
+    return contacts.log_contact(
+        group=cast.thursday,
+        members=[cast.mia],
+        acting_user=cast.bob,
+        occurred_at=timezone.now() - datetime.timedelta(hours=3),
+        setting="phone",
+        initiated_by="member",
+        summary=summary,
+        request="none",
+    )
+
+
+def test_a_risk_flag_proposes_an_answer_marked_as_the_detectors_suggestion(cast: Cast) -> None:
+    client = cast.client_for(cast.bob)
+    contact = a_flagged_contact(cast, "Endorses passive SI, no plan.")
+    url = reverse("assess_contact", args=[contact.id])
+    form = html.unescape(client.get(url).content.decode())
+    # Beside its question, described by it, and pre-selected as a suggestion.
+    assert '<div class="field proposed">' in form
+    assert 'aria-describedby="id_danger_helptext"' in form
+    assert (
+        '<p class="help proposal" id="id_danger_helptext"><strong class="tag">Suggestion</strong> '
+        "The detector flagged possible suicidal thoughts in this contact's note: consider "
+        "“a danger to themselves”. This is the detector's suggestion from the note's words, "
+        "not an assessment: confirm it against what the member said, or change it.</p>"
+    ) in form
+    assert (
+        '<option value="danger_to_self" selected>A danger to themselves '
+        "(the detector's suggestion)</option>"
+    ) in form
+    assert "Danger</dt>" not in form  # a proposal is not a fact of the records
+    response = client.post(
+        url, {"recipient": "group", "purpose": "treatment", "danger": "danger_to_self"}
+    )
+    assert response.status_code == 302
+    assessment = Assessment.objects.get()
+    assert assessment.facts["danger"] == "danger_to_self"
+    detail = html.unescape(client.get(response["Location"]).content.decode())
+    assert (
+        "Your answer (the detector proposed “a danger to themselves” from possible suicidal "
+        "thoughts in the note's words; you confirmed it)"
+    ) in detail
+
+
+def test_an_abuse_flag_checks_the_box_and_unchecking_it_is_the_answer(cast: Cast) -> None:
+    client = cast.client_for(cast.bob)
+    contact = a_flagged_contact(cast, "He admitted he hit his daughter with a belt.")
+    url = reverse("assess_contact", args=[contact.id])
+    form = html.unescape(client.get(url).content.decode())
+    assert (
+        '<input type="checkbox" name="reportable_abuse" '
+        'aria-describedby="id_reportable_abuse_helptext" id="id_reportable_abuse" checked> '
+        "It reveals abuse I must report (the detector's suggestion)"
+    ) in form
+    assert "flagged possible abuse or neglect of a child" in form
+    response = client.post(url, {"recipient": "group", "purpose": "treatment", "danger": "none"})
+    assert response.status_code == 302
+    assessment = Assessment.objects.get()
+    assert assessment.facts["reportable_abuse"] is False
+    assert assessment.prefilled["reportable_abuse"].endswith("; you answered otherwise)")
+
+
+def test_a_substance_use_flag_adds_a_note_beside_the_part_2_fact(cast: Cast) -> None:
+    contact = a_flagged_contact(cast, "Mia said she relapsed and has been drinking every night.")
+    form = html.unescape(
+        cast.client_for(cast.bob).get(reverse("assess_contact", args=[contact.id])).content.decode()
+    )
+    assert "proposed" not in form and "Suggestion</strong>" not in form
+    assert (
+        '<span class="proposal"><strong class="tag">Detector</strong> The detector flagged '
+        "possible substance use in this contact's note. In a 42 CFR Part 2 program, records "
+        "of it need the member's written consent"
+    ) in form
+
+
+def test_a_note_without_flags_proposes_nothing_on_the_form(cast: Cast) -> None:
+    form = cast.client_for(cast.bob).get(reverse("assess_contact", args=[a_contact(cast).id]))
+    page = form.content.decode()
+    assert "proposal" not in page and "the detector&#x27;s suggestion" not in page
+    assert "selected>A " not in page  # no danger chosen for the practitioner
+    assert '<input type="checkbox" name="reportable_abuse" id="id_reportable_abuse">' in page
 
 
 def test_a_bad_answer_is_named_and_nothing_is_stored(cast: Cast) -> None:

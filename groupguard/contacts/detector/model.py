@@ -28,7 +28,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from groupguard.contacts.detector.features import hash_feature, ngram_strings, word_features
+from groupguard.contacts.detector.features import (
+    NEGATION_SCOPE,
+    NEGATORS,
+    hash_feature,
+    word_features,
+)
 
 MODEL_PATH = Path(__file__).with_name("model.bin")
 MAGIC = b"GGDM"
@@ -100,6 +105,7 @@ class Model:
         self._words: dict[str, tuple[int, ...]] = {}
         self._counts: dict[str, int] = {}
         self._grams: dict[str, Sequence[int] | None] = {}
+        self._tuples: dict[tuple[str, ...], object] = {}
         self._request = [self.column_names.index(f"request.{c}") for c in REQUESTS]
         self._promise = self.column_names.index("promise")
         self._risk_index = {r: self.column_names.index(f"risk.{r}") for r in RISKS}
@@ -144,14 +150,37 @@ class Model:
 
     def vector(self, words: list[str]) -> list[int]:
         """A unit's summed weights per column (before scale and bias), then its number of
-        features. Units add: two sentences read together are the sum of theirs."""
-        parts: list[Sequence[int]] = [self._word(w) for w in words]
-        count = sum(self._counts[w] for w in words)
-        for gram in ngram_strings(words):
-            count += 1
-            row = self._gram(gram)
-            if row is not None:
-                parts.append(row)
+        features. Units add: two sentences read together are the sum of theirs. Context
+        features (``features.ngram_strings``) are looked up by word tuple, cached, so a pair
+        seen before costs one dictionary lookup."""
+        word = self._word
+        parts: list[Sequence[int]] = [word(w) for w in words]
+        counts = self._counts
+        count = sum(counts[w] for w in words)
+        grams = self._tuples
+        get = grams.get
+        negated = 0
+        last = len(words) - 1
+        for i, w in enumerate(words):
+            keys: list[tuple[str, ...]] = []
+            if w in NEGATORS:
+                negated = NEGATION_SCOPE
+            elif negated:
+                keys.append(("\0n", w))
+                negated -= 1
+            if i < last:
+                keys.append((w, words[i + 1]))
+                if i + 1 < last:
+                    keys.append((w, words[i + 1], words[i + 2]))
+            for key in keys:
+                count += 1
+                row = get(key, _MISS)
+                if row is _MISS:
+                    row = self._row(hash_feature(_gram_string(key)))
+                    if len(grams) < 300_000:
+                        grams[key] = row
+                if row is not None:
+                    parts.append(row)  # type: ignore[arg-type]
         if not parts:
             return [*self._zero, count]
         return [*map(sum, zip(*parts, strict=True)), count]
@@ -189,6 +218,17 @@ class Model:
             if total > 0 and len(word) > 1:
                 scored[word] = max(scored.get(word, 0.0), total)
         return [w for w, _ in sorted(scored.items(), key=lambda kv: -kv[1])[:top]]
+
+
+_MISS = object()
+
+
+def _gram_string(key: tuple[str, ...]) -> str:
+    """The feature string of a context key: ("n", w) is ``n|w``, two words ``b|a b``, three
+    ``t|a b c`` (as ``features.ngram_strings`` writes them)."""
+    if key[0] == "\0n":
+        return f"n|{key[1]}"
+    return ("b|" if len(key) == 2 else "t|") + " ".join(key)
 
 
 def _sigmoid(value: float) -> float:

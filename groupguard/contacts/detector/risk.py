@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 _CHILD = (
     r"(?:child|children|kid|kids|son|daughter|baby|toddler|infant|boy|girl|stepson|stepdaughter"
@@ -44,8 +45,9 @@ _NEGATION = re.compile(
     r"|free of|absence of|nor|n't|-)\s+(?:[\w/+-]+\s+){0,4}|\bno\b[^.;!?]{0,30})\Z"
 )
 
-RISK_RULES: dict[str, re.Pattern[str]] = {
-    "suicide": re.compile(
+# The patterns' sources; compiled on first use (``patterns``), so importing is cheap.
+_SOURCES: dict[str, str] = {
+    "suicide": (
         r"\b(?:suicid\w*|kill(?:ing)? (?:my|her|him|them)sel(?:f|ves)|end(?:ing|ed)? (?:my|her|his"
         r"|their) (?:own )?life|end it all|take (?:my|her|his|their) (?:own )?life"
         r"|better off dead|(?:want|wants|wanted|wanting) to die|wish(?:es|ed)? (?:i|she|he|they)"
@@ -55,7 +57,7 @@ RISK_RULES: dict[str, re.Pattern[str]] = {
         r"|without) (?:a )?plan|overdos(?:e|ing) on purpose|hang(?:ing)? (?:my|her|him|them)sel(?:f"
         r"|ves)|jump(?:ing)? off (?:a|the) (?:bridge|roof)|giving (?:her|his|their|my) things away)"
     ),
-    "self_harm": re.compile(
+    "self_harm": (
         r"\b(?:self[- ]?harm\w*|self[- ]?injur\w*|nssi|cut(?:s|ting)? (?:my|her|him|them)sel(?:f"
         r"|ves)|cut(?:ting)? (?:on )?(?:my|her|his|their) (?:arms?|wrists?|legs?|thighs?|stomach)"
         r"|(?:started|is|was|been|began) cutting(?: again)?|cutting again|burn(?:s|ed|ing)?"
@@ -64,7 +66,7 @@ RISK_RULES: dict[str, re.Pattern[str]] = {
         r"|scratch(?:es|ed|ing)? (?:my|her|his|their)"
         r" (?:skin|arms?) (?:raw|until)|urges? to (?:cut|self[- ]harm|hurt (?:my|her|him)self))"
     ),
-    "threat": re.compile(
+    "threat": (
         r"\b(?:(?:going to|gonna|will|want(?:s|ed)? to|plan(?:s|ned|ning)? to|threaten(?:s|ed)?"
         r" to|thinking (?:about|of)|fantasi[sz](?:es|ed|ing) about) (?:kill(?:ing)?|hurt(?:ing)?"
         r"|shoot(?:ing)?|stab(?:bing)?|beat(?:ing)?(?: up)?|strangl(?:e|ing)"
@@ -75,14 +77,14 @@ RISK_RULES: dict[str, re.Pattern[str]] = {
         r"|threat(?:s|ened)? (?:to|against) (?:kill|hurt|harm)|bought a (?:gun|knife) (?:to|for)"
         r"|(?:kill|hurt|shoot) (?:him|her|them|my ex|his ex|her ex|my boss|the boss) if)"
     ),
-    "child_abuse": re.compile(
+    "child_abuse": (
         rf"\b(?:{_HURT}\b[^.;!?]{{0,25}}\b(?:(?:my|her|his|their|the|a) )?{_CHILD}\b"
         rf"|\b(?:my|her|his|their|the|a) {_CHILD}\b[^.;!?]{{0,25}}\b(?:was|is|were|got|gets|been)"
         rf" {_HURT}\b|child (?:abuse|neglect|maltreatment)|bruises on (?:my|her|his|their|the)"
         rf" {_CHILD}|(?:sexually|physically) abus\w+ (?:a |my |her |his |their )?{_CHILD}"
         rf"|cps (?:report|case|call))"
     ),
-    "elder_abuse": re.compile(
+    "elder_abuse": (
         rf"\b(?:{_HURT}\b[^.;!?]{{0,25}}\b(?:(?:my|her|his|their|the|an|a) )?(?:{_ELDER})\b"
         rf"|(?:{_ELDER})\b[^.;!?]{{0,30}}\b(?:was|is|were|got|gets|been|being) {_HURT}\b"
         rf"|elder (?:abuse|neglect)|(?:taking|took|stealing|stole|takes|drained|draining|cashing)"
@@ -90,14 +92,14 @@ RISK_RULES: dict[str, re.Pattern[str]] = {
         rf"|his|their) )?(?:{_ELDER})(?:'s)?(?: (?:account|savings|checks|pension|social"
         rf" security|money))?)"
     ),
-    "dependent_adult_abuse": re.compile(
+    "dependent_adult_abuse": (
         rf"\b(?:{_HURT}\b[^.;!?]{{0,25}}\b(?:(?:my|her|his|their|the|a) )?{_DEPENDENT}"
         rf"|{_DEPENDENT}\b[^.;!?]{{0,30}}\b(?:was|is|were|got|gets|been|being) {_HURT}\b"
         rf"|dependent adult (?:abuse|neglect)|(?:taking|took|stealing|stole|keeps|kept) (?:the )?"
         rf"(?:money|disability checks?|ssi checks?|benefits) (?:of|from) (?:(?:my|her|his|their)"
         rf" )?{_DEPENDENT})"
     ),
-    "substance_use": re.compile(
+    "substance_use": (
         r"\b(?:relaps(?:e|ed|es|ing)|drinking again|(?:been|started|was|is|kept) drinking"
         r"|drank (?:a|two|three|a lot|heavily|until|all)|got drunk|was drunk|blackout drunk|binge"
         r" drinking|binged on|using again|(?:used|using|uses|smoked|snorted|shot up|injected|took)"
@@ -119,6 +121,13 @@ RISK_EXPLANATIONS: dict[str, str] = {
     "substance_use": "substance use (in a 42 CFR Part 2 program, these records need the "
     "member's written consent)",
 }
+
+
+@cache
+def patterns() -> dict[str, re.Pattern[str]]:
+    """Each risk kind's compiled pattern (compiled once, on first use: ``groupguard detect``
+    need not pay for them before it reads a note)."""
+    return {kind: re.compile(source) for kind, source in _SOURCES.items()}
 
 
 @dataclass(frozen=True)
@@ -148,17 +157,25 @@ _NEEDS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
+_PIECES = {kind: frozenset(pieces) for kind, pieces in _NEEDS.items()}
+_ALL_PIECES = frozenset().union(*_PIECES.values())
+
+
 def risk_matches(lowered: str, sentences: list[tuple[int, int]]) -> list[RiskMatch]:
     """Each risk phrase in ``lowered`` (the lower-cased, normalised note) that the words just
-    before it in its sentence do not rule out."""
+    before it in its sentence do not rule out. Each pattern runs only on the sentences that
+    hold one of its word pieces (``_NEEDS``)."""
     out = []
-    for kind, pattern in RISK_RULES.items():
-        if not any(piece in lowered for piece in _NEEDS[kind]):
-            continue
-        for found in pattern.finditer(lowered):
-            start = found.start()
-            sentence_start = next((s for s, e in sentences if s <= start < e), 0)
-            if _NEGATION.search(lowered, max(sentence_start, start - 60), start):
+    chunks = [(s, e, lowered[s:e]) for s, e in sentences] or [(0, len(lowered), lowered)]
+    present = [(s, e, {p for p in _ALL_PIECES if p in chunk}) for s, e, chunk in chunks]
+    for kind, pattern in patterns().items():
+        pieces = _PIECES[kind]
+        for begin, stop, held in present:
+            if held.isdisjoint(pieces):
                 continue
-            out.append(RiskMatch(kind, start, found.end()))
+            for found in pattern.finditer(lowered, begin, stop):
+                start = found.start()
+                if _NEGATION.search(lowered, max(begin, start - 60), start):
+                    continue
+                out.append(RiskMatch(kind, start, found.end()))
     return out

@@ -159,6 +159,7 @@ _F["GROUPISH"] = (
     r"|(?:any|every|no)(?:one|body)(?: else)? (?:in|from|at) (?:the |my )?group|my group"
     r"|people (?:in|from) (?:the |my )?group)"
 )
+_F["DAYS"] = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tues|thurs)"
 _F["KNOW"] = (
     r"(?:knew|know|knows|found out|finds out|find out|heard|hears|hear|learned|learns|learn"
     r"|saw|sees|see|got wind)"
@@ -423,6 +424,95 @@ _EN: tuple[Rule, ...] = (
         ),
     ),
     _rule(
+        "explicit.secrecy-idiom",
+        "explicit",
+        r"\b(?:(?:lips|lip) (?:are |is |be |stay |stays )?sealed|mum'?s the word"
+        r"|(?:on|keep (?:it|this|that)(?: on)?) the (?:down ?low|dl)\b|\bstrictly dl\b"
+        r"|under (?:your|ur) hat|(?:your|ur) (?:complete |utmost |total )?discretion"
+        r"|(?:be|being|stay|remain) (?:very |really |totally )?discreet"
+        r"|(?:this|that|the|our) (?:conversation|talk|call|chat) (?:never happened|didn't happen"
+        r"|did not happen)|for (?:your|ur) ears only|for you and you (?:alone|only)"
+        r"|(?:i'm|i am|im) (?:only|just) telling (?:you|u)\b"
+        r"|(?:this|that|it)(?:'s| is) (?:just|only) for (?:you|u)\b|strictly confidential"
+        r"|(?:won't|will not|can't|cannot|better not|shouldn't|should not|doesn't|does not"
+        r"|mustn't) (?:ever )?(?:get|go|make it|find its way)"
+        r" back to (?:the )?(?:group|others|rest|anyone|them)"
+        r"|(?:this|it|that) goes no further)\b",
+        "an everyday phrase for keeping it secret: lips sealed, your discretion, for your ears "
+        "only, this conversation never happened",
+        (
+            "my lips are sealed, right?",
+            "i'd appreciate your discretion",
+            "this conversation never happened",
+            "i'm only telling you",
+            "it can't get back to the group",
+        ),
+        (NEGATED, POLICY_QUESTION),
+        needs=(
+            (
+                "seal",
+                "mum",
+                "down",
+                "dl",
+                "hat",
+                "discre",
+                "happen",
+                "ears",
+                "alone",
+                "telling",
+                "for you",
+                "for u",
+                "strictly",
+                "back to",
+                "further",
+            ),
+        ),
+    ),
+    _rule(
+        "explicit.wont-you-tag",
+        "explicit",
+        r"\b(?:{YOU} (?:won't|will not|wouldn't|would not|aren't going to|are not going to"
+        r"|not gonna|won't ever) (?:tell|say|share|mention|bring up|raise|repeat)"
+        r" (?:them|anyone|anybody|a soul|a word|it|this|that)\b|they (?:won't|will not|wouldn't"
+        r"|would not|aren't going to|are not going to) hear (?:about )?(?:it|this|that))"
+        r"[^.?!\n]{0,50}?"
+        r"(?:,|\s)\s*(?:will|would|are|right|ok|okay)(?: (?:you|u|they))?\s*\?"
+        r"|\b(?:this|that|it) (?:won't|will not|isn't going to|is not going to|doesn't|does not)"
+        r" (?:come up|get raised|be raised|be brought up|be mentioned|get mentioned)"
+        r" (?:in|at|on|during) (?:group|session|the group|there|{DAYS})\b[^.?!\n]{0,20}?"
+        r"(?:,\s*)?(?:right|ok|okay|yes|yeah)?\s*\?",
+        "a question that asks for reassurance it will not be told: \"you won't tell them, will "
+        'you?", "this won\'t come up in group, right?"',
+        ("you won't tell them, will you?", "this won't come up in group, right?"),
+        (NEGATED,),
+        needs=(
+            (
+                "won",
+                "will not",
+                "wouldn",
+                "would not",
+                "going to",
+                "gonna",
+                "isn",
+                "doesn",
+                "does not",
+            ),
+            ("?",),
+        ),
+    ),
+    _rule(
+        "explicit.spanish-no-digas",
+        "explicit",
+        r"\bno (?:le |les )?(?:digas|diga|cuentes|cuente|comentes|menciones) (?:nada |esto |eso )?"
+        r"(?:a |al |en el |con el |con los |a los )?(?:grupo|demás|otros|nadie)\b"
+        r"|\bno quiero que (?:el grupo|nadie|los demás|los otros) (?:sepa|sepan|se entere"
+        r"|se enteren)\b",
+        'Spanish: asks not to tell the group ("no le digas al grupo")',
+        ("no le digas nada al grupo", "no quiero que el grupo sepa"),
+        (),
+        needs=(("no ",), ("grupo", "demás", "otros", "nadie")),
+    ),
+    _rule(
         "explicit.in-confidence",
         "explicit",
         r"\bin (?:strict |complete |total |the strictest )?confidence\b",
@@ -600,30 +690,48 @@ _EN: tuple[Rule, ...] = (
 RULES: dict[str, tuple[Rule, ...]] = {"en": _EN}
 SUPPORTED_LANGUAGES: tuple[str, ...] = tuple(RULES)
 RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rules in RULES.values() for rule in rules}
+_NEEDS_SETS = {rule.id: [frozenset(words) for words in rule.needs] for rule in RULES_BY_ID.values()}
+_NEEDED = {
+    language: frozenset(w for rule in rules for words in rule.needs for w in words)
+    for language, rules in RULES.items()
+}
 
 
 def rule_matches(
-    target: str, lowered: str, language: str, vetoed: list[tuple[int, int]] | None = None
+    target: str,
+    lowered: str,
+    language: str,
+    vetoed: list[tuple[int, int]] | None = None,
+    spans: list[tuple[int, int]] | None = None,
 ) -> list[tuple[int, int, Rule]]:
     """Every unvetoed match of the language's rules in ``target`` (the normalised note,
     lower-cased when that keeps its length; ``lowered`` is always lower-cased, for the cheap
     ``needs`` check). Matches may overlap. The spans of vetoed candidates ("she didn't ask
-    me to keep it private") are appended to ``vetoed`` when it is given."""
+    me to keep it private") are appended to ``vetoed`` when it is given.
+
+    With ``spans`` (the note's sentences), a rule runs only on the sentences that hold its
+    ``needs``: no rule matches across a sentence end, and scanning a third of the note is a
+    third of the work. Look-behinds and vetoes still see the text before the sentence."""
     same_length = target is lowered
+    chunks = [(s, e, lowered[s:e]) for s, e in spans] if spans else [(0, len(lowered), lowered)]
+    # Which of all the rules' needed words each sentence holds, found once.
+    present = [(s, e, {w for w in _NEEDED[language] if w in chunk}) for s, e, chunk in chunks]
     out: list[tuple[int, int, Rule]] = []
     for rule in RULES[language]:
-        if not all(any(word in lowered for word in words) for words in rule.needs):
-            continue
         pattern = rule.pattern if same_length else rule.pattern_ignorecase
-        for found in pattern.finditer(target):
-            start, end = found.span()
-            if start == end:
+        needs = _NEEDS_SETS[rule.id]
+        for begin, stop, words in present:
+            if not all(not words.isdisjoint(group) for group in needs):
                 continue
-            if _vetoed(rule, target, start):
-                if vetoed is not None:
-                    vetoed.append((start, end))
-                continue
-            out.append((start, end, rule))
+            for found in pattern.finditer(target, begin, stop):
+                start, end = found.span()
+                if start == end:
+                    continue
+                if _vetoed(rule, target, start):
+                    if vetoed is not None:
+                        vetoed.append((start, end))
+                    continue
+                out.append((start, end, rule))
     return out
 
 

@@ -166,12 +166,24 @@ _PROMISE_NEG = re.compile(
 )
 
 
-def promises(lowered: str) -> list[PromiseMatch]:
+_PROMISE_VERBS = (
+    "promis", "assur", "told", "said", "guarant", "swore", "confirm", "commit", "let ", "gave",
+    "agreed",
+)  # fmt: skip
+
+
+def promises(lowered: str, spans: list[tuple[int, int]] | None = None) -> list[PromiseMatch]:
     """The facilitator's own words promising secrecy ("I told her I would not mention it in
     group", "writer assured client it would stay private"), as offsets in ``lowered``.
-    A refusal ("I could not promise to keep it from the group") is not a promise."""
+    A refusal ("I could not promise to keep it from the group") is not a promise. With
+    ``spans`` (the sentences), only sentences with a promising verb are read."""
+    found: list[re.Match[str]] = []
+    for begin, stop in spans or [(0, len(lowered))]:
+        chunk = lowered[begin:stop]
+        if any(verb in chunk for verb in _PROMISE_VERBS):
+            found.extend(_PROMISE.finditer(lowered, begin, stop))
     out = []
-    for m in _PROMISE.finditer(lowered):
+    for m in found:
         if _PROMISE_NEG.search(lowered, max(0, m.start() - 30), m.start()):
             continue
         if re.search(r"\b(?:could not|couldn't|can't|cannot|not) promise\b", m.group()):

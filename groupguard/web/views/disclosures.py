@@ -142,10 +142,17 @@ class AssessForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, with_contact: bool, asked: dict[str, str] | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        with_contact: bool,
+        asked: dict[str, str] | None = None,
+        proposed: dict[str, tuple[Any, str]] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         asked = asked or {}
+        for name, (value, why) in (proposed or {}).items():
+            self._propose(name, value, why)
         if with_contact:
             # The contact answers these, except what it left unanswered (``asked``: why).
             for name in CONTACT_FACTS:
@@ -158,6 +165,23 @@ class AssessForm(forms.Form):
                         field.choices = [("", "Choose…"), *choices]
                 else:
                     del self.fields[name]
+
+    def _propose(self, name: str, value: Any, why: str) -> None:
+        """Pre-select what the detector's flags propose, marked as its suggestion in the control
+        itself (the chosen option, or the box's label) and beside it (``why``, which the
+        control's aria-describedby names). Saving the form is the practitioner's answer."""
+        field: Any = self.fields.get(name)
+        if field is None:
+            return
+        field.initial = value
+        field.help_text = why
+        field.proposed = True  # _field.html marks the field
+        mark = " (the detector's suggestion)"
+        if isinstance(field, forms.ChoiceField):
+            choices: Any = field.choices
+            field.choices = [(v, f"{label}{mark}" if v == value else label) for v, label in choices]
+        else:
+            field.label = f"{field.label}{mark}"
 
     def answers(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
@@ -175,7 +199,12 @@ class AssessForm(forms.Form):
 def _assess(request: HttpRequest, member: Member, contact: Contact | None) -> HttpResponse:
     user = staff_user(request)
     filled = prefill(member=member, practitioner=user, contact=contact, now=timezone.now())
-    form = AssessForm(request.POST or None, with_contact=contact is not None, asked=filled.asked)
+    form = AssessForm(
+        request.POST or None,
+        with_contact=contact is not None,
+        asked=filled.asked,
+        proposed=filled.proposed,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             assessment = actions.assess(
@@ -194,11 +223,17 @@ def _assess(request: HttpRequest, member: Member, contact: Contact | None) -> Ht
         record_read(
             user=user, practice_id=member.practice_id, obj=contact or member, member_id=member.id
         )
+    # (label, value, source, a note from the detector's flags beside it)
     known = [
-        (FACT_LABELS.get(name, name), _label(name, value), filled.sources.get(name, ""))
+        (
+            FACT_LABELS.get(name, name),
+            _label(name, value),
+            filled.sources.get(name, ""),
+            filled.notes.get(name, ""),
+        )
         for name, value in filled.facts.items()
     ] + [
-        (FACT_LABELS.get(name, name), "Not answered: you answer it below", why)
+        (FACT_LABELS.get(name, name), "Not answered: you answer it below", why, "")
         for name, why in filled.asked.items()
     ]
     return render(
