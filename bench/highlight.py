@@ -41,8 +41,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     targets = _choose_targets()
     group, member = targets["group"], targets["member"]
-    client = Client()
-    client.force_login(targets["clinician"])
+    from tests.support import mfa_login
+
+    client = mfa_login(Client(), targets["clinician"])  # both steps of sign-in
     floor = Client()
     url, floor_url = reverse("contact_detect"), reverse("bench_floor")
     notes = generate(args.highlight_requests, seed=args.seed)
