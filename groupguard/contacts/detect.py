@@ -267,7 +267,7 @@ class _Reading:
             # A letter whose lower case is longer ("İ"): lower the others one by one, so
             # offsets in the scan are offsets in the note.
             lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in scan)
-        self.lowered = self.target = lowered
+        self.lowered = lowered
         # The shipped model, or (for the trainer) the one being fitted.
         self.model = model or detector_model.load()
         self.sentences = sentences(lowered)
@@ -279,7 +279,7 @@ class _Reading:
         # policy), the rules know better than the model: its reading there does not count.
         self.vetoed: list[tuple[int, int]] = []
         self.promise_found = [(p.start, p.end) for p in promises(self.lowered, spans)]
-        found = rule_matches(self.target, self.lowered, language, self.vetoed, spans)
+        found = rule_matches(self.lowered, language, self.vetoed, spans)
         for start, end, rule in found:
             who = self._speaker(start, end)
             self.rule_found.append((start, end, rule.id, who))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from groupguard.contacts.detect import Detection
+from groupguard.contacts.detect import Detection, Match
 
 _SPEAKERS = {
     "member": "the member's words",
@@ -47,37 +47,25 @@ class ExplainedMatch:
 
 def explain(detection: Detection) -> list[ExplainedMatch]:
     """The member's request phrases, then promises, set-aside phrases and risk flags."""
+    groups: list[tuple[tuple[Match, ...], str | None, str]] = [
+        (detection.matches, None, ""),
+        (detection.promises, "promise", "Possible promise of confidentiality"),
+        (detection.set_aside, "aside", "Not the member's request"),
+    ]
     out = [
-        ExplainedMatch(m.start, m.end, m.text, m.rule, m.level, m.explanation, m.speaker, m.words)
-        for m in detection.matches
-    ]
-    out += [
         ExplainedMatch(
             m.start,
             m.end,
             m.text,
             m.rule,
-            "promise",
+            level or m.level,
             m.explanation,
             m.speaker,
             m.words,
-            "Possible promise of confidentiality",
-        )
-        for m in detection.promises
-    ]
-    out += [
-        ExplainedMatch(
-            m.start,
-            m.end,
-            m.text,
-            m.rule,
-            "aside",
-            m.explanation,
-            m.speaker,
-            m.words,
-            "Not the member's request",
-        )
-        for m in detection.set_aside
+            label,
+        )  # fmt: skip
+        for matches, level, label in groups
+        for m in matches
     ]
     out += [
         ExplainedMatch(
@@ -90,7 +78,7 @@ def explain(detection: Detection) -> list[ExplainedMatch]:
             "member",
             (),
             _RISK_LABELS.get(f.kind, f.kind),
-        )
+        )  # fmt: skip
         for f in detection.flags
     ]
     return out

@@ -162,6 +162,27 @@ def test_the_risk_word_checks_never_hide_a_flag() -> None:
                 assert any(p in lowered for p in risk._NEEDS[kind]), (kind, text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "she didn't ask me to keep it private, not at all",
+        "pls dont tell the grp about the DUI ok",
+        "Pt requested that the matter remain confidential.",
+    ],
+)
+def test_the_model_reads_the_features_the_trainer_counted(text: str) -> None:
+    """Inference sums cached rows by word and word tuple; training counts
+    ``features.unit_features``. Both must see the same features, each as often."""
+    from groupguard.contacts.detector.features import NORMALISE, tokens, unit_features
+
+    model = detector_model.load()
+    words = tokens(text.translate(NORMALISE).lower())
+    features = unit_features(words)
+    rows = [model._row(f) for f in features]
+    expected = [sum(r[i] for r in rows if r is not None) for i in range(model.k)]
+    assert model.vector(words) == [*expected, len(features)]
+
+
 def test_the_model_file_reads_back_what_was_written() -> None:
     shipped = detector_model.load()
     data = detector_model.MODEL_PATH.read_bytes()

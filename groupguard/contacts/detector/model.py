@@ -104,7 +104,6 @@ class Model:
         self._zero = (0,) * self.k
         self._words: dict[str, tuple[int, ...]] = {}
         self._counts: dict[str, int] = {}
-        self._grams: dict[str, Sequence[int] | None] = {}
         self._tuples: dict[tuple[str, ...], object] = {}
         self._request = [self.column_names.index(f"request.{c}") for c in REQUESTS]
         self._promise = self.column_names.index("promise")
@@ -138,15 +137,15 @@ class Model:
                 self._counts.setdefault(word, len(features))
         return found
 
-    def _gram(self, gram: str) -> Sequence[int] | None:
-        """The weights of a two- or three-word feature (``b|...`` / ``t|...``), cached."""
-        try:
-            return self._grams[gram]
-        except KeyError:
-            row = self._row(hash_feature(gram))
-            if len(self._grams) < 200_000:
-                self._grams[gram] = row
-            return row
+    def _context(self, key: tuple[str, ...]) -> Sequence[int] | None:
+        """The weights of a context feature given as a word tuple (see ``_gram_string``),
+        cached: a pair seen before costs one dictionary lookup."""
+        row = self._tuples.get(key, _MISS)
+        if row is _MISS:
+            row = self._row(hash_feature(_gram_string(key)))
+            if len(self._tuples) < 300_000:
+                self._tuples[key] = row
+        return row  # type: ignore[return-value]
 
     def vector(self, words: list[str]) -> list[int]:
         """A unit's summed weights per column (before scale and bias), then its number of
@@ -157,8 +156,6 @@ class Model:
         parts: list[Sequence[int]] = [word(w) for w in words]
         counts = self._counts
         count = sum(counts[w] for w in words)
-        grams = self._tuples
-        get = grams.get
         negated = 0
         last = len(words) - 1
         for i, w in enumerate(words):
@@ -174,13 +171,9 @@ class Model:
                     keys.append((w, words[i + 1], words[i + 2]))
             for key in keys:
                 count += 1
-                row = get(key, _MISS)
-                if row is _MISS:
-                    row = self._row(hash_feature(_gram_string(key)))
-                    if len(grams) < 300_000:
-                        grams[key] = row
+                row = self._context(key)
                 if row is not None:
-                    parts.append(row)  # type: ignore[arg-type]
+                    parts.append(row)
         if not parts:
             return [*self._zero, count]
         return [*map(sum, zip(*parts, strict=True)), count]
@@ -209,7 +202,7 @@ class Model:
                 value -= self.scales[base] * row[base]
             return value
 
-        pairs = [self._gram(f"b|{a} {b}") for a, b in zip(words, words[1:], strict=False)]
+        pairs = [self._context((a, b)) for a, b in zip(words, words[1:], strict=False)]
         scored: dict[str, float] = {}
         for i, word in enumerate(words):
             total = weight(self._word(word))

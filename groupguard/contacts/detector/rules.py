@@ -74,11 +74,6 @@ class Rule:
         ``needs`` the note does not meet."""
         return re.compile(self.source)
 
-    @cached_property
-    def pattern_ignorecase(self) -> re.Pattern[str]:
-        """For the rare note whose lower-case form has another length (e.g. "İ")."""
-        return re.compile(self.source, re.IGNORECASE)
-
 
 # --- English -------------------------------------------------------------------------------
 # Templates: {NAME} inserts a fragment, a space means "one or more whitespace characters",
@@ -698,36 +693,33 @@ _NEEDED = {
 
 
 def rule_matches(
-    target: str,
     lowered: str,
     language: str,
     vetoed: list[tuple[int, int]] | None = None,
     spans: list[tuple[int, int]] | None = None,
 ) -> list[tuple[int, int, Rule]]:
-    """Every unvetoed match of the language's rules in ``target`` (the normalised note,
-    lower-cased when that keeps its length; ``lowered`` is always lower-cased, for the cheap
-    ``needs`` check). Matches may overlap. The spans of vetoed candidates ("she didn't ask
-    me to keep it private") are appended to ``vetoed`` when it is given.
+    """Every unvetoed match of the language's rules in ``lowered`` (the normalised note,
+    lower-cased letter by letter so offsets stay the note's). Matches may overlap. The spans
+    of vetoed candidates ("she didn't ask me to keep it private") are appended to ``vetoed``
+    when it is given.
 
     With ``spans`` (the note's sentences), a rule runs only on the sentences that hold its
     ``needs``: no rule matches across a sentence end, and scanning a third of the note is a
     third of the work. Look-behinds and vetoes still see the text before the sentence."""
-    same_length = target is lowered
     chunks = [(s, e, lowered[s:e]) for s, e in spans] if spans else [(0, len(lowered), lowered)]
     # Which of all the rules' needed words each sentence holds, found once.
     present = [(s, e, {w for w in _NEEDED[language] if w in chunk}) for s, e, chunk in chunks]
     out: list[tuple[int, int, Rule]] = []
     for rule in RULES[language]:
-        pattern = rule.pattern if same_length else rule.pattern_ignorecase
         needs = _NEEDS_SETS[rule.id]
         for begin, stop, words in present:
             if not all(not words.isdisjoint(group) for group in needs):
                 continue
-            for found in pattern.finditer(target, begin, stop):
+            for found in rule.pattern.finditer(lowered, begin, stop):
                 start, end = found.span()
                 if start == end:
                     continue
-                if _vetoed(rule, target, start):
+                if _vetoed(rule, lowered, start):
                     if vetoed is not None:
                         vetoed.append((start, end))
                     continue
