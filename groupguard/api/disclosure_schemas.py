@@ -73,6 +73,11 @@ class DecisionOut(Schema):
     recommendations: list[str]
     warnings: list[str]
     rules_version: str
+    law: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="The state table's cells the decision read (a threat, an abuse report): "
+        "per jurisdiction weighed, what its law says, with citations and the date reviewed.",
+    )
 
 
 # --- Assessments -------------------------------------------------------------------------
@@ -84,7 +89,7 @@ class AssessmentIn(_In):
         "danger...); the records answer the rest. Without a contact, also said_in, "
         "agreement, promise, member_request and reminded_at_time; with a contact whose request "
         "nobody answered yet, member_request too; with a contact whose note the detector "
-        "flagged for risk, the facts the flags propose (danger, reportable_abuse), which are "
+        "flagged for risk, the facts the flags propose (danger, abuse), which are "
         "never taken as answers: a 400 names the fact and the proposal."
     )
     contact: uuid.UUID | None = Field(None, description="The contact where it was said.")
@@ -132,7 +137,7 @@ class AssessmentOut(Schema):
         description="The facts that came from the records, each with the record it came from, "
         "a fact the contact left unanswered (member_request, when nobody answered the "
         "request yet) with why it was asked, and an answer to a fact the detector's risk flags "
-        "proposed (danger, reportable_abuse) with what they proposed."
+        "proposed (danger, abuse) with what they proposed."
     )
     decision: DecisionOut
     level: str

@@ -42,7 +42,9 @@ ASKED = (
     "member_told_in_advance",
     "sensitive",
     "danger",
+    "abuse",
     "reportable_abuse",
+    "member_location",
     "court_order",
     "documented_rationale",
 )
@@ -95,6 +97,8 @@ def facts_for(
         if name in filled.sources:
             filled.sources[name] = f"{filled.sources[name]}. {note}"
     facts = {**{k: v for k, v in answers.items() if v is not None}, **filled.facts}
+    if isinstance(facts.get("member_location"), str):  # a code, as the engine reads it
+        facts["member_location"] = facts["member_location"].strip().upper()
     if facts.get("recipient") == "third_party":
         third_party = facts.get("third_party") or "other"
         found = authorization_in_force(member, third_party, member.practice.today())

@@ -14,10 +14,12 @@ why, and the assessment asks for it.
 
 The detector's risk flags on the contact's note (a threat, suicidal thoughts, self-harm, abuse of
 a child, an elder or a dependent adult) **propose** facts (``Prefill.proposed``): ``danger`` and
-``reportable_abuse``. A proposal is never a fact: the flags follow the note's words, not what
-happened, so the practitioner answers, and the assessment is refused until they do. A flag on
-substance use proposes nothing (the engine's ``part2_program`` is about the program, which the
-group's record answers); it adds a note beside that fact (``Prefill.notes``).
+``abuse`` (by the victim: a child, an elder, a dependent adult; the state table then says
+whether a report is mandatory). A proposal is never a fact: the flags follow the note's
+words, not what happened, so the practitioner answers, and the assessment is refused until
+they do. A flag on substance use proposes nothing (the engine's ``part2_program`` is about the
+program, which the group's record answers); it adds a note beside that fact
+(``Prefill.notes``).
 """
 
 from __future__ import annotations
@@ -75,11 +77,13 @@ PROPOSALS: tuple[tuple[str, Any, str, tuple[str, ...]], ...] = (
         ("threat",),
     ),
     ("danger", "danger_to_self", "a danger to themselves", ("suicide", "self_harm")),
+    ("abuse", "child", "abuse or neglect of a child", ("child_abuse",)),
+    ("abuse", "elder", "abuse or neglect of an elder", ("elder_abuse",)),
     (
-        "reportable_abuse",
-        True,
-        "abuse you must report",
-        ("child_abuse", "elder_abuse", "dependent_adult_abuse"),
+        "abuse",
+        "dependent_adult",
+        "abuse or neglect of a dependent adult",
+        ("dependent_adult_abuse",),
     ),
 )
 

@@ -123,7 +123,7 @@ def test_main_runs_in_process_on_standard_input(
     stdin = io.TextIOWrapper(io.BytesIO(json.dumps(facts).encode("utf-8")), encoding="utf-8")
     monkeypatch.setattr(sys, "stdin", stdin)
     assert main([]) == 0
-    assert json.loads(capsys.readouterr().out)["level"] == "elevated"  # US: check the state
+    assert json.loads(capsys.readouterr().out)["level"] == "high"  # US: check the state
 
 
 def test_main_returns_2_for_invalid_facts_and_usage_errors(

@@ -64,7 +64,17 @@ FIRING: list[tuple[str, dict[str, Any], str]] = [
     ("part2.needs-consent-or-order", third("other_provider", part2_program=True), "not_permitted"),
     ("duty-to-protect.not-the-group", group(danger=THREAT), "not_permitted"),
     ("duty-to-protect.wrong-recipient", third("employer", danger=THREAT), "not_permitted"),
-    ("abuse.not-the-group", group(reportable_abuse=True), "not_permitted"),
+    ("abuse.not-the-group", group(abuse="elder"), "not_permitted"),
+    (
+        "duty-to-protect.not-whom-the-law-names",
+        third("potential_victim", danger=THREAT, jurisdiction="US-TX"),
+        "not_permitted",
+    ),
+    (
+        "abuse-report.not-allowed",
+        third("protective_services", abuse="domestic_violence"),
+        "not_permitted",
+    ),
     (
         "individual-therapy.needs-authorization",
         group(said_in="individual_therapy", relationship="also_individual_therapist"),
@@ -73,12 +83,7 @@ FIRING: list[tuple[str, dict[str, Any], str]] = [
     ("aamft.prior-written-permission", group(profession="MFT", agreement="none"), "not_permitted"),
     ("restriction.agreed", group(member_objects=True, promise="express"), "not_permitted"),
     ("duty-to-protect.mandatory", third("potential_victim", danger=THREAT), "required"),
-    ("abuse-report.california", third("protective_services", reportable_abuse=True), "required"),
-    (
-        "abuse-report.mandated",
-        third("protective_services", reportable_abuse=True, jurisdiction="US-TX"),
-        "required",
-    ),
+    ("abuse-report.mandatory", third("protective_services", abuse="child"), "required"),
     ("group.treatment", FOUNDING, "low"),
     ("third-party.authorized", third("family", authorization=True), "low"),
     ("third-party.court-order", third("court", court_order=True), "elevated"),
@@ -88,11 +93,36 @@ FIRING: list[tuple[str, dict[str, Any], str]] = [
         "elevated",
     ),
     (
+        "duty-to-protect.beyond-the-duty",
+        third("potential_victim", danger=THREAT, jurisdiction="US-IA"),
+        "elevated",
+    ),
+    (
+        "duty-to-protect.beyond-the-state-s-list",
+        third("potential_victim", danger=THREAT, jurisdiction="US-RI"),
+        "high",
+    ),
+    (
+        "duty-to-protect.states-conflict",
+        third("potential_victim", danger=THREAT, jurisdiction="US-TX", member_location="US-CA"),
+        "high",
+    ),
+    (
         "duty-to-protect.check-state",
         third("potential_victim", danger=THREAT, jurisdiction="US"),
+        "high",
+    ),
+    (
+        "abuse-report.permitted",
+        third("protective_services", abuse="elder", jurisdiction="US-NY"),
         "elevated",
     ),
     ("abuse-report.police", third("law_enforcement", reportable_abuse=True), "elevated"),
+    (
+        "abuse-report.check-state",
+        third("protective_services", abuse="domestic_violence", jurisdiction="US-NY"),
+        "high",
+    ),
     ("danger-to-self.lessen-threat", third("family", danger="danger_to_self"), "elevated"),
     ("third-party.outside-group", third("other_provider", authorization=True), "low"),
     (
@@ -101,6 +131,13 @@ FIRING: list[tuple[str, dict[str, Any], str]] = [
         "required",
     ),
     ("part2.qualifying-order", third("court", court_order=True, part2_program=True), "high"),
+    (
+        "jurisdiction.not-modelled",
+        third("potential_victim", danger=THREAT, jurisdiction="GB"),
+        "high",
+    ),
+    ("jurisdiction.not-modelled-abuse", group(abuse="child", jurisdiction="GB"), "not_permitted"),
+    ("abuse.partner-violence-in-group", group(abuse="domestic_violence"), "elevated"),
     ("promise.express", group(promise="express"), "high"),
     ("promise.implied", group(promise="implied"), "low"),
     ("request.explicit", group(member_request="explicit"), "low"),
@@ -283,7 +320,7 @@ def test_part2_needs_consent_or_a_qualifying_order_and_asks_for_a_lawyer_beside_
     assert "part2.legal-duty" in [f.id for f in beside_duty.factors]
     assert any(text.startswith("Consult a lawyer") for text in beside_duty.recommendations)
     permissive = evaluate(
-        third("law_enforcement", danger=THREAT, part2_program=True, jurisdiction="US-FL")
+        third("law_enforcement", danger=THREAT, part2_program=True, jurisdiction="US-NY")
     )
     assert permissive.level == "high"
 
@@ -291,36 +328,90 @@ def test_part2_needs_consent_or_a_qualifying_order_and_asks_for_a_lawyer_beside_
 def test_the_duty_to_protect_differs_by_state_and_never_points_to_the_group() -> None:
     for party in ("potential_victim", "law_enforcement"):
         assert evaluate(third(party, danger=THREAT)).level == "required"
-        for code in ("US-TX", "US-NY", "US-FL"):
+        for code in ("US-NY", "US-OR"):  # permissive, the law naming no one or both
             decision = evaluate(third(party, danger=THREAT, jurisdiction=code))
             assert decision.level == "elevated", code
             assert decision.determining == (
                 "duty-to-protect.permitted",
                 "third-party.outside-group",
             )
-        unlisted = evaluate(third(party, danger=THREAT, jurisdiction="US"))
-        assert unlisted.determining[0] == "duty-to-protect.check-state"
+        for code in ("US", "US-NM", "US-GU"):  # not settled by the table
+            unsettled = evaluate(third(party, danger=THREAT, jurisdiction=code))
+            assert unsettled.level == "high", code
+            assert unsettled.determining == ("duty-to-protect.check-state",)
+            assert "may be required" in " ".join(unsettled.recommendations)
     to_group = evaluate(group(danger=THREAT))
     assert to_group.level == "not_permitted"
     assert any(
         "warn the potential victim and law enforcement" in r for r in to_group.recommendations
     )
     assert evaluate(third("family", danger=THREAT)).determining == (
-        "third-party.no-basis",
         "duty-to-protect.wrong-recipient",
     )
     mandatory = evaluate(third("potential_victim", danger=THREAT))
     assert mandatory.determining == ("duty-to-protect.mandatory",)
-    assert mandatory.recommendations[0].startswith("Warn the potential victim and law enforcement")
+    assert mandatory.recommendations[0].startswith("Act now as your state's law says")
+    [california] = mandatory.law
+    assert california["duty_to_protect"]["kind"] == "mandatory"
+    assert "Cal. Civ. Code 43.92" in california["duty_to_protect"]["sources"]
+    assert any("8105" in " ".join(r["sources"]) for r in california["threat_reports"])
 
 
-def test_abuse_goes_to_protective_services_everywhere_with_californias_timeline_there() -> None:
-    california = evaluate(third("protective_services", reportable_abuse=True))
-    assert california.determining == ("abuse-report.california",)
-    assert any("within 36 hours" in r for r in california.recommendations)
-    for code in ("US-NY", "US-TX", "US-FL", "US", "US-ZZ"):
-        decision = evaluate(third("protective_services", reportable_abuse=True, jurisdiction=code))
-        assert decision.determining == ("abuse-report.mandated",), code
+def test_texas_lets_a_therapist_tell_only_medical_or_law_enforcement_staff() -> None:
+    victim = evaluate(third("potential_victim", danger=THREAT, jurisdiction="US-TX"))
+    assert victim.determining == ("duty-to-protect.not-whom-the-law-names",)
+    police = evaluate(third("law_enforcement", danger=THREAT, jurisdiction="US-TX"))
+    assert police.level == "elevated"  # permitted, never required (Thapar v. Zezulka)
+
+
+def test_the_member_s_location_is_weighed_beside_the_licence_and_the_stricter_wins() -> None:
+    # Licensed in New York (permissive), the member in California (mandatory) by video.
+    tele = evaluate(
+        third("potential_victim", danger=THREAT, jurisdiction="US-NY", member_location="US-CA")
+    )
+    assert tele.level == "required"
+    assert [row["code"] for row in tele.law] == ["US-NY", "US-CA"]
+    # A permission limited to others in one state, a duty to warn in the other: a lawyer's call.
+    conflict = evaluate(
+        third("potential_victim", danger=THREAT, jurisdiction="US-TX", member_location="US-IL")
+    )
+    assert conflict.determining == ("duty-to-protect.states-conflict",)
+    same = evaluate(third("potential_victim", danger=THREAT, member_location="US-CA"))
+    assert [row["code"] for row in same.law] == ["US-CA"]
+
+
+def test_outside_the_us_the_engine_gives_no_us_answer() -> None:
+    decision = evaluate(third("potential_victim", danger=THREAT, jurisdiction="gb"))
+    assert decision.determining == ("jurisdiction.not-modelled",)
+    assert decision.level == "high"
+    assert "outside the United States" in decision.warnings[1]
+    assert not any(f.id.startswith("duty-to-protect.") for f in decision.factors)
+    assert decision.law[0]["modelled"] is False
+
+
+def test_abuse_reports_follow_the_kind_of_abuse_and_the_state() -> None:
+    child = evaluate(third("protective_services", abuse="child"))
+    assert child.determining == ("abuse-report.mandatory",)
+    assert "36 hours" in child.law[0]["abuse_report"]["within"]
+    for code in ("US-NY", "US-TX", "US-FL", "US-IL", "US-WA"):
+        decision = evaluate(third("protective_services", abuse="child", jurisdiction=code))
+        assert decision.determining == ("abuse-report.mandatory",), code
+        assert decision.law[0]["abuse_report"]["sources"], code
+    # Elder abuse in the community: New York permits a report, California requires one.
+    assert evaluate(third("protective_services", abuse="elder")).level == "required"
+    elder_ny = evaluate(third("protective_services", abuse="elder", jurisdiction="US-NY"))
+    assert elder_ny.determining[0] == "abuse-report.permitted"
+    # An adult partner's violence: California's therapist may not report it without consent.
+    assert evaluate(third("protective_services", abuse="domestic_violence")).determining == (
+        "abuse-report.not-allowed",
+    )
+    unknown = evaluate(third("protective_services", abuse="elder", jurisdiction="US"))
+    assert unknown.level == "high" and unknown.determining == ("abuse-report.check-state",)
+    # Saying the report is required settles it whatever the table says.
+    said = evaluate(third("protective_services", reportable_abuse=True, jurisdiction="US-ZZ"))
+    assert said.determining == ("abuse-report.mandatory",)
+    for kind in ("child", "elder", "dependent_adult"):
+        assert evaluate(group(abuse=kind)).level == "not_permitted"
     assert evaluate(group(reportable_abuse=True)).level == "not_permitted"
 
 
@@ -345,9 +436,9 @@ def test_high_levels_recommend_consulting_first() -> None:
 # --- warnings ------------------------------------------------------------------------------
 
 
-def test_an_unknown_jurisdiction_falls_back_to_the_general_us_rules_with_a_warning() -> None:
+def test_an_unknown_us_code_applies_no_state_s_law_and_says_so() -> None:
     decision = evaluate(third("potential_victim", danger=THREAT, jurisdiction="us-zz"))
-    assert decision.level == "elevated"
+    assert decision.level == "high"
     assert decision.determining[0] == "duty-to-protect.check-state"
     assert decision.warnings[0] == DISCLAIMER
     assert "Unknown jurisdiction 'US-ZZ'" in decision.warnings[1]
@@ -391,6 +482,7 @@ def test_the_decision_is_deterministic_json_in_a_fixed_shape() -> None:
         "recommendations",
         "warnings",
         "rules_version",
+        "law",
     ]
     assert list(payload["factors"][0]) == ["id", "effect", "explanation", "sources"]
     order = list(RULES_BY_ID)
@@ -456,8 +548,8 @@ def test_missing_keys_take_the_documented_defaults() -> None:
         (
             {"recipient": "group", "jurisdiction": 6},
             "jurisdiction",
-            "jurisdiction: expected a non-empty string, got a number 6; allowed values: US-CA, "
-            "US-NY, US-TX, US-FL, US (others fall back to US)",
+            "jurisdiction: expected a non-empty string, got a number 6; allowed values: a US "
+            "state, DC or territory as US-XX",
         ),
         ({"recipient": "group", "ethics_code": "BACP"}, "ethics_code", "AAMFT, NASW, ACA, APA"),
     ],

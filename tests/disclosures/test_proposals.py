@@ -106,18 +106,18 @@ def test_a_threat_wins_over_a_danger_to_self_and_says_so(cast: Cast) -> None:
     assert "It also flagged possible suicidal thoughts" in why
 
 
-def test_child_abuse_proposes_reportable_abuse(cast: Cast) -> None:
+def test_child_abuse_proposes_abuse_of_a_child(cast: Cast) -> None:
     entry = contact(cast, CHILD_ABUSE)
     filled = prefill(cast, entry)
-    assert filled.proposed["reportable_abuse"][0] is True
-    assert "possible abuse or neglect of a child" in filled.proposed["reportable_abuse"][1]
-    assert "reportable_abuse" not in filled.facts and "danger" not in filled.proposed
+    assert filled.proposed["abuse"][0] == "child"
+    assert "possible abuse or neglect of a child" in filled.proposed["abuse"][1]
+    assert "abuse" not in filled.facts and "danger" not in filled.proposed
     with pytest.raises(ValidationError) as error:
         assess(cast, entry)
-    assert "reportable_abuse" in error.value.message_dict
-    assessment = assess(cast, entry, reportable_abuse=True)
-    assert assessment.facts["reportable_abuse"] is True
-    assert "you confirmed it" in assessment.prefilled["reportable_abuse"]
+    assert "abuse" in error.value.message_dict
+    assessment = assess(cast, entry, abuse="child")
+    assert assessment.facts["abuse"] == "child"
+    assert "you confirmed it" in assessment.prefilled["abuse"]
 
 
 def test_a_note_without_flags_proposes_nothing(cast: Cast) -> None:

@@ -149,22 +149,23 @@ def test_a_risk_flag_proposes_an_answer_marked_as_the_detectors_suggestion(cast:
     ) in detail
 
 
-def test_an_abuse_flag_checks_the_box_and_unchecking_it_is_the_answer(cast: Cast) -> None:
+def test_an_abuse_flag_chooses_the_kind_and_choosing_no_is_the_answer(cast: Cast) -> None:
     client = cast.client_for(cast.bob)
     contact = a_flagged_contact(cast, "He admitted he hit his daughter with a belt.")
     url = reverse("assess_contact", args=[contact.id])
     form = html.unescape(client.get(url).content.decode())
     assert (
-        '<input type="checkbox" name="reportable_abuse" '
-        'aria-describedby="id_reportable_abuse_helptext" id="id_reportable_abuse" checked> '
-        "It reveals abuse I must report (the detector's suggestion)"
+        '<option value="child" selected>Abuse or neglect of a child (the detector\'s '
+        "suggestion)</option>"
     ) in form
     assert "flagged possible abuse or neglect of a child" in form
-    response = client.post(url, {"recipient": "group", "purpose": "treatment", "danger": "none"})
+    response = client.post(
+        url, {"recipient": "group", "purpose": "treatment", "danger": "none", "abuse": "none"}
+    )
     assert response.status_code == 302
     assessment = Assessment.objects.get()
-    assert assessment.facts["reportable_abuse"] is False
-    assert assessment.prefilled["reportable_abuse"].endswith("; you answered otherwise)")
+    assert assessment.facts["abuse"] == "none"
+    assert assessment.prefilled["abuse"].endswith("; you answered otherwise)")
 
 
 def test_a_substance_use_flag_adds_a_note_beside_the_part_2_fact(cast: Cast) -> None:
@@ -328,3 +329,27 @@ def test_the_member_disclosures_page_lists_assessments_with_their_last_decision(
     page = response.content.decode()
     assert undecided.question in page and decided.question in page
     assert page.count("decided:") == 1 and "decided: hold: do not share" in page
+
+
+def test_a_threat_shows_the_law_it_read_with_its_citations(cast: Cast) -> None:
+    client = cast.client_for(cast.bob)
+    response = client.post(
+        reverse("assess_member", args=[cast.mia.id]),
+        {
+            "recipient": "law_enforcement",
+            "purpose": "safety",
+            "danger": "threat_to_identifiable_victim",
+            "member_location": "us-tx",
+            "said_in": "outside_session_casual",
+            "agreement": "signed_before",
+            "promise": "none",
+            "member_request": "none",
+        },
+    )
+    assert response.status_code == 302
+    assessment = Assessment.objects.get()
+    assert assessment.facts["member_location"] == "US-TX"
+    page = html.unescape(client.get(response["Location"]).content.decode())
+    assert "The law it read" in page
+    assert "Duty to protect: permissive" in page  # Texas, where the member was
+    assert "Tex. Health & Safety Code 611.004(a)(2)" in page

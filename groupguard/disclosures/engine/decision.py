@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from groupguard.disclosures.engine.facts import FIELD_NAMES, Facts, parse_facts
-from groupguard.disclosures.engine.jurisdictions import resolve
+from groupguard.disclosures.engine.jurisdictions import Law, resolve, weigh
 from groupguard.disclosures.engine.rule import LEVELS, Level, Rule
 from groupguard.disclosures.engine.rules import ADVICE, BANDS, RULES, RULES_VERSION
 
@@ -45,6 +45,14 @@ DISCLAIMER = (
 _WARNING_RECIPIENTS = frozenset({"potential_victim", "law_enforcement"})
 _ABUSE_RECIPIENTS = frozenset({"protective_services", "law_enforcement"})
 _SELF_HARM_RECIPIENTS = frozenset({"family", "other_provider", "law_enforcement"})
+_PROTECTED = frozenset({"child", "elder", "dependent_adult"})
+# Who a recipient is in the state table's terms (``jurisdictions.Audience``).
+_AUDIENCE = {
+    "potential_victim": "victim",
+    "law_enforcement": "law_enforcement",
+    "other_provider": "medical",
+    "family": "family",
+}
 _RANK: dict[str, int] = {level: rank for rank, level in enumerate(LEVELS)}
 _SCORED = frozenset({"permit", "raise", "lower"})
 
@@ -57,6 +65,9 @@ class Decision:
     recommendations: tuple[str, ...]
     warnings: tuple[str, ...]
     rules_version: str
+    # The state table's cells the decision rests on (a threat, an abuse report): per
+    # jurisdiction weighed, what its law says, with citations and the date reviewed.
+    law: tuple[dict[str, Any], ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         """The CLI's and the API's shape (a JSON-ready dict, keys and lists in a fixed order)."""
@@ -75,6 +86,7 @@ class Decision:
             "recommendations": list(self.recommendations),
             "warnings": list(self.warnings),
             "rules_version": self.rules_version,
+            "law": list(self.law),
         }
 
 
@@ -83,7 +95,7 @@ def evaluate(facts: Facts | Mapping[str, object]) -> Decision:
     raising ``FactsError``); see the module docstring for the algorithm."""
     if not isinstance(facts, Facts):
         facts = parse_facts(facts)
-    view, warnings = _view(facts)
+    view, warnings, law = _view(facts)
     fired = tuple(rule for rule in RULES if rule.applies(view))
     level, determining = _level(fired)
     view["level"] = level
@@ -102,6 +114,7 @@ def evaluate(facts: Facts | Mapping[str, object]) -> Decision:
         recommendations=tuple(recommendations),
         warnings=tuple(warnings),
         rules_version=RULES_VERSION,
+        law=_law_used(law, facts),
     )
 
 
@@ -135,7 +148,47 @@ def _band(score: int) -> Level:
     return "high"
 
 
-def _view(facts: Facts) -> tuple[dict[str, object], list[str]]:
+def _law_used(law: Law, facts: Facts) -> tuple[dict[str, Any], ...]:
+    """The cells of the state table this decision read, for the reader to check."""
+    threat = facts.danger == "threat_to_identifiable_victim"
+    if not threat and facts.abuse == "none":
+        return ()
+    out = []
+    for row in law.rows:
+        entry: dict[str, Any] = {"code": row.code, "name": row.name, "modelled": row.modelled}
+        if row.modelled:
+            entry["reviewed"] = row.reviewed
+        if threat and row.modelled:
+            duty = row.duty
+            entry["duty_to_protect"] = {
+                "kind": duty.kind,
+                "basis": duty.basis,
+                "trigger": duty.trigger,
+                "may_tell": sorted(duty.may_tell),
+                "must_tell": sorted(duty.must_tell),
+                "discharge": duty.discharge,
+                "professions": duty.professions,
+                "sources": list(duty.sources),
+            }
+            entry["threat_reports"] = [
+                {"name": r.name, "to": r.to, "within": r.within, "sources": list(r.sources)}
+                for r in row.threat_reports
+            ]
+        if facts.abuse != "none" and row.modelled:
+            cell = row.report(facts.abuse)
+            entry["abuse_report"] = {
+                "kind": facts.abuse,
+                "report": cell.report,
+                "to": cell.to,
+                "within": cell.within,
+                "age": cell.age,
+                "sources": list(cell.sources),
+            }
+        out.append(entry)
+    return tuple(out)
+
+
+def _view(facts: Facts) -> tuple[dict[str, object], list[str], Law]:
     """The facts the rules read (the fields and the derived facts), and the input warnings."""
     view: dict[str, object] = {name: getattr(facts, name) for name in FIELD_NAMES}
     warnings = [DISCLAIMER]
@@ -143,8 +196,16 @@ def _view(facts: Facts) -> tuple[dict[str, object], list[str]]:
     if unknown is not None:
         warnings.append(unknown)
     view["jurisdiction"] = jurisdiction.code
-    view["duty_to_protect"] = jurisdiction.duty_to_protect
-    view["one_to_one_default"] = jurisdiction.one_to_one
+    rows = [jurisdiction]
+    if facts.member_location is not None and facts.member_location != facts.jurisdiction:
+        where, unknown = resolve(facts.member_location)
+        if unknown is not None:
+            warnings.append(unknown.replace("jurisdiction", "member location", 1))
+        rows.append(where)
+    law = weigh(rows)
+    view["us_law"] = law.modelled
+    view["duty_to_protect"] = law.duty
+    view["one_to_one_default"] = law.one_to_one
     ethics = facts.ethics_code
     view["ethics"] = (
         ethics if ethics is not None else "AAMFT" if facts.profession == "MFT" else "none"
@@ -170,9 +231,17 @@ def _view(facts: Facts) -> tuple[dict[str, object], list[str]]:
         third in _WARNING_RECIPIENTS
     )
     view["warning_recipient"] = warning_recipient
+    # What the state's law says of warning this recipient (``Law.warning``); n/a otherwise.
+    view["warning_law"] = law.warning(_AUDIENCE.get(third or "")) if warning_recipient else "n/a"
+    report = law.report(facts.abuse) if facts.abuse != "none" else "none"
+    if facts.reportable_abuse and report != "mandatory":
+        report = "mandatory"  # the practitioner says the law requires it
+    view["abuse_report"] = report
+    view["abuse_recipient"] = third in _ABUSE_RECIPIENTS
+    view["protected_victim"] = facts.reportable_abuse or facts.abuse in _PROTECTED
     view["legal_basis"] = (
-        warning_recipient
-        or (facts.reportable_abuse and third in _ABUSE_RECIPIENTS)
+        (warning_recipient and view["warning_law"] != "unlisted")
+        or (report in ("mandatory", "permitted", "unknown") and third in _ABUSE_RECIPIENTS)
         or (facts.danger == "danger_to_self" and third in _SELF_HARM_RECIPIENTS)
     )
     view["written_permission"] = facts.agreement == "signed_before" or facts.authorization
@@ -191,4 +260,4 @@ def _view(facts: Facts) -> tuple[dict[str, object], list[str]]:
             "The member objected, yet a written authorization is recorded: check that it "
             "still stands and covers this disclosure."
         )
-    return view, warnings
+    return view, warnings, law

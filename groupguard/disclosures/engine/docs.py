@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 
 from groupguard.disclosures.engine.facts import DEFAULTS, FIELD_NAMES, MEANINGS, allowed_text
-from groupguard.disclosures.engine.jurisdictions import FALLBACK, JURISDICTIONS
+from groupguard.disclosures.engine.jurisdictions import JURISDICTIONS, AbuseKind, Jurisdiction
 from groupguard.disclosures.engine.rule import DERIVED, EFFECTS, Test
 from groupguard.disclosures.engine.rules import ADVICE, BANDS, RULES, RULES_VERSION
 
@@ -96,25 +96,59 @@ def render() -> str:
         "",
         "## Jurisdictions",
         "",
-        f"Unknown codes fall back to `{FALLBACK}` with a warning. Group privilege (whether a "
-        "court must respect what is said in group) is settled for no state by the engine's "
-        "sources; no rule reads it, and the court-order rule recommends asking a lawyer about "
-        "it.",
+        "The state table lives as data, one file per jurisdiction in "
+        "`groupguard/disclosures/engine/states/` (format in its README). Each cell names the "
+        "citations it rests on; the files also list the pages read to fill it. A cell no source "
+        'settled is `unknown`, and the engine then answers at `high` with "check your '
+        'state\'s law", never "permitted". `US` is a US practice whose state is not given '
+        "(every cell unknown); an unknown `US-` code is read as `US` with a warning; a code "
+        "outside the US is not modelled: the engine says so and gives no US answer. With "
+        "`member_location` (telehealth) both states are weighed and the stricter answer wins.",
         "",
-        "| code | name | duty to protect | group privilege | one-to-one default | "
-        "abuse reports (treated as required) |",
-        "|---|---|---|---|---|---|",
+        "Group privilege (whether a court must respect what is said in group) is settled for "
+        "no state by the engine's sources; no rule reads it, and the court-order rule "
+        "recommends asking a lawyer about it. A private word with a member is "
+        "`casual_not_confidential` everywhere but New York, where it is an "
+        "`individual_confidence` unless agreed in advance (NYSED Office of the Professions).",
+        "",
+        "### Duty to protect",
+        "",
+        "| code | name | duty | basis | may tell | met by telling | threat reports | sources "
+        "| reviewed |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for j in JURISDICTIONS.values():
+        d = j.duty
+        reports = "; ".join(
+            f"{r.name} to {r.to}" + (f" ({r.within})" if r.within else "") for r in j.threat_reports
+        )
+        out.append(
+            f"| `{j.code}` | {j.name} | `{d.kind}` | {d.basis} | "
+            f"{', '.join(sorted(d.may_tell)) or '-'} | {', '.join(sorted(d.must_tell)) or '-'} | "
+            f"{_cell(reports) or '-'} | {_cell('; '.join(d.sources)) or '-'} | "
+            f"{j.reviewed or '-'} |"
+        )
+    out += [
+        "",
+        "### Abuse reports",
+        "",
+        "Per kind of victim: `mandatory`, `permitted`, `not_allowed` or `unknown` for a "
+        "licensed mental-health professional who learns of it from a client; each cell's "
+        "agency, deadline and citations are in the state's file and in every decision that "
+        "reads it.",
+        "",
+        "| code | child | elder | dependent adult | adult domestic violence |",
+        "|---|---|---|---|---|",
     ]
     for j in JURISDICTIONS.values():
 
-        def cited(value: str, sources: tuple[str, ...]) -> str:
-            return value + (f" ({'; '.join(sources)})" if sources else "")
+        def cell(kind: AbuseKind, j: Jurisdiction = j) -> str:
+            c = j.report(kind)
+            return f"`{c.report}`" + (f" ({_cell('; '.join(c.sources))})" if c.sources else "")
 
         out.append(
-            f"| `{j.code}` | {j.name} | {cited(f'`{j.duty_to_protect}`', j.duty_sources)} | "
-            f"{cited(j.group_privilege, j.privilege_sources)} | "
-            f"{cited(f'`{j.one_to_one}`', j.one_to_one_sources)} | "
-            f"{'; '.join(j.abuse_sources)} |"
+            f"| `{j.code}` | {cell('child')} | {cell('elder')} | {cell('dependent_adult')} | "
+            f"{cell('domestic_violence')} |"
         )
     out += [
         "",

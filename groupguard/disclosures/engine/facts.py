@@ -50,6 +50,7 @@ ThirdParty = Literal[
 ]
 Purpose = Literal["treatment", "safety", "legal_requirement", "other"]
 Danger = Literal["none", "threat_to_identifiable_victim", "danger_to_self"]
+Abuse = Literal["none", "child", "elder", "dependent_adult", "domestic_violence"]
 
 
 class FactsError(ValueError):
@@ -66,6 +67,7 @@ class Facts:
 
     recipient: Recipient
     jurisdiction: str = "US"
+    member_location: str | None = None
     profession: Profession = "other"
     ethics_code: EthicsCode | None = None
     said_in: SaidIn = "outside_session_casual"
@@ -86,6 +88,7 @@ class Facts:
     sensitive: bool = False
     danger: Danger = "none"
     reportable_abuse: bool = False
+    abuse: Abuse = "none"
     documented_rationale: bool = False
 
 
@@ -102,10 +105,13 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "third_party": get_args(ThirdParty),
     "purpose": get_args(Purpose),
     "danger": get_args(Danger),
+    "abuse": get_args(Abuse),
 }
-NULLABLE = frozenset({"third_party", "ethics_code"})
+NULLABLE = frozenset({"third_party", "ethics_code", "member_location"})
+# Fields that take a jurisdiction code: any string, upper-cased (see ``jurisdictions.resolve``).
+CODES = frozenset({"jurisdiction", "member_location"})
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Facts))
-BOOLEANS = frozenset(FIELD_NAMES) - set(CHOICES) - {"jurisdiction"}
+BOOLEANS = frozenset(FIELD_NAMES) - set(CHOICES) - CODES
 DEFAULTS: dict[str, object] = {
     f.name: f.default for f in dataclasses.fields(Facts) if f.name != "recipient"
 }
@@ -113,8 +119,11 @@ DEFAULTS: dict[str, object] = {
 # What each field means, for the docs and the error messages' readers.
 MEANINGS: dict[str, str] = {
     "recipient": "who would hear it: the current group, in session, or anyone else",
-    "jurisdiction": "where the practitioner's licence applies; unknown codes fall back to US "
-    "with a warning",
+    "jurisdiction": "where the practitioner's licence applies (US-CA, US-TX, ...); a code "
+    "outside the US is not modelled, an unknown US code applies no state's law; both with a "
+    "warning",
+    "member_location": "where the member was when they said it, if not in the licence's "
+    "state (telehealth); both states' laws are weighed, the stricter wins",
     "profession": "the practitioner's licence",
     "ethics_code": "the ethics code the practitioner follows; when null, AAMFT for an MFT "
     "and none otherwise",
@@ -137,15 +146,24 @@ MEANINGS: dict[str, str] = {
     "part2_program": "the group is a federally assisted substance-use program (42 CFR Part 2)",
     "sensitive": "highly sensitive content (an affair, HIV status, a crime)",
     "danger": "a danger the communication revealed",
-    "reportable_abuse": "it reveals abuse the practitioner must report",
+    "reportable_abuse": "it reveals abuse the practitioner already knows they must report "
+    "(prefer abuse, which lets the engine look the duty up)",
+    "abuse": "abuse it reveals, by the victim: a child, an elder, a dependent adult, or an "
+    "adult partner (domestic violence); the state table says whether a report is mandatory, "
+    "permitted or not allowed",
     "documented_rationale": "the practitioner has written down why, and what, they will share",
 }
 
 
 def allowed_text(name: str) -> str:
     """The allowed values of ``name`` as the error messages and the docs print them."""
-    if name == "jurisdiction":
-        return ", ".join(JURISDICTIONS) + " (others fall back to US)"
+    if name in CODES:
+        codes = (
+            f"a US state, DC or territory as US-XX ({len(JURISDICTIONS) - 1} in the table: "
+            "US-AK ... US-WY), US when the state is not known, or a code outside the US "
+            "(not modelled)"
+        )
+        return codes + ", null" if name in NULLABLE else codes
     if name in BOOLEANS:
         return "true, false"
     values = ", ".join(CHOICES[name])
@@ -212,11 +230,14 @@ def parse_facts(data: Mapping[str, object]) -> Facts:
         if name in BOOLEANS:
             if value is not True and value is not False:
                 raise _refuse(name, value)
-        elif name == "jurisdiction":
+        elif name in CODES:
+            if value is None and name in NULLABLE:
+                values[name] = None
+                continue
             if not isinstance(value, str) or not value.strip():
                 raise FactsError(
                     name,
-                    f"jurisdiction: expected a non-empty string, got {_json_type(value)} "
+                    f"{name}: expected a non-empty string, got {_json_type(value)} "
                     f"{_json(value)}; allowed values: {allowed_text(name)}",
                 )
             value = value.strip().upper()

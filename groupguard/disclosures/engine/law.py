@@ -28,13 +28,21 @@ _THIRD = is_("recipient", "third_party")
 _NO_CONSENT = (is_("authorization", False), is_("court_order", False))
 _THREAT = is_("danger", "threat_to_identifiable_victim")
 _DOCUMENT_REPORT = "Document what you reported, to whom and when."
+_US = is_("us_law", True)
+STATE_TABLE = "groupguard state table (groupguard/disclosures/engine/states)"
 
 LAW_RULES: tuple[Rule, ...] = (
     # --- forbid ------------------------------------------------------------------------------
     Rule(
         "third-party.no-basis",
         "forbid",
-        (_THIRD, *_NO_CONSENT, is_("legal_basis", False)),
+        (
+            _THIRD,
+            *_NO_CONSENT,
+            is_("legal_basis", False),
+            not_("danger", "threat_to_identifiable_victim"),
+            not_("abuse_report", "not_allowed"),
+        ),
         "Anyone outside the current group is a third party. Without the member's written "
         "authorization, a court order, or a law that requires or permits telling this "
         "recipient, the disclosure is not permitted.",
@@ -87,69 +95,76 @@ LAW_RULES: tuple[Rule, ...] = (
     Rule(
         "duty-to-protect.wrong-recipient",
         "forbid",
-        (_THREAT, _THIRD, *_NO_CONSENT, is_("legal_basis", False)),
+        (_THREAT, is_("warning_recipient", False), _THIRD, *_NO_CONSENT, is_("legal_basis", False)),
         "The duty to protect is met by warning the potential victim and law enforcement; it "
         "opens no door to anyone else.",
-        ("Cal. Civil Code 43.92", "45 CFR 164.512(j)"),
+        (*DUTY_TABLES, STATE_TABLE),
         recommendations=("Direct the warning to the potential victim and law enforcement.",),
+    ),
+    Rule(
+        "duty-to-protect.not-whom-the-law-names",
+        "forbid",
+        (_THREAT, is_("warning_law", "unlisted"), *_NO_CONSENT, _US),
+        "Here the law permits a disclosure about a threat only to the people it names, and "
+        "this recipient is not one of them; federal privacy law gives way to a state law that "
+        "protects the record more.",
+        (STATE_TABLE, "45 CFR 160.203(b)", "Tex. Health & Safety Code 611.004(a)(2)"),
+        recommendations=(
+            "Tell the people your state's law names (see the law used below), such as law "
+            "enforcement or medical staff, only what they need to act.",
+            "Consult your risk line before any other warning.",
+        ),
     ),
     Rule(
         "abuse.not-the-group",
         "forbid",
-        (is_("recipient", "group"), is_("reportable_abuse", True)),
-        "Suspected abuse goes to protective services in a report, never to the group.",
-        ("Cal. Penal Code 11166", *EXCEPTIONS),
-        recommendations=("Report it to protective services within the time the law allows.",),
+        (is_("recipient", "group"), is_("protected_victim", True)),
+        "Suspected abuse of a child, an elder or a dependent adult goes to the agency the law "
+        "names, in a report, never to the group.",
+        (STATE_TABLE, *EXCEPTIONS),
+        recommendations=("Report it as your state's law says, within the time it allows.",),
+    ),
+    Rule(
+        "abuse-report.not-allowed",
+        "forbid",
+        (is_("abuse_report", "not_allowed"), is_("abuse_recipient", True), *_NO_CONSENT, _US),
+        "Here the law does not let you report this abuse without the member's consent: the "
+        "member is an adult who decides whether to report it.",
+        (STATE_TABLE,),
+        recommendations=(
+            "Offer the member help to report, a safety plan and the hotline numbers, and "
+            "document that you did.",
+        ),
     ),
     # --- require -----------------------------------------------------------------------------
     Rule(
         "duty-to-protect.mandatory",
         "require",
-        (_THREAT, is_("duty_to_protect", "mandatory"), is_("warning_recipient", True)),
-        "Here the duty to protect is mandatory: a serious threat of physical violence against "
-        "a reasonably identifiable victim must be acted on, and reasonable efforts to warn the "
-        "victim and law enforcement discharge the duty. A threat reported to you by the "
-        "member's family counts too.",
-        ("Cal. Civil Code 43.92", "Tarasoff (1976)", "Ewing v. Goldstein (2004)"),
+        (_THREAT, is_("warning_law", "duty"), _US),
+        "Here the duty to protect is mandatory: a serious threat of violence against an "
+        "identifiable person must be acted on, and telling this recipient is how the law says "
+        "the duty is met (the law used below gives the state's trigger and how to discharge "
+        "it).",
+        (STATE_TABLE, "Tarasoff (1976)", *DUTY_TABLES),
         recommendations=(
-            "Warn the potential victim and law enforcement now, with a reasonable effort to "
-            "reach both.",
+            "Act now as your state's law says: the law used below names whom to tell and how.",
             "Share what the warning needs, not the member's history.",
-            "Document the threat, your assessment, whom you warned and when.",
+            "Document the threat, your assessment, whom you told and when.",
         ),
     ),
     Rule(
-        "abuse-report.california",
+        "abuse-report.mandatory",
         "require",
         (
-            is_("reportable_abuse", True),
+            is_("abuse_report", "mandatory"),
             is_("third_party", "protective_services"),
-            is_("jurisdiction", "US-CA"),
+            _US,
         ),
-        "California makes practitioners mandated reporters: suspected child abuse is reported "
-        "by phone at once and in writing within 36 hours, and elder and dependent-adult abuse "
-        "have a reporting duty of their own.",
-        ("Cal. Penal Code 11166", "Cal. Welfare and Institutions Code 15630"),
+        "Here you are a mandated reporter of this abuse: the report goes to the agency the law "
+        "names, within the time it sets (the law used below says which and how fast).",
+        (STATE_TABLE, *EXCEPTIONS),
         recommendations=(
-            "Phone protective services at once, and send the written report within 36 hours.",
-            _DOCUMENT_REPORT,
-        ),
-    ),
-    Rule(
-        "abuse-report.mandated",
-        "require",
-        (
-            is_("reportable_abuse", True),
-            is_("third_party", "protective_services"),
-            not_("jurisdiction", "US-CA"),
-        ),
-        "Suspected child abuse must be reported to protective services; the ethics codes list "
-        "it among the limits of confidentiality. The engine treats the report as required in "
-        "every jurisdiction it knows. Its sources cite only California's statute, so check "
-        "your state's law for how and how fast.",
-        EXCEPTIONS,
-        recommendations=(
-            "Report to protective services within the time your state's law sets.",
+            "Report within the time your state's law sets (see the law used below).",
             _DOCUMENT_REPORT,
         ),
     ),
@@ -184,41 +199,105 @@ LAW_RULES: tuple[Rule, ...] = (
     Rule(
         "duty-to-protect.permitted",
         "permit",
-        (_THREAT, is_("duty_to_protect", "permissive"), is_("warning_recipient", True)),
-        "This state permits, but does not require, a disclosure to protect an identifiable "
-        "victim; federal privacy law also allows a good-faith disclosure to someone able to "
-        "lessen a serious, imminent threat.",
-        DUTY_TABLES,
+        (_THREAT, is_("warning_law", "allowed"), is_("duty_to_protect", "permissive"), _US),
+        "Here the law permits, but does not require, a disclosure to protect an identifiable "
+        "person, to the people it names; federal privacy law also allows a good-faith "
+        "disclosure to someone able to lessen a serious, imminent threat.",
+        (STATE_TABLE, "45 CFR 164.512(j)"),
         floor="elevated",
         recommendations=(
             "Decide with a consultation whether to warn, and document the decision either way.",
-            "If you warn, tell the potential victim and law enforcement only what the warning "
-            "needs.",
+            "If you warn, tell only what the warning needs.",
+        ),
+    ),
+    Rule(
+        "duty-to-protect.beyond-the-duty",
+        "permit",
+        (_THREAT, is_("warning_law", "allowed"), is_("duty_to_protect", "mandatory"), _US),
+        "The mandatory duty here is met by telling others (the law used below names them); "
+        "telling this recipient as well is allowed where it can lessen a serious, imminent "
+        "threat.",
+        (STATE_TABLE, "45 CFR 164.512(j)"),
+        floor="elevated",
+        recommendations=("Make sure the people the duty names are told first.",),
+    ),
+    Rule(
+        "duty-to-protect.beyond-the-state-s-list",
+        "permit",
+        (_THREAT, is_("warning_law", "beyond"), _US),
+        "This state's law permits a disclosure about a threat to others than this recipient. "
+        "Federal privacy law allows a good-faith disclosure to anyone able to lessen a serious, "
+        "imminent threat, but whether the state's law leaves room for it here is not settled "
+        "by the state table.",
+        (STATE_TABLE, "45 CFR 164.512(j)"),
+        floor="high",
+        recommendations=(
+            "Prefer the people your state's law names (see the law used below); check with "
+            "your risk line before telling anyone else.",
+        ),
+    ),
+    Rule(
+        "duty-to-protect.states-conflict",
+        "permit",
+        (_THREAT, is_("warning_law", "conflict"), _US),
+        "The two states whose law applies disagree: one makes the warning to this recipient "
+        "the way to meet its duty, the other allows a disclosure about a threat only to "
+        "others. Which law governs is a question for a lawyer, and it cannot wait.",
+        (STATE_TABLE, "45 CFR 164.512(j)"),
+        floor="high",
+        recommendations=(
+            "Call your risk line or a lawyer now; meanwhile tell the people both states allow "
+            "(see the law used below).",
         ),
     ),
     Rule(
         "duty-to-protect.check-state",
         "permit",
-        (_THREAT, is_("duty_to_protect", "varies"), is_("warning_recipient", True)),
-        "Outside the states in the table the duty to protect varies: most states mandate it, "
-        "by statute or case law, some only permit it and a few are silent. Federal privacy law "
-        "allows a good-faith disclosure to someone able to lessen a serious, imminent threat.",
-        DUTY_TABLES,
+        (_THREAT, is_("warning_recipient", True), is_("duty_to_protect", "unknown", "none"), _US),
+        "The state table does not settle this state's duty to protect: most states make "
+        "acting on a serious threat mandatory, some only permit it. Federal privacy law allows "
+        "a good-faith disclosure to someone able to lessen a serious, imminent threat.",
+        (STATE_TABLE, *DUTY_TABLES),
+        floor="high",
+        recommendations=(
+            "A warning may be required: check your state's law today, with your risk line or "
+            "a lawyer.",
+            "Document the decision either way.",
+        ),
+    ),
+    Rule(
+        "abuse-report.permitted",
+        "permit",
+        (is_("abuse_report", "permitted"), is_("abuse_recipient", True), _US),
+        "Here the law permits, but does not require, a report of this abuse.",
+        (STATE_TABLE,),
         floor="elevated",
         recommendations=(
-            "Check your state's duty-to-protect law today: in most states warning is mandatory.",
-            "Consult a colleague or your risk line, and document the decision either way.",
+            "Where the member is an adult who can decide, ask for their consent first.",
+            _DOCUMENT_REPORT,
         ),
     ),
     Rule(
         "abuse-report.police",
         "permit",
-        (is_("reportable_abuse", True), is_("third_party", "law_enforcement")),
-        "Law enforcement is one of the legal channels for suspected abuse; the report to "
-        "protective services is the one the engine treats as required.",
-        EXCEPTIONS,
+        (is_("abuse_report", "mandatory"), is_("third_party", "law_enforcement"), _US),
+        "Law enforcement is one of the legal channels for suspected abuse; in most states the "
+        "mandated report goes to protective services.",
+        (STATE_TABLE, *EXCEPTIONS),
         floor="elevated",
-        recommendations=("Make sure the report to protective services is made as well.",),
+        recommendations=("Make sure the report the law requires is made as well.",),
+    ),
+    Rule(
+        "abuse-report.check-state",
+        "permit",
+        (is_("abuse_report", "unknown"), is_("abuse_recipient", True), _US),
+        "The state table does not settle whether this abuse must, may or may not be reported here.",
+        (STATE_TABLE, *EXCEPTIONS),
+        floor="high",
+        recommendations=(
+            "A report may be required: check your state's law today, with your risk line or "
+            "a lawyer.",
+        ),
     ),
     Rule(
         "danger-to-self.lessen-threat",
@@ -238,6 +317,39 @@ LAW_RULES: tuple[Rule, ...] = (
         ),
     ),
     # --- raise -------------------------------------------------------------------------------
+    Rule(
+        "jurisdiction.not-modelled",
+        "raise",
+        (is_("us_law", False), not_("danger", "none"), is_("recipient", "third_party")),
+        "The engine models US law only; what the law requires or permits where you practise "
+        "is not something it can tell you.",
+        (STATE_TABLE,),
+        points=1,
+        floor="high",
+        recommendations=("Check the law where you practise with a lawyer or your association.",),
+    ),
+    Rule(
+        "jurisdiction.not-modelled-abuse",
+        "raise",
+        (is_("us_law", False), not_("abuse", "none")),
+        "The engine models US law only; whether this abuse must be reported where you "
+        "practise is not something it can tell you.",
+        (STATE_TABLE,),
+        points=1,
+        floor="high",
+        recommendations=("Check your local reporting duties today.",),
+    ),
+    Rule(
+        "abuse.partner-violence-in-group",
+        "raise",
+        (is_("recipient", "group"), is_("abuse", "domestic_violence")),
+        "Violence by a partner is the member's own story to tell: raising it in group without "
+        "their agreement can shame them and, if it reaches the partner, endanger them.",
+        (*EXCEPTIONS, "NASW Code of Ethics 1.07(c)"),
+        points=2,
+        floor="elevated",
+        recommendations=("Ask the member first whether and how they want it brought up.",),
+    ),
     Rule(
         "third-party.outside-group",
         "raise",

@@ -27,7 +27,21 @@ EFFECTS: tuple[Effect, ...] = ("forbid", "require", "permit", "raise", "lower")
 
 # Facts the engine works out from the fact set before the rules run.
 DERIVED: dict[str, str] = {
-    "duty_to_protect": "the jurisdiction's duty to protect: mandatory, permissive or varies",
+    "us_law": "the jurisdiction (and the member's location) is in the US, where the engine "
+    "models the law; false for a code outside the US",
+    "duty_to_protect": "the duty to protect in the state table: mandatory, permissive, none "
+    "(no statute or case law) or unknown (not settled by the table); with a member location, "
+    "the stricter of the two states",
+    "warning_law": "for a warning about a threat: duty (the mandatory duty is met by telling "
+    "this recipient), allowed (the law lets you tell them), beyond (the state's permission "
+    "names others; federal law alone reaches them), unlisted (the law allows others only), "
+    "conflict (one state's duty names them, the other's law rules them out); n/a otherwise",
+    "abuse_report": "what the state table says of a report of this abuse: mandatory, "
+    "permitted, not_allowed or unknown (mandatory when reportable_abuse is true); none when "
+    "no abuse",
+    "protected_victim": "the abuse is of a child, an elder or a dependent adult (or "
+    "reportable_abuse is true)",
+    "abuse_recipient": "the recipient is protective services or law enforcement",
     "one_to_one_default": "what a private word is in the jurisdiction without an agreement: "
     "casual_not_confidential or individual_confidence",
     "ethics": "ethics_code, or AAMFT when it is null and the profession is MFT, else none",
@@ -35,9 +49,9 @@ DERIVED: dict[str, str] = {
     "the recipient is the group",
     "warning_recipient": "a threat to an identifiable victim, and the recipient is the "
     "potential victim or law enforcement",
-    "legal_basis": "the law requires or permits telling this recipient: warning_recipient; or "
-    "reportable abuse to protective services or law enforcement; or a danger to self, told to "
-    "family, another provider or law enforcement",
+    "legal_basis": "the law requires or permits telling this recipient: a warning the state's "
+    "law does not rule out; or abuse not ruled out for a report, to protective services or law "
+    "enforcement; or a danger to self, told to family, another provider or law enforcement",
     "written_permission": "the agreement was signed before, or the member's written "
     "authorization covers the disclosure",
 }

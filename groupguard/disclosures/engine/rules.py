@@ -14,10 +14,11 @@ recommendations, the rest after them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import get_args
 
 from groupguard.disclosures.engine.facts import BOOLEANS, CHOICES, FIELD_NAMES, NULLABLE
 from groupguard.disclosures.engine.group import GROUP_RULES
-from groupguard.disclosures.engine.jurisdictions import JURISDICTIONS
+from groupguard.disclosures.engine.jurisdictions import JURISDICTIONS, DutyToProtect, Report
 from groupguard.disclosures.engine.law import LAW_RULES
 from groupguard.disclosures.engine.rule import (
     DERIVED,
@@ -30,7 +31,7 @@ from groupguard.disclosures.engine.rule import (
     not_,
 )
 
-RULES_VERSION = "2026.11.1"
+RULES_VERSION = "2026.12.1"
 
 RULES: tuple[Rule, ...] = tuple(
     sorted((*LAW_RULES, *GROUP_RULES), key=lambda rule: EFFECTS.index(rule.effect))
@@ -88,9 +89,15 @@ ADVICE: tuple[Advice, ...] = (
 )
 
 
+_YES_NO = frozenset(
+    {"legal_basis", "warning_recipient", "written_permission", "us_law", "abuse_recipient"}
+    | {"protected_victim"}
+)
+
+
 def _domain(name: str) -> tuple[object, ...] | None:
     """The values a fact can take, or None when any value is possible."""
-    if name in BOOLEANS or name in ("legal_basis", "warning_recipient", "written_permission"):
+    if name in BOOLEANS or name in _YES_NO:
         return (True, False)
     if name == "third_party":
         return (*CHOICES["third_party"], None)
@@ -98,7 +105,9 @@ def _domain(name: str) -> tuple[object, ...] | None:
         return (*CHOICES[name], None) if name in NULLABLE else CHOICES[name]
     return {
         "jurisdiction": tuple(JURISDICTIONS),
-        "duty_to_protect": ("mandatory", "permissive", "varies"),
+        "duty_to_protect": get_args(DutyToProtect),
+        "warning_law": ("duty", "allowed", "beyond", "unlisted", "conflict", "n/a"),
+        "abuse_report": (*get_args(Report), "none"),
         "one_to_one_default": ("casual_not_confidential", "individual_confidence"),
         "ethics": (*CHOICES["ethics_code"], "none"),
         "level": LEVELS + ("required",),

@@ -53,6 +53,13 @@ LABELS = {
         "legal_requirement": "A legal requirement",
         "other": "Something else",
     },
+    "abuse": {
+        "none": "No",
+        "child": "Abuse or neglect of a child",
+        "elder": "Abuse or neglect of an elder",
+        "dependent_adult": "Abuse or neglect of a dependent adult",
+        "domestic_violence": "Violence by a partner against an adult (domestic violence)",
+    },
     "danger": {
         "none": "No",
         "threat_to_identifiable_victim": "A threat to an identifiable person",
@@ -65,6 +72,7 @@ FACT_LABELS = {
     "recipient": "Recipient",
     "third_party": "Who outside the group",
     "jurisdiction": "Jurisdiction",
+    "member_location": "Where the member was",
     "profession": "Your licence",
     "ethics_code": "Your ethics code",
     "said_in": "Where it was said",
@@ -83,7 +91,8 @@ FACT_LABELS = {
     "part2_program": "42 CFR Part 2 program",
     "sensitive": "Highly sensitive",
     "danger": "Danger",
-    "reportable_abuse": "Reportable abuse",
+    "reportable_abuse": "Report known to be required",
+    "abuse": "Abuse",
     "documented_rationale": "Rationale written down",
 }
 LABELS["relationship"] = {
@@ -121,7 +130,18 @@ class AssessForm(forms.Form):
         required=False, label="Highly sensitive (an affair, HIV status, a crime)"
     )
     danger = forms.ChoiceField(label="Did it reveal a danger?", choices=_choices("danger"))
-    reportable_abuse = forms.BooleanField(required=False, label="It reveals abuse I must report")
+    abuse = forms.ChoiceField(
+        label="Did it reveal abuse?", choices=_choices("abuse"), required=False, initial="none"
+    )
+    reportable_abuse = forms.BooleanField(
+        required=False, label="I already know the law requires me to report it"
+    )
+    member_location = forms.CharField(
+        label="Where was the member, if not in your licence's state?",
+        required=False,
+        max_length=10,
+        help_text="For telehealth: a state code such as US-CA. Both states' laws are weighed.",
+    )
     court_order = forms.BooleanField(
         required=False, label="A court order requires it (a subpoena is not one)"
     )
@@ -188,6 +208,8 @@ class AssessForm(forms.Form):
         data.pop("question")
         recipient = data.pop("recipient")
         answers: dict[str, Any] = {k: v for k, v in data.items()}
+        answers["member_location"] = (answers.get("member_location") or "").strip() or None
+        answers["abuse"] = answers.get("abuse") or None  # not sent: the engine's "none"
         if recipient == Recipient.GROUP:
             answers["recipient"] = "group"
         else:
