@@ -41,6 +41,7 @@ ASKED = (
     "member_objects",
     "member_told_in_advance",
     "sensitive",
+    "content",
     "danger",
     "abuse",
     "reportable_abuse",

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from groupguard.accounts.models import User
+from groupguard.agreements.models import Policy, StatementVersion
 from groupguard.contacts import selectors as contact_selectors
 from groupguard.contacts.detect import detect
 from groupguard.contacts.guidance import standing_at
@@ -137,8 +138,21 @@ def prefill(
 ) -> Prefill:
     out = Prefill()
     practice = member.practice
-    out.set("jurisdiction", practice.jurisdiction, f"Practice settings: {practice.jurisdiction}")
+    # The facts about the practitioner are those of the one who heard it: the contact's
+    # facilitator, whoever asks the question.
+    if contact is not None:
+        practitioner = contact.facilitator
     profile = getattr(practitioner, "practitioner", None)
+    if profile is not None and profile.license_jurisdiction:
+        out.set(
+            "jurisdiction",
+            profile.license_jurisdiction,
+            f"{practitioner.display_name}'s licence: {profile.license_jurisdiction}",
+        )
+    else:
+        out.set(
+            "jurisdiction", practice.jurisdiction, f"Practice settings: {practice.jurisdiction}"
+        )
     if profile is not None:
         licence = profile.license_type
         out.set(
@@ -185,7 +199,7 @@ def prefill(
         + " a 42 CFR Part 2 program",
     )
     [standing] = standing_at(contact.group, [member], contact.occurred_at)
-    if standing.signed_before:
+    if standing.signed_before and standing.signed_version is not None:
         out.set(
             "agreement",
             "signed_before",
@@ -193,6 +207,24 @@ def prefill(
             f"{practice.day_of(standing.signed_at):%d %b %Y}"
             if standing.signed_at
             else "",
+        )
+        # What that version says: its policy, and whether it promises to tell the member first.
+        version = StatementVersion.objects.get(group=contact.group, number=standing.signed_version)
+        out.set(
+            "policy",
+            version.policy,
+            f"Agreement version {version.number}: {version.get_policy_display()} policy",
+        )
+        first = version.policy == Policy.DISCRETION or "raise-it-first" in version.clause_ids
+        out.set(
+            "told_first_promised",
+            first,
+            f"Agreement version {version.number} "
+            + (
+                "promises to tell the member first, or to let them raise it"
+                if first
+                else "makes no promise to tell the member first"
+            ),
         )
     elif standing.first_signed_at is not None and standing.first_signed_at > contact.occurred_at:
         out.set(

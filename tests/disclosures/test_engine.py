@@ -138,6 +138,36 @@ FIRING: list[tuple[str, dict[str, Any], str]] = [
     ),
     ("jurisdiction.not-modelled-abuse", group(abuse="child", jurisdiction="GB"), "not_permitted"),
     ("abuse.partner-violence-in-group", group(abuse="domestic_violence"), "elevated"),
+    (
+        "third-party.state-requires-consent",
+        third("other_provider", jurisdiction="US-FL"),
+        "not_permitted",
+    ),
+    ("content.hiv-needs-authorization", group(content="hiv"), "not_permitted"),
+    ("content.other-member-outside", third("employer", content="other_member"), "not_permitted"),
+    (
+        "content.minor-consented-care-to-family",
+        third("family", content="minor_reproductive_health", minor=True),
+        "not_permitted",
+    ),
+    (
+        "content.part2-record-outside",
+        third("other_provider", content="part2_record"),
+        "not_permitted",
+    ),
+    ("third-party.treatment-coordination", third("other_provider"), "elevated"),
+    ("third-party.payment", third("insurer", purpose="payment"), "elevated"),
+    (
+        "third-party.check-state-records",
+        third("other_provider", jurisdiction="US"),
+        "high",
+    ),
+    ("content.hiv-unsettled", group(content="hiv", jurisdiction="US"), "high"),
+    ("content.other-member-in-group", group(content="other_member"), "elevated"),
+    ("content.genetic", group(content="genetic"), "elevated"),
+    ("content.genetic-outside", third("other_provider", content="genetic"), "high"),
+    ("content.minor-consented-care", group(content="minor_reproductive_health"), "elevated"),
+    ("content.part2-record-in-group", group(content="part2_record"), "elevated"),
     ("promise.express", group(promise="express"), "high"),
     ("promise.implied", group(promise="implied"), "low"),
     ("request.explicit", group(member_request="explicit"), "low"),
@@ -164,6 +194,12 @@ FIRING: list[tuple[str, dict[str, Any], str]] = [
     ("relevance.not-relevant", group(relevant_to_treatment=False), "elevated"),
     ("danger-to-self.in-group", group(danger="danger_to_self"), "elevated"),
     ("agreement.signed-before", FOUNDING, "low"),
+    ("agreement.limited-secrets", group(policy="limited_secrets"), "low"),
+    (
+        "agreement.tell-first-promised",
+        group(told_first_promised=True, agreement="signed_after"),
+        "elevated",
+    ),
     ("setting.casual-no-promise", FOUNDING, "low"),
     ("setting.said-in-group", group(said_in="group_session"), "low"),
     ("member.told-in-advance", group(member_told_in_advance=True), "low"),
@@ -247,7 +283,14 @@ def test_advance_notice_and_a_documented_rationale_lower_the_level() -> None:
     asked = {"recipient": "group", "member_request": "explicit"}
     assert evaluate(asked).level == "elevated"
     assert evaluate({**asked, "member_told_in_advance": True}).level == "elevated"
-    lowered = evaluate({**asked, "member_told_in_advance": True, "documented_rationale": True})
+    lowered = evaluate(
+        {
+            **asked,
+            "member_told_in_advance": True,
+            "documented_rationale": True,
+            "reminded_at_time": True,
+        }
+    )
     assert lowered.level == "low"
     assert "member.told-in-advance" in lowered.determining
     assert "rationale.documented" in lowered.determining
@@ -273,6 +316,40 @@ def test_aamft_is_derived_from_mft_and_needs_prior_written_permission() -> None:
     assert evaluate({**facts, "said_in": "group_session"}).level == "low"
 
 
+def test_the_agreement_is_read_as_signed_policy_and_promise_to_tell_first() -> None:
+    # A discretion agreement is no written permission under AAMFT 2.2; no secrets is.
+    assert evaluate(group(profession="MFT")).level == "low"
+    discretion = evaluate(group(profession="MFT", policy="discretion"))
+    assert discretion.determining == ("aamft.prior-written-permission",)
+    assert "agreement.signed-before" not in ids(group(policy="discretion"))
+    limited = ids(group(policy="limited_secrets"))
+    assert "agreement.limited-secrets" in limited and "agreement.signed-before" not in limited
+    promised = evaluate(group(told_first_promised=True, agreement="signed_after"))
+    assert promised.level == "elevated"
+    assert "agreement.tell-first-promised" in promised.determining
+    assert promised.recommendations[0].startswith("Tell the member before the session")
+    kept = evaluate(group(told_first_promised=True, member_told_in_advance=True))
+    assert "agreement.tell-first-promised" not in [f.id for f in kept.factors]
+
+
+def test_a_rule_that_contradicts_a_stated_fact_does_not_apply() -> None:
+    # "Please don't tell the group" is not a casual remark, whatever the setting.
+    assert "setting.casual-no-promise" in ids(group())
+    assert "setting.casual-no-promise" not in ids(group(member_request="explicit"))
+
+
+def test_only_the_rules_that_set_the_level_are_deciding() -> None:
+    # An explicit request (+2) outweighed by a signed agreement and a reminder: low, and the
+    # request is a factor, not a reason for "low".
+    decision = evaluate(group(member_request="explicit", reminded_at_time=True))
+    assert decision.level == "low"
+    assert "request.explicit" in [f.id for f in decision.factors]
+    assert "request.explicit" not in decision.determining
+    raised = evaluate(group(member_request="explicit", agreement="none"))
+    assert raised.level == "elevated"
+    assert set(raised.determining) == {"request.explicit", "agreement.missing"}
+
+
 def test_a_written_message_is_informal_contact_like_a_remark_in_passing() -> None:
     assert "setting.casual-no-promise" in ids(group(said_in="written_message"))
     assert evaluate(group(said_in="written_message")).level == "low"
@@ -290,10 +367,13 @@ def test_new_york_treats_one_to_one_talk_as_a_confidence_unless_agreed_in_advanc
 
 def test_third_parties_need_authorization_a_court_order_or_a_legal_basis() -> None:
     for party in ("family", "former_member", "employer", "other_provider", "insurer", "other"):
-        decision = evaluate(third(party))
+        decision = evaluate(third(party, purpose="other"))
         assert decision.level == "not_permitted", party
         assert decision.recommendations[0].startswith("Do not share it.")
-        assert evaluate(third(party, authorization=True)).level in ("low", "elevated")
+        assert evaluate(third(party, purpose="other", authorization=True)).level in (
+            "low",
+            "elevated",
+        )
     assert evaluate(third("potential_victim")).level == "not_permitted"  # no threat
     assert evaluate(third("protective_services")).level == "not_permitted"  # no abuse
 
@@ -309,7 +389,6 @@ def test_a_subpoena_is_not_a_court_order() -> None:
 
 def test_part2_needs_consent_or_a_qualifying_order_and_asks_for_a_lawyer_beside_a_duty() -> None:
     assert evaluate(third("other_provider", part2_program=True)).determining == (
-        "third-party.no-basis",
         "part2.needs-consent-or-order",
     )
     consented = evaluate(third("other_provider", part2_program=True, authorization=True))

@@ -128,8 +128,31 @@ def _abuse_report(facts: dict[str, Any]) -> str:
     raise AssertionError(reports)
 
 
+def _sharing_basis(facts: dict[str, Any]) -> bool:
+    """Treatment, payment or operations (45 CFR 164.506(c)) outside a Part 2 program, where
+    no state weighed asks for consent first."""
+    party, purpose = facts.get("third_party") or "other", facts.get("purpose", "treatment")
+    kind = (
+        "treatment"
+        if (party, purpose) == ("other_provider", "treatment")
+        else "payment"
+        if (party, purpose) == ("insurer", "payment")
+        else "operations"
+        if purpose == "operations"
+        else None
+    )
+    if kind is None or facts.get("part2_program", False):
+        return False
+    if kind == "operations":
+        return True
+    rules = {"unknown" if row is None else row.records[kind].rule for row in _rows(facts)}
+    return "consent_required" not in rules
+
+
 def legal_basis(facts: dict[str, Any]) -> bool:
     party = facts.get("third_party") or "other"
+    if _sharing_basis(facts):
+        return True
     if facts.get("danger") == THREAT and party in LEGAL_BASES[THREAT]:
         return _warning(facts) != "unlisted"
     return party in LEGAL_BASES.get(facts.get("danger", "none"), set()) or (
@@ -182,6 +205,11 @@ def test_a_third_party_needs_authorization_a_court_order_or_a_legal_basis(
             "duty-to-protect.wrong-recipient",
             "duty-to-protect.not-whom-the-law-names",
             "abuse-report.not-allowed",
+            "third-party.state-requires-consent",
+            "part2.needs-consent-or-order",
+            "content.other-member-outside",
+            "content.minor-consented-care-to-family",
+            "content.part2-record-outside",
         } & set(decision.determining)
     else:
         assert "third-party.no-basis" not in decision.determining

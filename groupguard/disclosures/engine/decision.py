@@ -14,10 +14,12 @@ The level, in five steps:
    disclosure to this recipient) and those rules determine it.
 4. Otherwise the **score** is the points of the ``raise`` rules that fired minus those of the
    ``lower`` rules, and the band gives the level: score <= 0 low, 1-3 elevated, >= 4 high.
+   The band's deciding rules are those pulling toward it: above low the raising rules (and
+   any whose floor is the level), at low the lowering and permitting ones.
 5. The **floor** is the highest ``floor`` among the ``permit`` and ``raise`` rules that fired
    (an express promise, an objection, ...): the level is never below it, so lowering facts can
    soften a raised case but not make it low. When the floor decides, the rules with that
-   floor determine the level; otherwise every permit, raise and lower rule that fired does.
+   floor determine the level; otherwise the rules pulling toward the band do (step 4).
 
 Why the stated properties hold by construction: a raising fact (a promise, an objection, a
 minor, sensitive content) only ever makes conditions of ``raise`` and ``forbid`` rules true and
@@ -138,7 +140,12 @@ def _level(fired: tuple[Rule, ...]) -> tuple[Level, tuple[Rule, ...]]:
     if floor > _RANK[band]:
         level = LEVELS[floor]
         return level, tuple(rule for rule in fired if rule.floor == level)
-    return band, tuple(rule for rule in fired if rule.effect in _SCORED)
+    # The band decides: above low, the raising rules (and any whose floor is this level);
+    # at low, what lowered or permitted it. A rule pulling the other way is a factor, not a
+    # reason for the level.
+    toward = ("raise",) if band != "low" else ("lower", "permit")
+    deciding = tuple(r for r in fired if r.effect in toward or (r.floor == band))
+    return band, deciding or tuple(rule for rule in fired if rule.effect in _SCORED)
 
 
 def _band(score: int) -> Level:
@@ -239,12 +246,35 @@ def _view(facts: Facts) -> tuple[dict[str, object], list[str], Law]:
     view["abuse_report"] = report
     view["abuse_recipient"] = third in _ABUSE_RECIPIENTS
     view["protected_victim"] = facts.reportable_abuse or facts.abuse in _PROTECTED
-    view["legal_basis"] = (
-        (warning_recipient and view["warning_law"] != "unlisted")
-        or (report in ("mandatory", "permitted", "unknown") and third in _ABUSE_RECIPIENTS)
-        or (facts.danger == "danger_to_self" and third in _SELF_HARM_RECIPIENTS)
+    view["duty_basis"] = (warning_recipient and view["warning_law"] != "unlisted") or (
+        report in ("mandatory", "permitted", "unknown") and third in _ABUSE_RECIPIENTS
     )
-    view["written_permission"] = facts.agreement == "signed_before" or facts.authorization
+    view["legal_basis"] = view["duty_basis"] or (
+        facts.danger == "danger_to_self" and third in _SELF_HARM_RECIPIENTS
+    )
+    # Treatment, payment and operations (45 CFR 164.506(c)) and what the state's law adds.
+    tpo = "none"
+    if facts.recipient == "third_party":
+        if facts.purpose == "treatment" and third == "other_provider":
+            tpo = "treatment"
+        elif facts.purpose == "payment" and third == "insurer":
+            tpo = "payment"
+        elif facts.purpose == "operations":
+            tpo = "operations"
+    view["tpo"] = tpo
+    view["state_sharing"] = (
+        law.records(tpo)
+        if tpo in ("treatment", "payment")
+        else "unknown"
+        if tpo != "none"
+        else "n/a"
+    )
+    view["hiv_rule"] = law.records("hiv") if facts.content == "hiv" else "n/a"
+    if tpo != "none" and not facts.part2_program and view["state_sharing"] != "consent_required":
+        view["legal_basis"] = True
+    view["written_permission"] = (
+        facts.agreement == "signed_before" and facts.policy != "discretion"
+    ) or facts.authorization
     if facts.said_in == "individual_therapy" and facts.relationship == "group_only":
         warnings.append(
             "said_in is individual_therapy but relationship is group_only: the engine took it "

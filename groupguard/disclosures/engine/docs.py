@@ -152,6 +152,27 @@ def render() -> str:
         )
     out += [
         "",
+        "### Records shared without consent",
+        "",
+        "What the state's law says of sharing without the member's written consent: with "
+        "another provider for treatment, with a health plan for payment (both allowed by "
+        "45 CFR 164.506(c), where a stricter state law wins), and of HIV test results "
+        "(`written_authorization`: a specific written authorization is needed).",
+        "",
+        "| code | treatment | payment | HIV |",
+        "|---|---|---|---|",
+    ]
+    for j in JURISDICTIONS.values():
+
+        def shared(kind: str, j: Jurisdiction = j) -> str:
+            c = j.records[kind]
+            return f"`{c.rule}`" + (f" ({_cell('; '.join(c.sources))})" if c.sources else "")
+
+        out.append(
+            f"| `{j.code}` | {shared('treatment')} | {shared('payment')} | {shared('hiv')} |"
+        )
+    out += [
+        "",
         "## Facts",
         "",
         "Every key is optional except `recipient`. An unknown key, a value of the wrong type "

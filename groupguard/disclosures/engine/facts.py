@@ -33,6 +33,7 @@ SaidIn = Literal[
 ]
 Relationship = Literal["group_only", "also_individual_therapist", "also_couple_or_family_therapist"]
 Agreement = Literal["signed_before", "signed_after", "none"]
+Policy = Literal["no_secrets", "limited_secrets", "discretion"]
 Promise = Literal["none", "implied", "express"]
 MemberRequest = Literal["none", "implied", "explicit"]
 Recipient = Literal["group", "third_party"]
@@ -48,7 +49,10 @@ ThirdParty = Literal[
     "protective_services",
     "other",
 ]
-Purpose = Literal["treatment", "safety", "legal_requirement", "other"]
+Purpose = Literal["treatment", "payment", "operations", "safety", "legal_requirement", "other"]
+Content = Literal[
+    "none", "hiv", "genetic", "minor_reproductive_health", "other_member", "part2_record"
+]
 Danger = Literal["none", "threat_to_identifiable_victim", "danger_to_self"]
 Abuse = Literal["none", "child", "elder", "dependent_adult", "domestic_violence"]
 
@@ -73,6 +77,8 @@ class Facts:
     said_in: SaidIn = "outside_session_casual"
     relationship: Relationship = "group_only"
     agreement: Agreement = "none"
+    policy: Policy = "no_secrets"
+    told_first_promised: bool = False
     promise: Promise = "none"
     member_request: MemberRequest = "none"
     member_objects: bool = False
@@ -86,6 +92,7 @@ class Facts:
     minor: bool = False
     part2_program: bool = False
     sensitive: bool = False
+    content: Content = "none"
     danger: Danger = "none"
     reportable_abuse: bool = False
     abuse: Abuse = "none"
@@ -100,12 +107,14 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "said_in": get_args(SaidIn),
     "relationship": get_args(Relationship),
     "agreement": get_args(Agreement),
+    "policy": get_args(Policy),
     "promise": get_args(Promise),
     "member_request": get_args(MemberRequest),
     "third_party": get_args(ThirdParty),
     "purpose": get_args(Purpose),
     "danger": get_args(Danger),
     "abuse": get_args(Abuse),
+    "content": get_args(Content),
 }
 NULLABLE = frozenset({"third_party", "ethics_code", "member_location"})
 # Fields that take a jurisdiction code: any string, upper-cased (see ``jurisdictions.resolve``).
@@ -131,6 +140,11 @@ MEANINGS: dict[str, str] = {
     "relationship": "the practitioner's roles with this member",
     "agreement": "the group agreement that allows bringing private communications into group: "
     "signed before the communication, signed after it, or none",
+    "policy": "the policy of the agreement signed: no secrets (private communications may come "
+    "into group), limited secrets (some may), the facilitator's discretion (case by case: not "
+    "written permission)",
+    "told_first_promised": "the agreement signed promises the member the chance to raise it "
+    "first, or to be told before it comes up",
     "promise": "a promise of confidentiality the practitioner made about it",
     "member_request": "whether the member asked to keep it private",
     "member_objects": "the member objected to sharing it, or asked for a restriction",
@@ -138,13 +152,18 @@ MEANINGS: dict[str, str] = {
     "member_told_in_advance": "the member was told it would be raised, or given the chance "
     "to raise it first",
     "third_party": "who, when the recipient is a third party (null: other)",
-    "purpose": "why it would be shared",
+    "purpose": "why it would be shared: treatment (in group, or coordinating with another "
+    "provider), payment (a claim to a health plan), the practice's operations, safety, a legal "
+    "requirement, or other",
     "relevant_to_treatment": "sharing it serves the group's work",
     "authorization": "the member's written authorization covers this disclosure",
     "court_order": "a court order requires it (a subpoena is not one)",
     "minor": "the member is a minor",
     "part2_program": "the group is a federally assisted substance-use program (42 CFR Part 2)",
     "sensitive": "highly sensitive content (an affair, HIV status, a crime)",
+    "content": "content with its own law: an HIV test result or status, a genetic test "
+    "result, a minor's reproductive health care the minor consented to, another member's "
+    "information, a record of 42 CFR Part 2 substance-use treatment",
     "danger": "a danger the communication revealed",
     "reportable_abuse": "it reveals abuse the practitioner already knows they must report "
     "(prefer abuse, which lets the engine look the duty up)",

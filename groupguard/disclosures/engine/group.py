@@ -207,6 +207,20 @@ GROUP_RULES: tuple[Rule, ...] = (
         recommendations=(_SIGN_AGREEMENT,),
     ),
     Rule(
+        "agreement.tell-first-promised",
+        "raise",
+        (_GROUP, is_("told_first_promised", True), is_("member_told_in_advance", False)),
+        "The agreement the member signed promises them the chance to raise it first, or to "
+        "be told before it comes up: raising it without that goes against the agreement's "
+        "word.",
+        ("NASW Code of Ethics 1.07(d)", "groupguard clause library: raise-it-first"),
+        points=1,
+        recommendations=(
+            "Tell the member before the session, and offer them the chance to raise it "
+            "themselves, as the agreement says.",
+        ),
+    ),
+    Rule(
         "agreement.signed-after",
         "raise",
         (_GROUP, is_("agreement", "signed_after")),
@@ -297,11 +311,20 @@ GROUP_RULES: tuple[Rule, ...] = (
     Rule(
         "agreement.signed-before",
         "lower",
-        (_GROUP, is_("agreement", "signed_before")),
+        (_GROUP, is_("agreement", "signed_before"), is_("policy", "no_secrets")),
         "Before saying it, the member signed a written agreement that allows bringing private "
         "communications into group: the deciding fact for what they could expect.",
         (LESLIE, "AAMFT Code of Ethics 2.2", NYSED),
         points=2,
+    ),
+    Rule(
+        "agreement.limited-secrets",
+        "lower",
+        (_GROUP, is_("agreement", "signed_before"), is_("policy", "limited_secrets")),
+        "Before saying it, the member signed a limited-secrets agreement: some private "
+        "communications may come into group, at the facilitator's judgment.",
+        ("NASW Code of Ethics 1.07(g)", LESLIE),
+        points=1,
     ),
     Rule(
         "setting.casual-no-promise",
@@ -310,6 +333,7 @@ GROUP_RULES: tuple[Rule, ...] = (
             _GROUP,
             is_("said_in", "outside_session_casual", "written_message"),
             is_("promise", "none"),
+            is_("member_request", "none"),
             is_("one_to_one_default", "casual_not_confidential"),
         ),
         "A casual or informal remark outside the scheduled session (in passing, by phone, in a "

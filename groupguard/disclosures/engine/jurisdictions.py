@@ -38,6 +38,8 @@ from typing import Any, Literal, get_args
 DutyToProtect = Literal["mandatory", "permissive", "none", "unknown"]
 DutyBasis = Literal["statute", "case_law", "statute_and_case_law", "none", "unknown"]
 Report = Literal["mandatory", "permitted", "not_allowed", "unknown"]
+Sharing = Literal["permitted", "consent_required", "limited", "unknown"]
+HivRule = Literal["written_authorization", "permitted", "unknown"]
 AbuseKind = Literal["child", "elder", "dependent_adult", "domestic_violence"]
 Audience = Literal["victim", "law_enforcement", "medical", "family", "others"]
 OneToOne = Literal["casual_not_confidential", "individual_confidence"]
@@ -101,6 +103,20 @@ class AbuseReport:
     read: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class RecordsCell:
+    """What the state's law says of one kind of sharing without the member's consent."""
+
+    rule: str  # a Sharing or a HivRule
+    note: str
+    sources: tuple[str, ...]
+    read: tuple[str, ...]
+
+
+_UNKNOWN_RECORDS = RecordsCell("unknown", "", (), ())
+RECORDS = ("treatment", "payment", "hiv")
+
+
 _UNKNOWN_DUTY = Duty("unknown", "unknown", "", frozenset(), False, frozenset(), "", "", (), ())
 _UNKNOWN_REPORT = AbuseReport("unknown", "", "", "", (), ())
 
@@ -115,6 +131,9 @@ class Jurisdiction:
     threat_reports: tuple[ThreatReport, ...] = ()
     abuse: Mapping[AbuseKind, AbuseReport] = field(
         default_factory=lambda: MappingProxyType(dict.fromkeys(ABUSE_KINDS, _UNKNOWN_REPORT))
+    )
+    records: Mapping[str, RecordsCell] = field(
+        default_factory=lambda: MappingProxyType(dict.fromkeys(RECORDS, _UNKNOWN_RECORDS))
     )
     group_privilege: str = _PRIVILEGE
     privilege_sources: tuple[str, ...] = ()
@@ -181,7 +200,11 @@ def _audiences(where: str, raw: Mapping[str, Any], key: str) -> frozenset[Audien
 
 def parse_state(name: str, data: Mapping[str, Any]) -> Jurisdiction:
     """One state file's row, checked: an unknown key or value raises ``StateTableError``."""
-    _known(name, data, {"code", "name", "reviewed", "duty_to_protect", "threat_reports", "abuse"})
+    _known(
+        name,
+        data,
+        {"code", "name", "reviewed", "duty_to_protect", "threat_reports", "abuse", "records"},
+    )
     code = _text(name, data, "code")
     if not code.startswith("US-") or len(code) != 5:
         raise StateTableError(f"{name}.code: expected US- and two letters, got {code!r}")
@@ -237,6 +260,24 @@ def parse_state(name: str, data: Mapping[str, Any]) -> Jurisdiction:
         )
         _cited(where, cell.report, cell.sources, cell.read)
         abuse[kind] = cell
+    raw = data.get("records", {})
+    where = f"{name}.records"
+    _known(
+        where,
+        raw,
+        {f"{k}{suffix}" for k in RECORDS for suffix in ("", "_note", "_sources", "_read")},
+    )
+    records: dict[str, RecordsCell] = {}
+    for key in RECORDS:
+        allowed = get_args(HivRule) if key == "hiv" else get_args(Sharing)
+        shared = RecordsCell(
+            _choice(where, raw, key, allowed) if key in raw else "unknown",
+            _text(where, raw, f"{key}_note"),
+            _strings(where, raw, f"{key}_sources"),
+            _strings(where, raw, f"{key}_read"),
+        )
+        _cited(f"{where}.{key}", shared.rule, shared.sources, shared.read)
+        records[key] = shared
     one_to_one, one_sources = _ONE_TO_ONE.get(code, ("casual_not_confidential", (_LESLIE,)))
     return Jurisdiction(
         code=code,
@@ -245,6 +286,7 @@ def parse_state(name: str, data: Mapping[str, Any]) -> Jurisdiction:
         duty=duty,
         threat_reports=tuple(reports),
         abuse=MappingProxyType(abuse),
+        records=MappingProxyType(records),
         privilege_sources=_PRIVILEGE_SOURCES.get(code, ()),
         one_to_one=one_to_one,
         one_to_one_sources=one_sources,
@@ -324,6 +366,13 @@ class Law:
     def report(self, kind: AbuseKind) -> Report:
         reports = {row.report(kind).report for row in self.rows}
         return next(r for r in _REPORT_STRICTNESS if r in reports)
+
+    def records(self, kind: str) -> str:
+        """What the law says of ``kind`` (treatment, payment, hiv) without consent: the
+        strictest answer of the rows (consent or authorization first, then unknown)."""
+        rules = {row.records[kind].rule for row in self.rows}
+        order = ("written_authorization", "consent_required", "unknown", "limited", "permitted")
+        return next(r for r in order if r in rules)
 
 
 def weigh(rows: list[Jurisdiction]) -> Law:

@@ -41,6 +41,9 @@ LAW_RULES: tuple[Rule, ...] = (
             *_NO_CONSENT,
             is_("legal_basis", False),
             not_("danger", "threat_to_identifiable_victim"),
+            is_("tpo", "none"),
+            not_("content", "other_member", "part2_record"),
+            not_("content", "other_member", "part2_record"),
             not_("abuse_report", "not_allowed"),
         ),
         "Anyone outside the current group is a third party. Without the member's written "
@@ -135,6 +138,87 @@ LAW_RULES: tuple[Rule, ...] = (
             "Offer the member help to report, a safety plan and the hotline numbers, and "
             "document that you did.",
         ),
+    ),
+    Rule(
+        "third-party.state-requires-consent",
+        "forbid",
+        (
+            _THIRD,
+            is_("state_sharing", "consent_required"),
+            *_NO_CONSENT,
+            is_("danger", "none"),
+            _US,
+        ),
+        "Federal privacy law would allow this sharing for treatment or payment, but this "
+        "state's mental-health records law is stricter and asks for the member's written "
+        "consent first; the stricter law wins.",
+        (STATE_TABLE, "45 CFR 164.506(c)", "45 CFR 160.203(b)"),
+        recommendations=(
+            "Ask the member for a written consent that names the recipient and what may be shared.",
+        ),
+    ),
+    Rule(
+        "content.hiv-needs-authorization",
+        "forbid",
+        (
+            is_("hiv_rule", "written_authorization"),
+            is_("authorization", False),
+            is_("court_order", False),
+            is_("legal_basis", False),
+            _US,
+        ),
+        "This state's law protects HIV test results apart: they are disclosed only with the "
+        "person's specific written authorization, and a group's no-secrets agreement is not "
+        "one.",
+        (STATE_TABLE,),
+        recommendations=(
+            "Leave it to the member to tell the group, if and when they choose; for anyone "
+            "else, ask for an authorization that names the HIV information.",
+        ),
+    ),
+    Rule(
+        "content.other-member-outside",
+        "forbid",
+        (
+            _THIRD,
+            is_("content", "other_member"),
+            is_("court_order", False),
+            is_("duty_basis", False),
+        ),
+        "It is another member's information: their confidentiality is yours to keep too, and "
+        "this member's authorization cannot release it.",
+        ("NASW Code of Ethics 1.07(f)", "ACA Code of Ethics B.4.a", CAMFT),
+        recommendations=("Share nothing about the other member outside the group.",),
+    ),
+    Rule(
+        "content.minor-consented-care-to-family",
+        "forbid",
+        (
+            _THIRD,
+            is_("content", "minor_reproductive_health"),
+            is_("third_party", "family"),
+            is_("authorization", False),
+            is_("danger", "none"),
+        ),
+        "Where a minor may consent to care on their own, the minor, not the parent, controls "
+        "the information about that care.",
+        ("45 CFR 164.502(g)(3)", "Cal. Family Code 6925"),
+        recommendations=("Ask the minor whether, and what, they want their family told.",),
+    ),
+    Rule(
+        "content.part2-record-outside",
+        "forbid",
+        (
+            _THIRD,
+            is_("content", "part2_record"),
+            *_NO_CONSENT,
+            is_("duty_basis", False),
+        ),
+        "A record of the member's treatment in a 42 CFR Part 2 program keeps Part 2's "
+        "protection wherever it is: it leaves only with consent that meets Part 2 or a "
+        "qualifying court order.",
+        PART2,
+        recommendations=("Ask for consent that meets Part 2's requirements.",),
     ),
     # --- require -----------------------------------------------------------------------------
     Rule(
@@ -300,6 +384,67 @@ LAW_RULES: tuple[Rule, ...] = (
         ),
     ),
     Rule(
+        "third-party.treatment-coordination",
+        "permit",
+        (
+            _THIRD,
+            is_("tpo", "treatment"),
+            is_("state_sharing", "permitted", "limited"),
+            is_("part2_program", False),
+            _US,
+        ),
+        "Sharing with another provider for the member's treatment (their psychiatrist, their "
+        "physician) needs no authorization under federal privacy law, and this state's law "
+        "allows it too (within the limits the law used below names).",
+        ("45 CFR 164.506(c)", STATE_TABLE),
+        recommendations=(
+            "Psychotherapy notes, notes of group sessions included, still need an "
+            "authorization that names them.",
+            "Tell the member you coordinate with their other providers.",
+        ),
+    ),
+    Rule(
+        "third-party.payment",
+        "permit",
+        (
+            _THIRD,
+            is_("tpo", "payment"),
+            is_("state_sharing", "permitted", "limited"),
+            is_("part2_program", False),
+            _US,
+        ),
+        "A claim to the member's health plan needs no authorization under federal privacy law, "
+        "and this state's law allows it too; only what the claim needs goes.",
+        ("45 CFR 164.506(c)", "45 CFR 164.502(b)", STATE_TABLE),
+        recommendations=(
+            "Send only what the claim needs, never psychotherapy notes.",
+            "A member who pays in full out of pocket may ask that nothing go to the plan "
+            "(45 CFR 164.522(a)(1)(vi)).",
+        ),
+    ),
+    Rule(
+        "third-party.check-state-records",
+        "permit",
+        (
+            _THIRD,
+            not_("tpo", "none"),
+            is_("state_sharing", "unknown"),
+            is_("authorization", False),
+            is_("part2_program", False),
+            is_("danger", "none"),
+            _US,
+        ),
+        "Federal privacy law allows sharing for treatment, payment and operations without "
+        "authorization, but whether this state's mental-health records law asks for consent "
+        "first is not settled by the state table.",
+        ("45 CFR 164.506(c)", STATE_TABLE),
+        floor="high",
+        recommendations=(
+            "Check your state's mental-health records law before sharing, or ask the member "
+            "for a written consent, which settles it everywhere.",
+        ),
+    ),
+    Rule(
         "danger-to-self.lessen-threat",
         "permit",
         (
@@ -338,6 +483,67 @@ LAW_RULES: tuple[Rule, ...] = (
         points=1,
         floor="high",
         recommendations=("Check your local reporting duties today.",),
+    ),
+    Rule(
+        "content.hiv-unsettled",
+        "raise",
+        (is_("hiv_rule", "unknown"), is_("authorization", False)),
+        "Most states protect HIV test results apart, often asking for a specific written "
+        "authorization; the state table does not settle this state's rule.",
+        (STATE_TABLE, "Cal. Health & Safety Code 120980"),
+        points=2,
+        floor="high",
+        recommendations=("Check your state's HIV confidentiality law before sharing it.",),
+    ),
+    Rule(
+        "content.other-member-in-group",
+        "raise",
+        (is_("recipient", "group"), is_("content", "other_member")),
+        "What a member told you about another member is the other member's story too.",
+        ("NASW Code of Ethics 1.07(f)", "ACA Code of Ethics B.4.a"),
+        points=3,
+        floor="elevated",
+        recommendations=("Leave the other member's part out, or let them speak for themselves.",),
+    ),
+    Rule(
+        "content.genetic",
+        "raise",
+        (is_("content", "genetic"),),
+        "Genetic test results have laws of their own in many states (California's asks for a "
+        "written authorization) and say something about the member's relatives too.",
+        ("Cal. Civil Code 56.17", "GINA (Genetic Information Nondiscrimination Act, 2008)"),
+        points=2,
+        floor="elevated",
+    ),
+    Rule(
+        "content.genetic-outside",
+        "raise",
+        (_THIRD, is_("content", "genetic"), is_("authorization", False)),
+        "Outside the group, genetic test results usually need the member's written authorization.",
+        ("Cal. Civil Code 56.17",),
+        points=2,
+        floor="high",
+    ),
+    Rule(
+        "content.minor-consented-care",
+        "raise",
+        (is_("content", "minor_reproductive_health"),),
+        "Care a minor consented to on their own (reproductive health) is theirs to share: the "
+        "minor controls that information.",
+        ("45 CFR 164.502(g)(3)", "Cal. Family Code 6925"),
+        points=3,
+        floor="elevated",
+        recommendations=("Let the minor decide whether, and how, it comes up.",),
+    ),
+    Rule(
+        "content.part2-record-in-group",
+        "raise",
+        (is_("recipient", "group"), is_("content", "part2_record")),
+        "A record of Part 2 substance-use treatment keeps its federal protection; in group, "
+        "let the member tell their own story.",
+        PART2,
+        points=2,
+        floor="elevated",
     ),
     Rule(
         "abuse.partner-violence-in-group",

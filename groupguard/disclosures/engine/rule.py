@@ -39,6 +39,13 @@ DERIVED: dict[str, str] = {
     "abuse_report": "what the state table says of a report of this abuse: mandatory, "
     "permitted, not_allowed or unknown (mandatory when reportable_abuse is true); none when "
     "no abuse",
+    "tpo": "treatment (to another provider, purpose treatment), payment (to an insurer, purpose "
+    "payment) or operations (purpose operations), when the recipient is a third party; none "
+    "otherwise (45 CFR 164.506(c))",
+    "state_sharing": "what the state table says of that sharing without consent: permitted, "
+    "limited, consent_required or unknown (operations: unknown); n/a when tpo is none",
+    "hiv_rule": "when content is hiv: written_authorization, permitted or unknown, from the "
+    "state table; n/a otherwise",
     "protected_victim": "the abuse is of a child, an elder or a dependent adult (or "
     "reportable_abuse is true)",
     "abuse_recipient": "the recipient is protective services or law enforcement",
@@ -52,8 +59,12 @@ DERIVED: dict[str, str] = {
     "legal_basis": "the law requires or permits telling this recipient: a warning the state's "
     "law does not rule out; or abuse not ruled out for a report, to protective services or law "
     "enforcement; or a danger to self, told to family, another provider or law enforcement",
-    "written_permission": "the agreement was signed before, or the member's written "
-    "authorization covers the disclosure",
+    "duty_basis": "a warning about a threat, or an abuse report, the law does not rule out "
+    "for this recipient (the part of legal_basis that reaches even other people's "
+    "information)",
+    "written_permission": "an agreement with a no-secrets or limited-secrets policy was signed "
+    "before (a discretion policy is not permission), or the member's written authorization "
+    "covers the disclosure",
 }
 
 

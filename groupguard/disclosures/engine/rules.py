@@ -91,7 +91,7 @@ ADVICE: tuple[Advice, ...] = (
 
 _YES_NO = frozenset(
     {"legal_basis", "warning_recipient", "written_permission", "us_law", "abuse_recipient"}
-    | {"protected_victim"}
+    | {"protected_victim", "duty_basis"}
 )
 
 
@@ -108,6 +108,9 @@ def _domain(name: str) -> tuple[object, ...] | None:
         "duty_to_protect": get_args(DutyToProtect),
         "warning_law": ("duty", "allowed", "beyond", "unlisted", "conflict", "n/a"),
         "abuse_report": (*get_args(Report), "none"),
+        "tpo": ("treatment", "payment", "operations", "none"),
+        "state_sharing": ("permitted", "limited", "consent_required", "unknown", "n/a"),
+        "hiv_rule": ("written_authorization", "permitted", "unknown", "n/a"),
         "one_to_one_default": ("casual_not_confidential", "individual_confidence"),
         "ethics": (*CHOICES["ethics_code"], "none"),
         "level": LEVELS + ("required",),

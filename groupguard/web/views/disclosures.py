@@ -53,6 +53,14 @@ LABELS = {
         "legal_requirement": "A legal requirement",
         "other": "Something else",
     },
+    "content": {
+        "none": "None of these",
+        "hiv": "An HIV test result or HIV status",
+        "genetic": "A genetic test result",
+        "minor_reproductive_health": "A minor's reproductive health care they consented to",
+        "other_member": "Another member's information",
+        "part2_record": "A record of substance-use treatment in a 42 CFR Part 2 program",
+    },
     "abuse": {
         "none": "No",
         "child": "Abuse or neglect of a child",
@@ -90,6 +98,9 @@ FACT_LABELS = {
     "minor": "Member is a minor",
     "part2_program": "42 CFR Part 2 program",
     "sensitive": "Highly sensitive",
+    "content": "Content with its own law",
+    "policy": "Agreement's policy",
+    "told_first_promised": "Agreement promises to tell first",
     "danger": "Danger",
     "reportable_abuse": "Report known to be required",
     "abuse": "Abuse",
@@ -128,6 +139,13 @@ class AssessForm(forms.Form):
     )
     sensitive = forms.BooleanField(
         required=False, label="Highly sensitive (an affair, HIV status, a crime)"
+    )
+    content = forms.ChoiceField(
+        label="Does it include any of these?",
+        choices=_choices("content"),
+        required=False,
+        initial="none",
+        help_text="Each has a law of its own (HIV results, genetic results, ...).",
     )
     danger = forms.ChoiceField(label="Did it reveal a danger?", choices=_choices("danger"))
     abuse = forms.ChoiceField(
@@ -210,6 +228,7 @@ class AssessForm(forms.Form):
         answers: dict[str, Any] = {k: v for k, v in data.items()}
         answers["member_location"] = (answers.get("member_location") or "").strip() or None
         answers["abuse"] = answers.get("abuse") or None  # not sent: the engine's "none"
+        answers["content"] = answers.get("content") or None
         if recipient == Recipient.GROUP:
             answers["recipient"] = "group"
         else:
