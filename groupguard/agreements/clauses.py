@@ -158,7 +158,8 @@ LIBRARY: tuple[Clause, ...] = (
             "a whole. That is why we cannot favour one member by keeping something from the "
             "group when it affects the group's work. Group records are about several people at "
             "once, so we share them outside the practice only with the written authorization "
-            "of every member they concern, under a court order, or as the law requires."
+            "of every member they concern, under a court order, or as the law requires or "
+            "permits."
         ),
         rationale=(
             "In a group the practitioner's duty runs to all members at once. Group records name "
@@ -283,11 +284,14 @@ LIBRARY: tuple[Clause, ...] = (
     ),
     Clause(
         id="casual-contact",
-        title="Casual contact is not confidential",
+        title="Casual contact is not kept from the group",
         text=(
             "Chats with a facilitator outside the scheduled session, in the hallway, in the "
-            "parking lot, or by text, email or phone, are not confidential conversations. If "
-            "something matters to you, please bring it to the session, where the group can help."
+            "parking lot, or by text, email or phone, are not kept from the group: what you say "
+            "there may come up in group when it matters to the group's work. They stay as "
+            "private as the group itself, never shared outside it except as the law requires "
+            "or permits. If something matters to you, please bring it to the session, where "
+            "the group can help."
         ),
         rationale=(
             "Members should not expect confidentiality for casual or informal contact with the "
@@ -304,13 +308,13 @@ LIBRARY: tuple[Clause, ...] = (
             ),
             choices=(
                 "Yes, because the rest of the group was not there.",
-                "No. Casual contact outside the session is not confidential.",
+                "No. Casual contact outside the session is not kept from the group.",
             ),
             correct=1,
             explanation=(
-                "No, it is not confidential. Informal conversations outside the scheduled "
-                "session are not private talks, and what you said may come up in group when it "
-                "matters to the work of the group."
+                "No, it is not kept from the group. Informal conversations outside the "
+                "scheduled session are not private talks, and what you said may come up in "
+                "group when it matters to the work of the group."
             ),
         ),
     ),
@@ -395,7 +399,7 @@ LIBRARY: tuple[Clause, ...] = (
     ),
     Clause(
         id="legal-exceptions",
-        title="When the law requires us to share information",
+        title="When the law requires or permits us to share information",
         text=(
             "Some duties come from the law and override this agreement. A facilitator may have "
             "to act without your permission if someone is in serious danger from themselves or "

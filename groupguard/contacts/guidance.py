@@ -24,6 +24,7 @@ from typing import Any
 from groupguard.agreements import selectors as agreement_selectors
 from groupguard.agreements.models import ConsentWithdrawal, Signature, StatementVersion
 from groupguard.contacts.models import Setting
+from groupguard.disclosures.engine.jurisdictions import resolve
 from groupguard.practice.models import Group, Member
 
 # The clauses that answer a request for secrecy, in the order they are shown.
@@ -187,6 +188,21 @@ def guidance_for(
     quoted = quote_clauses(version, GUIDANCE_CLAUSES) if version else []
     policy = version.policy if version else "none"
     notes = _setting_notes(setting, request)
+    # The same rule the engine applies (jurisdictions.py): where a private word is an
+    # individual confidence unless agreed in advance, say so for a casual contact too.
+    row, _ = resolve(group.practice.jurisdiction)
+    if (
+        row.one_to_one == "individual_confidence"
+        and setting in CASUAL_SETTINGS
+        and not all(r.signed_before for r in standing)
+    ):
+        notes.insert(
+            0,
+            f"In {row.name} a one-to-one word with a group member, even in passing, counts as "
+            "an individual confidence unless the group agreed otherwise in advance, and not "
+            "every member here had signed the agreement by then: ask the member's permission "
+            f"before raising it in group ({'; '.join(row.one_to_one_sources)}).",
+        )
     return Guidance(
         request=request,
         warnings=warnings,

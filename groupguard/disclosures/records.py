@@ -33,7 +33,15 @@ from groupguard.agreements.models import Policy, StatementVersion
 from groupguard.contacts import selectors as contact_selectors
 from groupguard.contacts.detect import detect
 from groupguard.contacts.guidance import standing_at
-from groupguard.contacts.models import Contact, Promise, PromiseStatus, Request, Setting
+from groupguard.contacts.models import (
+    Contact,
+    Promise,
+    PromiseStatus,
+    Referral,
+    ReferralStatus,
+    Request,
+    Setting,
+)
 from groupguard.disclosures.models import Authorization
 from groupguard.practice.models import Member, RoleRelationship
 from groupguard.practice.models.roles import RoleKind
@@ -166,6 +174,18 @@ def prefill(
             f"{practitioner.display_name}'s ethics code: {profile.get_ethics_code_display()}",
         )
     out.set("minor", member.is_minor, "Member record" + (": a minor" if member.is_minor else ""))
+    referral = Referral.objects.filter(member=member).order_by("-offered_on", "-created_at").first()
+    if referral is None:
+        out.set("referral", "none", "No referral to an individual therapist recorded")
+    else:
+        status = {ReferralStatus.COMPLETED: "accepted"}.get(
+            ReferralStatus(referral.status), referral.status
+        )
+        out.set(
+            "referral",
+            status,
+            f"Referral offered on {referral.offered_on:%d %b %Y}: {referral.get_status_display()}",
+        )
     at = contact.occurred_at if contact is not None else now
     day = practice.day_of(at)
     roles = list(

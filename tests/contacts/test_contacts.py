@@ -388,6 +388,33 @@ def test_guidance_quotes_the_signed_version_and_warns_about_unsigned(cast: Cast)
     assert monday.clauses == [] and any("one-to-one" in n for n in monday.notes)
 
 
+def test_guidance_and_the_engine_read_new_york_s_one_to_one_rule_from_one_place(
+    cast: Cast,
+) -> None:
+    practice = cast.monday.practice
+    practice.jurisdiction = "US-NY"
+    practice.save(update_fields=["jurisdiction"])
+    monday = guidance_for(
+        group=cast.monday,
+        members=[cast.olga],
+        request="explicit",
+        setting="after_session",
+        at=timezone.now(),
+    )
+    assert monday is not None
+    assert monday.notes[0].startswith("In New York a one-to-one word with a group member")
+    assert "NYSED Office of the Professions" in monday.notes[0]
+    # Where the agreement was signed before, the casual contact is not held back.
+    thursday = guidance_for(
+        group=cast.thursday,
+        members=[cast.mia],
+        request="explicit",
+        setting="after_session",
+        at=timezone.now(),
+    )
+    assert thursday is not None and not thursday.notes[0].startswith("In New York")
+
+
 def test_guidance_says_first_that_a_new_member_has_not_signed(cast: Cast) -> None:
     from groupguard.practice import actions as practice_actions
     from tests.conftest import make_member
@@ -414,7 +441,7 @@ def test_quote_clauses_reads_the_frozen_text(cast: Cast) -> None:
     quoted = quote_clauses(version, ["referral", "casual-contact"])
     assert [q.title for q in quoted] == [
         "If you need someone to talk to in confidence",
-        "Casual contact is not confidential",
+        "Casual contact is not kept from the group",
     ]
     assert all(q.text and q.text in version.text for q in quoted)
 

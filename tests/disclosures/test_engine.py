@@ -162,6 +162,11 @@ FIRING: list[tuple[str, dict[str, Any], str]] = [
         third("other_provider", jurisdiction="US"),
         "high",
     ),
+    (
+        "duty-to-protect.made-in-group",
+        group(danger=THREAT, said_in="group_session"),
+        "elevated",
+    ),
     ("content.hiv-unsettled", group(content="hiv", jurisdiction="US"), "high"),
     ("content.other-member-in-group", group(content="other_member"), "elevated"),
     ("content.genetic", group(content="genetic"), "elevated"),

@@ -240,8 +240,16 @@ def test_decisions_are_deterministic_and_well_formed(facts: dict[str, Any]) -> N
 @given(FACTS)
 def test_the_group_never_hears_of_threats_or_abuse(facts: dict[str, Any]) -> None:
     facts = {**facts, "recipient": "group"}
-    if facts.get("danger") == THREAT or facts.get("reportable_abuse"):
+    threat = facts.get("danger") == THREAT and facts.get("said_in") != "group_session"
+    abuse = facts.get("reportable_abuse") or facts.get("abuse") in (
+        "child",
+        "elder",
+        "dependent_adult",
+    )
+    if threat or abuse:
         assert evaluate(facts).level == "not_permitted"
+    elif facts.get("danger") == THREAT:  # a threat the group heard: worked on, never low
+        assert evaluate(facts).level in ("elevated", "high", "not_permitted")
 
 
 @PROPERTY_SETTINGS
@@ -251,3 +259,30 @@ def test_an_express_promise_keeps_a_group_disclosure_at_least_elevated(
 ) -> None:
     level = evaluate({**facts, "recipient": "group", "promise": "express"}).level
     assert level in ("elevated", "high", "not_permitted")
+
+
+# (field, the value that worsens the practitioner's position, the value it replaces)
+WORSENING = [
+    ("agreement", "none", "signed_before"),
+    ("agreement", "signed_after", "signed_before"),
+    ("promise", "implied", "none"),
+    ("promise", "express", "implied"),
+    ("member_request", "explicit", "none"),
+    ("member_request", "implied", "none"),
+    ("member_request", "explicit", "implied"),
+    ("minor", True, False),
+    ("member_objects", True, False),
+    ("said_in", "scheduled_one_on_one", "outside_session_casual"),
+    ("relevant_to_treatment", False, True),
+]
+
+
+@PROPERTY_SETTINGS
+@given(ANY_FACTS, st.sampled_from(WORSENING))
+def test_a_fact_that_worsens_the_position_never_lowers_the_level(
+    facts: dict[str, Any], change: tuple[str, Any, Any]
+) -> None:
+    name, worse, better = change
+    before = evaluate({**facts, name: better}).level
+    after = evaluate({**facts, name: worse}).level
+    assert not_lower(before, after), (name, before, after)

@@ -34,6 +34,7 @@ SaidIn = Literal[
 Relationship = Literal["group_only", "also_individual_therapist", "also_couple_or_family_therapist"]
 Agreement = Literal["signed_before", "signed_after", "none"]
 Policy = Literal["no_secrets", "limited_secrets", "discretion"]
+Referral = Literal["none", "offered", "accepted", "declined"]
 Promise = Literal["none", "implied", "express"]
 MemberRequest = Literal["none", "implied", "explicit"]
 Recipient = Literal["group", "third_party"]
@@ -97,6 +98,7 @@ class Facts:
     reportable_abuse: bool = False
     abuse: Abuse = "none"
     documented_rationale: bool = False
+    referral: Referral = "none"
 
 
 # The allowed values of each field that takes a choice (the Literal types above, in order).
@@ -108,6 +110,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "relationship": get_args(Relationship),
     "agreement": get_args(Agreement),
     "policy": get_args(Policy),
+    "referral": get_args(Referral),
     "promise": get_args(Promise),
     "member_request": get_args(MemberRequest),
     "third_party": get_args(ThirdParty),
@@ -171,6 +174,8 @@ MEANINGS: dict[str, str] = {
     "adult partner (domestic violence); the state table says whether a report is mandatory, "
     "permitted or not allowed",
     "documented_rationale": "the practitioner has written down why, and what, they will share",
+    "referral": "a referral to an individual therapist for a confidential space: none, "
+    "offered, accepted (or completed), declined",
 }
 
 

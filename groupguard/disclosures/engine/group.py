@@ -24,7 +24,6 @@ _TALK_FIRST = (
     "Talk with the member before the session: explain why it matters to the group, and ask "
     "them to raise it themselves or to release you from the promise."
 )
-_REFERRAL = "Offer a referral to an individual therapist for what needs a confidential space."
 _SIGN_AGREEMENT = (
     "Have every member sign a group agreement with a policy on private communications before "
     "the next session."
@@ -123,7 +122,6 @@ GROUP_RULES: tuple[Rule, ...] = (
         "you, but it shows what the member expected.",
         (LESLIE,),
         points=2,
-        recommendations=(_REFERRAL,),
     ),
     Rule(
         "request.implied",
@@ -132,7 +130,6 @@ GROUP_RULES: tuple[Rule, ...] = (
         "The member's words or conduct showed they expected privacy, without asking for it.",
         (LESLIE,),
         points=1,
-        recommendations=(_REFERRAL,),
     ),
     Rule(
         "member.objects",

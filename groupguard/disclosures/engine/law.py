@@ -84,7 +84,7 @@ LAW_RULES: tuple[Rule, ...] = (
     Rule(
         "duty-to-protect.not-the-group",
         "forbid",
-        (is_("recipient", "group"), _THREAT),
+        (is_("recipient", "group"), _THREAT, not_("said_in", "group_session")),
         "A threat against an identifiable person is handled through the legal channel, the "
         "potential victim and law enforcement. Telling the group protects no one and spreads "
         "it to people who cannot act on it.",
@@ -483,6 +483,20 @@ LAW_RULES: tuple[Rule, ...] = (
         points=1,
         floor="high",
         recommendations=("Check your local reporting duties today.",),
+    ),
+    Rule(
+        "duty-to-protect.made-in-group",
+        "raise",
+        (is_("recipient", "group"), _THREAT, is_("said_in", "group_session")),
+        "The threat was made in session, so the group already heard it and may work on it; "
+        "the duty to protect still runs through the legal channel, not through the group.",
+        (STATE_TABLE, "45 CFR 164.512(j)"),
+        points=2,
+        floor="elevated",
+        recommendations=(
+            "Assess the threat now and warn or report as your state's law requires, whatever "
+            "the group does with it.",
+        ),
     ),
     Rule(
         "content.hiv-unsettled",

@@ -81,6 +81,17 @@ ADVICE: tuple[Advice, ...] = (
         "Share only as much as the group's work needs.",
     ),
     Advice(
+        "advice.offer-referral",
+        (is_("member_request", "explicit", "implied"), is_("referral", "none", "declined")),
+        "Offer a referral to an individual therapist for what needs a confidential space.",
+    ),
+    Advice(
+        "advice.follow-up-referral",
+        (is_("member_request", "explicit", "implied"), is_("referral", "offered")),
+        "Follow up on the referral you offered: a confidential space elsewhere is what the "
+        "member was asking for.",
+    ),
+    Advice(
         "advice.document",
         (not_("level", "not_permitted"), is_("documented_rationale", False)),
         "Write down your rationale and what you share, and keep this decision with its rules "
