@@ -190,18 +190,18 @@ def guidance_for(
     notes = _setting_notes(setting, request)
     # The same rule the engine applies (jurisdictions.py): where a private word is an
     # individual confidence unless agreed in advance, say so for a casual contact too.
-    row, _ = resolve(group.practice.jurisdiction)
+    law, _ = resolve(group.practice.jurisdiction)
     if (
-        row.one_to_one == "individual_confidence"
+        law.one_to_one == "individual_confidence"
         and setting in CASUAL_SETTINGS
         and not all(r.signed_before for r in standing)
     ):
         notes.insert(
             0,
-            f"In {row.name} a one-to-one word with a group member, even in passing, counts as "
+            f"In {law.name} a one-to-one word with a group member, even in passing, counts as "
             "an individual confidence unless the group agreed otherwise in advance, and not "
             "every member here had signed the agreement by then: ask the member's permission "
-            f"before raising it in group ({'; '.join(row.one_to_one_sources)}).",
+            f"before raising it in group ({'; '.join(law.one_to_one_sources)}).",
         )
     return Guidance(
         request=request,
