@@ -42,7 +42,13 @@ from groupguard.contacts.detector.rules import (
     SUPPORTED_LANGUAGES,
     rule_matches,
 )
-from groupguard.contacts.detector.speaker import Speaker, promises, speaker_of
+from groupguard.contacts.detector.speaker import (
+    Speaker,
+    promises,
+    promising_frame,
+    replies,
+    speaker_of,
+)
 
 __all__ = [
     "RULES",
@@ -281,7 +287,14 @@ class _Reading:
         self.promise_found = [(p.start, p.end) for p in promises(self.lowered, spans)]
         found = rule_matches(self.lowered, language, self.vetoed, spans)
         for start, end, rule in found:
-            who = self._speaker(start, end)
+            sentence = self._sentence_of(start)
+            if promising_frame(self.lowered, text, sentence[0], start):
+                # "I assured her it stays between us": the facilitator's promise.
+                if not any(ps < end and start < pe for ps, pe in self.promise_found):
+                    self.promise_found.append((start, end))
+                who: Speaker = "facilitator"
+            else:
+                who = self._speaker(start, end)
             self.rule_found.append((start, end, rule.id, who))
         self.risk_found = risk_matches(self.lowered, spans)
         # The model: each sentence, and each pair of neighbours (vectors add).
@@ -298,6 +311,20 @@ class _Reading:
             (s, _, w1), (_, e, w2) = self.sentences[i], self.sentences[i + 1]
             pair = [a + b for a, b in zip(vectors[i], vectors[i + 1], strict=True)]
             self.units.append((s, e, w1 + w2, self.model.score(pair)))
+        # The facilitator's agreeing reply ("me: ok, will do") promises when it answers a
+        # member's request made before it: a rule's, or a sentence the model hears as one.
+        for reply in replies(self.lowered):
+            if any(rp < reply.end and reply.start < rq for rp, rq in self.promise_found):
+                continue
+            threshold = self.model.thresholds["request"]
+            asked = any(
+                who == "member" and end <= reply.start for _, end, _, who in self.rule_found
+            ) or any(
+                u[0] < reply.start and 1.0 - u[3].request["none"] >= threshold
+                for u in self._heard_units()
+            )
+            if asked:
+                self.promise_found.append((reply.start, reply.end))
 
     def _speaker(self, start: int, end: int) -> Speaker:
         """Whose words ``start:end`` are. "I" in a note is the facilitator, but in a text, an
@@ -318,13 +345,15 @@ class _Reading:
                 return span
         return (0, len(self.text))
 
+    def _heard_units(self) -> list[tuple[int, int, list[str], detector_model.Scores]]:
+        """The units (sentences, then pairs) whose request reading counts."""
+        return [
+            u for i, u in enumerate(self.units) if not (i < len(self.silenced) and self.silenced[i])
+        ]
+
     def _heard(self) -> list[detector_model.Scores]:
         """The units whose request reading counts: not a sentence where a rule was vetoed."""
-        return [
-            u[3]
-            for i, u in enumerate(self.units)
-            if not (i < len(self.silenced) and self.silenced[i])
-        ]
+        return [u[3] for u in self._heard_units()]
 
     def evidence(self, *, rules: bool = True) -> Evidence:
         """What was found; ``rules=False`` is the model alone (for the bench's comparison)."""

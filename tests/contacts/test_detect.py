@@ -116,14 +116,7 @@ INNOCENT: list[Any] = [
     "He wants me to tell the group he's sorry.",
     # Near misses.
     "Nobody knows why the session ran late.",
-    pytest.param(
-        "She didn't say much in group today.",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="a known false alarm of the model: 'didn't say ... in group' reads like "
-            "'didn't want to say it in group' (issue 16's note)",
-        ),
-    ),
+    "She didn't say much in group today.",
     "Everyone left early because of the storm.",
     "She was embarrassed when she arrived late.",
     "She called me because her ride cancelled.",

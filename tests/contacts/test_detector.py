@@ -77,6 +77,60 @@ def test_the_facilitators_own_promise_is_a_promise_not_a_request() -> None:
     assert detection.promises[0].speaker == "facilitator"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I assured him it would stay between the two of us.",
+        "Told clt it would stay between us.",
+        "I told Rosa it could stay between us for now.",
+        "I said that it stays between us.",
+        'Writer told pt that what was said would be "off the record."',
+    ],
+)
+def test_a_secrecy_phrase_the_facilitator_says_to_the_member_is_a_promise(text: str) -> None:
+    detection = detect(text)
+    assert detection.request == "none", detection.as_json()
+    assert [m.speaker for m in detection.promises] == ["facilitator"]
+    assert all(m.speaker == "facilitator" for m in detection.set_aside)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mia: can you not mention the move on Thursday? / me: sure, not a word",
+        'She texted "please keep the DUI out of group" and I wrote back "of course".',
+        "Told Noor I'm a locked box about it.",
+        "Agreed to hold off on raising it in group until after her hearing.",
+    ],
+)
+def test_the_facilitators_agreeing_reply_and_charted_promises_are_promises(text: str) -> None:
+    detection = detect(text)
+    assert [m.speaker for m in detection.promises] == ["facilitator"], detection.as_json()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "me: ok, see you on Thursday",
+        "He asked how group went. me: ok, it went well.",
+    ],
+)
+def test_a_reply_that_answers_no_request_is_no_promise(text: str) -> None:
+    assert detect(text).promises == (), detect(text).as_json()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I did not tell her it would stay between us.",
+        "She told me to keep it between us.",
+        'He said "off the record, right?" as he left.',
+    ],
+)
+def test_the_facilitators_frame_needs_the_facilitator_saying_it(text: str) -> None:
+    assert detect(text).promises == (), detect(text).as_json()
+
+
 def test_a_request_and_the_promise_that_answered_it_are_both_found() -> None:
     detection = detect("She asked me not to tell the group. I agreed not to bring it up.")
     assert detection.request == "explicit"

@@ -154,11 +154,36 @@ _PROMISE = re.compile(
     r"(?: (?:her|him|them|client|pt|the client|the member))?(?: that)?"
     r" (?:i|we|it|this|that|the (?:information|disclosure|matter)|(?:her|his|their) [a-z]+)"
     r"(?:'d| would| will|'ll|'s| is| was| were)?(?: only)?"
-    rf" (?:not|never|n't|keep|stay|remain|be kept|be held|won't|wouldn't){_TARGET}"
+    r" (?:not|never|n't|keep|stay|remain|be kept|be held|won't|wouldn't)"
+    # "I told him I won't be a vault for ...": a refusal, not a promise.
+    rf"(?! be (?:a|an|the|holding|keeping|part|in|someone|somebody)\b){_TARGET}"
     # "I agreed not to bring it up", "I promised to keep it between us"
     rf"|\b{_FACILITATOR} (?:also |then |had |have |verbally )?"
     r"(?:promised|agreed|committed|swore)(?: (?:her|him|them|to (?:her|him|them)))?"
     rf" (?:not to|never to|to not|to keep|to never){_TARGET}"
+)
+# Charting leaves out "I": "Promised to wait ...", "Agreed to hold off ...", "Assured clt ...".
+_BARE_PROMISE = re.compile(
+    r"\A\s*(?:promised|agreed|assured|reassured|guaranteed|swore)"
+    r"(?: (?:her|him|them|pt|clt|client|the client|the member|mbr|[a-z]+))?"
+    r"(?: that)?(?: (?:i|we|it|this|that))?(?:'d| would| will|'ll)?"
+    rf" (?:not|never|to not|not to|to keep|to hold off|to wait|keep|stay|hold off|wait){_TARGET}"
+)
+# "I'm a vault", "told her I'm a locked box": the facilitator's word, in an idiom.
+_VAULT = re.compile(
+    r"\b(?:i'm|i am|im)(?: like)? (?:a vault|a locked box|a steel trap|a closed book|a tomb"
+    r"|a safe)\b"
+)
+# The facilitator's reply in a thread or a note: "me: ok, will do", "I typed back 'won't'",
+# "I DM'd back 'of course'". It promises only when it answers a member's request (see
+# ``replies``).
+_REPLY = re.compile(
+    r"(?:(?:^|\n|[.!?]\s+|/\s*)(?:me|writer|outgoing|facilitator|my reply|my text)\s*[:\-]"
+    r"|\b(?:i|writer) (?:typed|wrote|texted|dm'd|dmed|messaged|replied|answered|said|told "
+    r"(?:her|him|them))(?: back)?(?: with)?[,:]?)"
+    r"\s*\"?\s*(?:ok(?:ay)?|of course|sure|yes|yep|i won't|won't|i will not|promise|i promise"
+    r"|understood|will do|not a word|got it|you can|you have my word|my lips are sealed"
+    r"|absolutely|no problem|deal)\b"
 )
 _PROMISE_NEG = re.compile(
     r"\b(?:not|never|didn't|did not|couldn't|could not|can't|cannot|refused to|declined to"
@@ -177,16 +202,88 @@ def promises(lowered: str, spans: list[tuple[int, int]] | None = None) -> list[P
     group", "writer assured client it would stay private"), as offsets in ``lowered``.
     A refusal ("I could not promise to keep it from the group") is not a promise. With
     ``spans`` (the sentences), only sentences with a promising verb are read."""
-    found: list[re.Match[str]] = []
+    found: list[re.Match[str] | _Shifted] = []
     for begin, stop in spans or [(0, len(lowered))]:
         chunk = lowered[begin:stop]
         if any(verb in chunk for verb in _PROMISE_VERBS):
             found.extend(_PROMISE.finditer(lowered, begin, stop))
-    out = []
+    for begin, stop in spans or [(0, len(lowered))]:
+        chunk = lowered[begin:stop]
+        for pattern in (_BARE_PROMISE, _VAULT):
+            for hit in pattern.finditer(chunk):
+                found.append(_Shifted(hit.start() + begin, hit.end() + begin, hit.group()))
+    out: list[PromiseMatch] = []
     for m in found:
         if _PROMISE_NEG.search(lowered, max(0, m.start() - 30), m.start()):
             continue
         if re.search(r"\b(?:could not|couldn't|can't|cannot|not) promise\b", m.group()):
             continue
+        if any(o.start < m.end() and m.start() < o.end for o in out):
+            continue
         out.append(PromiseMatch(m.start(), m.end()))
     return out
+
+
+@dataclass(frozen=True)
+class _Shifted:
+    """A match found in a sentence, with offsets in the whole note."""
+
+    begin: int
+    stop: int
+    text: str
+
+    def start(self) -> int:
+        return self.begin
+
+    def end(self) -> int:
+        return self.stop
+
+    def group(self) -> str:
+        return self.text
+
+
+def replies(lowered: str) -> list[PromiseMatch]:
+    """The facilitator's agreeing replies ("me: ok, will do", "I typed back 'won't'"):
+    promises when they answer a request for secrecy made before them (the caller checks)."""
+    return [PromiseMatch(m.start(), m.end()) for m in _REPLY.finditer(lowered)]
+
+
+# The facilitator telling the member what they will do: "I assured her", "writer told pt",
+# "I said my lips are sealed", "told clt", "I agreed". A secrecy phrase the rules find after
+# such a frame, in the same sentence, is the facilitator's promise, not the member's request.
+_LISTENER = (
+    r"(?:her|him|them|pt|clt|client|the client|patient|the patient|member|the member|mbr"
+    r"|\x00)"
+)
+_FRAME = re.compile(
+    rf"(?:\b{_FACILITATOR}\s+(?:also |then |had |have |just |quickly |gently |verbally )?"
+    rf"|(?:^|[;:]\s*|\b(?:and|then)\s+))"
+    r"(?:assured|reassured|promised|agreed|guaranteed|swore|committed|indicated|confirmed"
+    rf"|told {_LISTENER}|let {_LISTENER} know|gave {_LISTENER} my word"
+    r"|said(?:,? (?=\")| (?:that )?(?=(?:my|it|it'd|it'll|it's|this|that|i|i'd|i'll|we|we'd"
+    r"|nothing|everything|the|no one|nobody)\b)))"
+)
+_FRAME_NEG = re.compile(r"\b(?:not|never|n't|didn't|did not|couldn't|could not|can't|cannot)\s*\Z")
+
+
+def promising_frame(lowered: str, original: str, sentence_start: int, start: int) -> bool:
+    """Whether the words before ``start`` in its sentence are the facilitator telling the
+    member what they will do ("I assured her ...", "told pt ...", "I told Zoe ...").
+    ``original`` (same offsets, case kept) tells a listener's name from other words."""
+    before = lowered[sentence_start:start]
+    if before.count('"') % 2 == 1:  # inside a quotation: the words that introduce it
+        before = before[: before.rindex('"')]
+    # A capitalised word after "told" is a listener's name: "I told Zoe it can stay ...".
+    masked = re.sub(
+        r"\btold ([a-z]+)",
+        lambda m: (
+            "told \x00" + " " * (len(m.group(1)) - 1)
+            if original[sentence_start + m.start(1)].isupper()
+            else m.group()
+        ),
+        before,
+    )
+    for m in _FRAME.finditer(masked):
+        if not _FRAME_NEG.search(masked[: m.start()]):
+            return True
+    return False
