@@ -69,6 +69,7 @@ class Clause:
     sources: tuple[str, ...]
     required: bool = False
     jurisdictions: frozenset[str] | None = None  # None: everywhere
+    not_in: frozenset[str] = frozenset()  # codes or countries where it does not apply
     modalities: frozenset[str] | None = None  # None: every modality
     part2_only: bool = False
     minors_only: bool = False
@@ -439,6 +440,98 @@ LIBRARY: tuple[Clause, ...] = (
                 "have to tell the people who can help, even without permission."
             ),
         ),
+        jurisdictions=_US,
+    ),
+    Clause(
+        id="legal-exceptions-elsewhere",
+        title="When the law requires or permits us to share information",
+        text=(
+            "Some duties come from the law where we practice and override this agreement. A "
+            "facilitator may have to act without your permission if someone is in serious "
+            "danger, if a child or a vulnerable adult may be being harmed, or if a court "
+            "orders it. In those cases the information goes to people who can help, never to "
+            "the group. We will tell you which laws apply here if you ask."
+        ),
+        rationale=(
+            "Outside the US the engine models no law: the duties to protect and to report and "
+            "the court's powers come from local law, which the facilitator should name in a "
+            "custom clause. Members should still hear that the law can override the agreement."
+        ),
+        sources=("APA Ethics Code 4.02", "AAMFT Code of Ethics 2.1"),
+        required=True,
+        not_in=_US,
+        question=Question(
+            id="legal-exceptions-elsewhere",
+            prompt=(
+                "A member says something that suggests a person is in serious danger. What can "
+                "happen?"
+            ),
+            choices=(
+                "Nothing. Everything said in group stays private, no matter what.",
+                "A facilitator may have to tell people who can help.",
+                "The facilitators will tell the families of the other members.",
+            ),
+            correct=1,
+            explanation=(
+                "The law can require a facilitator to act when someone may be in serious "
+                "danger or a child or vulnerable adult may be harmed, even without permission."
+            ),
+        ),
+    ),
+    Clause(
+        id="court-ordered-referral",
+        title="If a court or an agency sent you here",
+        text=(
+            "If a court, a probation officer, an employer's program or another agency asked you "
+            "to attend, we tell them only what you authorize in writing, usually whether you "
+            "attended and took part, never what you or anyone else said in group. You can see "
+            "what we send. Other members are never named."
+        ),
+        rationale=(
+            "A referral source of a mandated member is a third party: reports go out only under "
+            "the member's written authorization (and Part 2 consent in a substance-use "
+            "program), limited to attendance and participation, and never name other members."
+        ),
+        sources=("45 CFR 164.508", "42 CFR Part 2", "NASW Code of Ethics 1.07(f)"),
+    ),
+    Clause(
+        id="member-contact-outside",
+        title="When members meet outside the group",
+        text=(
+            "Members sometimes see each other outside the group, by chance or by choice. "
+            "Please bring anything important that happens between you back into the group, "
+            "because private alliances and secrets between members can get in the way of the "
+            "group's work. Whether you meet outside at all is up to you; what another member "
+            "said in group is never yours to share, there or anywhere."
+        ),
+        rationale=(
+            "Contact between members outside the group is a core issue of group work (Yalom; "
+            "AGPA's practice guidelines): saying in advance that it belongs back in the group, "
+            "and that the members' pledge to each other still holds, prevents subgroups and "
+            "secrets that the facilitator is then asked to keep."
+        ),
+        sources=(
+            "AGPA Practice Guidelines for Group Psychotherapy",
+            "Yalom and Leszcz, The Theory and Practice of Group Psychotherapy",
+            "ACA Code of Ethics B.4.a",
+        ),
+    ),
+    Clause(
+        id="telehealth-location",
+        title="Online sessions: where you are and what we do in an emergency",
+        text=(
+            "When you join a session online, we will ask where you are at the start, because "
+            "the law of the place where you are can decide what we must do in an emergency. "
+            "Please join from a private place where no one else can hear the group, and give "
+            "us a phone number and an emergency contact. If we believe you are in danger during "
+            "a session, we may call you, your emergency contact or local emergency services."
+        ),
+        rationale=(
+            "In telehealth the law where the member is usually governs the duty to protect and "
+            "to report, and an emergency plan needs the member's location; privacy of the "
+            "member's surroundings protects the other members."
+        ),
+        sources=("APA Guidelines for the Practice of Telepsychology (2013)", "45 CFR 164.512(j)"),
     ),
     Clause(
         id="privilege",
@@ -529,6 +622,28 @@ LIBRARY: tuple[Clause, ...] = (
         sources=("Cal. Health and Safety Code 124260", "Cal. Family Code 6924"),
         required=True,
         minors_only=True,
+        jurisdictions=frozenset({"US-CA"}),
+    ),
+    Clause(
+        id="minors-general",
+        title="Members who are minors",
+        text=(
+            "Some members of this group are minors. The law where we practice decides when a "
+            "young person may consent to their own treatment and what a parent or guardian may "
+            "be told. Before the group starts, we will explain to each young member and their "
+            "parent or guardian what parents will and will not be told. Care a young person "
+            "may lawfully agree to on their own stays theirs to share. The legal duties to "
+            "protect and to report abuse apply whatever a member's age."
+        ),
+        rationale=(
+            "Minors' consent and parents' access differ from state to state; where a minor may "
+            "consent on their own, the minor, not the parent, controls that information under "
+            "HIPAA. Check your state's minor-consent law and name it in a custom clause."
+        ),
+        sources=("45 CFR 164.502(g)(3)", "APA Ethics Code 4.02"),
+        required=True,
+        minors_only=True,
+        not_in=frozenset({"US-CA"}),
     ),
     Clause(
         id="part2",
@@ -607,6 +722,8 @@ def _why_not(clause: Clause, context: GroupContext) -> str | None:
         clause.jurisdictions, context.jurisdiction
     ):
         return f"it does not apply in {context.jurisdiction}"
+    if _jurisdiction_matches(clause.not_in, context.jurisdiction):
+        return f"another clause covers {context.jurisdiction}"
     if clause.modalities is not None and context.modality not in clause.modalities:
         return f"it does not apply to a {context.modality} group"
     if clause.part2_only and not context.part2_program:

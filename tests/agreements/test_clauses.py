@@ -176,7 +176,24 @@ def test_part2_and_minors_clauses_apply_only_when_the_group_needs_them() -> None
         jurisdiction="GB", modality="therapy", part2_program=True, has_minors=True
     )
     assert "part2" not in ids(clauses.applicable(abroad))  # a US federal rule
-    assert "minors" in ids(clauses.applicable(abroad))
+    # California's minors clause cites California law; elsewhere a general one applies.
+    assert "minors" not in ids(clauses.applicable(abroad))
+    assert "minors-general" in ids(clauses.applicable(abroad))
+    assert "minors-general" not in both
+
+
+def test_the_us_legal_exceptions_are_not_offered_outside_the_us() -> None:
+    abroad = GroupContext(
+        jurisdiction="GB", modality="therapy", part2_program=False, has_minors=False
+    )
+    found = ids(clauses.applicable(abroad))
+    assert "legal-exceptions" not in found and "hipaa" not in found
+    assert "legal-exceptions-elsewhere" in found
+    assert "legal-exceptions-elsewhere" in clauses.required_ids(abroad)
+    us = ids(clauses.applicable(CA_THERAPY))
+    assert "legal-exceptions" in us and "legal-exceptions-elsewhere" not in us
+    for new in ("court-ordered-referral", "member-contact-outside", "telehealth-location"):
+        assert new in us and new in found
 
 
 def test_applicable_keeps_library_order_and_appends_custom_clauses() -> None:
