@@ -167,13 +167,13 @@ def test_bad_input_is_named_and_nothing_is_stored(
 def test_a_risk_flag_on_the_contact_is_asked_not_assumed(cast: Cast) -> None:
     entry = log(cast, summary="He admitted he hit his daughter with a belt.")
     args = assess_args(cast, "--contact", str(entry.id))
-    with pytest.raises(CommandError, match=r"^reportable_abuse: Answer reportable_abuse \(the "):
+    with pytest.raises(CommandError, match=r"^abuse: Answer abuse \(the "):
         run(*args, stdin=json.dumps(GROUP))
     assert not Assessment.objects.exists()
-    data = run(*args, stdin=json.dumps({**GROUP, "reportable_abuse": True}))
-    assert data["facts"]["reportable_abuse"] is True
-    assert data["prefilled"]["reportable_abuse"].startswith(
-        "Your answer (the detector proposed “abuse you must report” from possible abuse"
+    data = run(*args, stdin=json.dumps({**GROUP, "abuse": "child"}))
+    assert data["facts"]["abuse"] == "child"
+    assert data["prefilled"]["abuse"].startswith(
+        "Your answer (the detector proposed “abuse or neglect of a child” from possible abuse"
     )
 
 
