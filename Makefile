@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: install run test lint test-sqlite test-postgres bench load soak clean-venv train-detector
+.PHONY: install run test test-fast lint test-sqlite test-postgres bench load soak clean-venv train-detector
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -46,6 +46,11 @@ test-postgres: install
 	fi
 
 test: lint test-sqlite test-postgres
+
+# The inner loop: SQLite only, without the browser, the slow (servers, crashes, backups) and
+# the fuzzing tiers, which `make test` runs (schemathesis at full depth under CI=true).
+test-fast: install
+	env -u DATABASE_URL $(BIN)/pytest -q -m "not slow and not fuzz and not browser"
 
 bench: install
 	$(BIN)/python bench/run.py

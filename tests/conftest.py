@@ -199,3 +199,13 @@ def _practice_evening_clock(request: pytest.FixtureRequest) -> Iterator[None]:
     assert evening.astimezone(datetime.UTC).date() != evening.date()
     with time_machine.travel(evening, tick=True):
         yield
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    from tests.support import FUZZ_EXAMPLES, FUZZ_SEED
+
+    seed = "derandomized" if FUZZ_SEED is None else f"seed {FUZZ_SEED}"
+    return (
+        f"fuzz: {FUZZ_EXAMPLES} cases per API operation, {seed} "
+        "(GROUPGUARD_FUZZ=full for the CI depth; GROUPGUARD_FUZZ_SEED=N replays a seed)"
+    )

@@ -11,6 +11,18 @@ if TYPE_CHECKING:
     from django.test import Client
 
 IN_CI = os.environ.get("CI") == "true"
+# Fuzzing depth: a small deterministic run for the inner loop, the full run with a fresh seed
+# under CI (or GROUPGUARD_FUZZ=full); GROUPGUARD_FUZZ_SEED replays a run, whose seed the test
+# report's header prints.
+FUZZ_FULL = IN_CI or os.environ.get("GROUPGUARD_FUZZ") == "full"
+FUZZ_EXAMPLES = 200 if FUZZ_FULL else 25
+FUZZ_SEED: int | None = (
+    int(os.environ["GROUPGUARD_FUZZ_SEED"])
+    if os.environ.get("GROUPGUARD_FUZZ_SEED")
+    else int.from_bytes(os.urandom(4), "big")
+    if FUZZ_FULL
+    else None
+)
 
 
 def missing_component(what: str) -> NoReturn:

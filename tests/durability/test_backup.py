@@ -29,6 +29,8 @@ import pytest
 
 from tests.durability.support import fresh_database, process_environment
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 ENCRYPTION_KEYS = json.dumps(
     {"active": "kbackup1", "keys": {"kbackup1": base64.b64encode(b"b" * 32).decode()}}

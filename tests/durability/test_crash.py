@@ -41,6 +41,8 @@ import pytest
 
 from tests.durability.support import fresh_database, process_environment
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 KILLS = max(1, int(os.environ.get("GROUPGUARD_CRASH_KILLS", "20")))
 CLIENTS = 4

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 WRITES = {"contact: save", "attendance: record", "sign: identity", "sign: answers", "sign: sign"}
 
