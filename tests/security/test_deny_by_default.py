@@ -54,6 +54,8 @@ from groupguard.practice.models import Enrollment, Group, GroupSession, Member
 from tests.conftest import PASSWORD, Cast, make_user
 from tests.passkeys.authenticator import enrol
 
+pytestmark = pytest.mark.slow  # walks every route as every kind of intruder
+
 # Anyone may open these: signing in and out (with a password or a passkey: its options are a
 # challenge, nothing more), the health check, the icon, the API's description, and a member's
 # signing link (guarded by its token; here an invalid one, which must be refused).

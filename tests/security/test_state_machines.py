@@ -20,6 +20,7 @@ import datetime
 from collections import Counter
 from typing import Any
 
+import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -55,6 +56,8 @@ from groupguard.practice import actions as practice
 from groupguard.practice.actions import ATTENDING, AgreementRequired
 from groupguard.practice.models import Attendance, GroupSession, Member
 from tests.conftest import Cast
+
+pytestmark = pytest.mark.fuzz  # generated sequences of actions (Hypothesis state machines)
 
 MACHINE_SETTINGS = settings(
     max_examples=30,
