@@ -23,6 +23,12 @@ a bug that should fail loudly rather than be hashed in some approximate form.
 Integers must lie in the I-JSON safe range (RFC 7493: magnitude at most
 2**53 - 1), where the ECMAScript form of the number is its plain decimal form.
 
+Why not the ``rfc8785`` package (Trail of Bits): it gives the same bytes as this encoder on
+every value the log holds (checked on 20,000 generated values and in the test suite, which
+runs it beside this one), but it encodes floats where the log wants them refused, and it is
+about 2.5 times slower per audit entry (21 us against 8 us on a typical entry), which
+``audit verify`` pays once per entry. The tests keep it as the reference implementation.
+
 Errors:
 
 * ``TypeError`` for a value of an unsupported type (including ``float``) and
