@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from groupguard.accounts.actions import issue_api_token, revoke_api_token
-from groupguard.practice.models import Member
+from groupguard.practice.models import Group, Member
 from tests.conftest import Cast
 from tests.support import mfa_login, next_evening
 
@@ -112,6 +112,7 @@ def test_lists_hold_only_what_the_user_may_see(cast: Cast) -> None:
 def test_only_admins_create_groups(cast: Cast) -> None:
     body = {"name": "New", "modality": "therapy", "lead_user_id": cast.bob.pk}
     assert call("post", "/groups", bearer(cast, cast.bob), body).status_code == 404
+    assert not Group.objects.filter(name="New").exists()
     response = call("post", "/groups", bearer(cast, cast.alice), body)
     assert response.status_code == 201
     assert response.json()["facilitators"][0]["user_id"] == cast.bob.pk

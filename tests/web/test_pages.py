@@ -11,6 +11,7 @@ from django.utils import timezone
 from groupguard.agreements import actions as agreements
 from groupguard.audit.models import AuditEntry
 from groupguard.practice import actions
+from groupguard.practice.models import Group, Member
 from tests.conftest import Cast, make_member
 
 
@@ -119,27 +120,35 @@ def test_anonymous_users_are_sent_to_login(client, cast: Cast) -> None:
 
 
 def test_only_admins_create_groups(cast: Cast) -> None:
-    assert cast.client_for(cast.bob).get(reverse("group_create")).status_code == 404
-    response = cast.client_for(cast.alice).post(
-        reverse("group_create"),
-        {
-            "name": "Wednesday",
-            "modality": "therapy",
-            "membership": "closed",
-            "status": "forming",
-            "lead": cast.dave.pk,
-        },
-    )
+    form = {
+        "name": "Wednesday",
+        "modality": "therapy",
+        "membership": "closed",
+        "status": "forming",
+        "lead": cast.dave.pk,
+    }
+    bob = cast.client_for(cast.bob)
+    assert bob.get(reverse("group_create")).status_code == 404
+    assert bob.post(reverse("group_create"), form).status_code == 404
+    assert not Group.objects.filter(name="Wednesday").exists()
+    response = cast.client_for(cast.alice).post(reverse("group_create"), form)
     assert response.status_code == 302
+    created = Group.objects.get(name="Wednesday")
+    assert response["Location"] == reverse("group_detail", args=[created.id])
+    assert list(created.facilitator_links.values_list("user", "role")) == [(cast.dave.pk, "lead")]
 
 
 def test_a_form_error_names_the_field_and_saves_nothing(cast: Cast) -> None:
+    before = Member.objects.count()
     response = cast.client_for(cast.alice).post(
         reverse("member_create"), {"given_name": "", "family_name": "Q", "is_minor": "on"}
     )
     assert response.status_code == 200
     html = response.content.decode()
     assert "This field is required" in html
+    # The error sits with the field it names, which says it is invalid.
+    assert 'name="given_name"' in html and 'aria-invalid="true"' in html
+    assert Member.objects.count() == before
 
 
 def test_attendance_can_be_recorded_through_htmx(cast: Cast) -> None:
