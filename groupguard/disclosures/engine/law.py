@@ -113,7 +113,7 @@ LAW_RULES: tuple[Rule, ...] = (
         "protects the record more.",
         (STATE_TABLE, "45 CFR 160.203(b)", "Tex. Health & Safety Code 611.004(a)(2)"),
         recommendations=(
-            "Tell the people your state's law names (see the law used below), such as law "
+            "Tell the people your state's law names (see the law it read (below)), such as law "
             "enforcement or medical staff, only what they need to act.",
             "Consult your risk line before any other warning.",
         ),
@@ -227,11 +227,11 @@ LAW_RULES: tuple[Rule, ...] = (
         (_THREAT, is_("warning_law", "duty"), _US),
         "Here the duty to protect is mandatory: a serious threat of violence against an "
         "identifiable person must be acted on, and telling this recipient is how the law says "
-        "the duty is met (the law used below gives the state's trigger and how to discharge "
+        "the duty is met (the law it read (below) gives the state's trigger and how to discharge "
         "it).",
         (STATE_TABLE, "Tarasoff (1976)", *DUTY_TABLES),
         recommendations=(
-            "Act now as your state's law says: the law used below names whom to tell and how.",
+            "Act now as your state's law says: the law it read (below) names whom to tell and how.",
             "Share what the warning needs, not the member's history.",
             "Document the threat, your assessment, whom you told and when.",
         ),
@@ -245,10 +245,10 @@ LAW_RULES: tuple[Rule, ...] = (
             _US,
         ),
         "Here you are a mandated reporter of this abuse: the report goes to the agency the law "
-        "names, within the time it sets (the law used below says which and how fast).",
+        "names, within the time it sets (the law it read (below) says which and how fast).",
         (STATE_TABLE, *EXCEPTIONS),
         recommendations=(
-            "Report within the time your state's law sets (see the law used below).",
+            "Report within the time your state's law sets (see the law it read (below)).",
             _DOCUMENT_REPORT,
         ),
     ),
@@ -298,7 +298,7 @@ LAW_RULES: tuple[Rule, ...] = (
         "duty-to-protect.beyond-the-duty",
         "permit",
         (_THREAT, is_("warning_law", "allowed"), is_("duty_to_protect", "mandatory"), _US),
-        "The mandatory duty here is met by telling others (the law used below names them); "
+        "The mandatory duty here is met by telling others (the law it read (below) names them); "
         "telling this recipient as well is allowed where it can lessen a serious, imminent "
         "threat.",
         (STATE_TABLE, "45 CFR 164.512(j)"),
@@ -316,7 +316,7 @@ LAW_RULES: tuple[Rule, ...] = (
         (STATE_TABLE, "45 CFR 164.512(j)"),
         floor="high",
         recommendations=(
-            "Prefer the people your state's law names (see the law used below); check with "
+            "Prefer the people your state's law names (see the law it read (below)); check with "
             "your risk line before telling anyone else.",
         ),
     ),
@@ -331,7 +331,7 @@ LAW_RULES: tuple[Rule, ...] = (
         floor="high",
         recommendations=(
             "Call your risk line or a lawyer now; meanwhile tell the people both states allow "
-            "(see the law used below).",
+            "(see the law it read (below)).",
         ),
     ),
     Rule(
@@ -395,7 +395,7 @@ LAW_RULES: tuple[Rule, ...] = (
         ),
         "Sharing with another provider for the member's treatment (their psychiatrist, their "
         "physician) needs no authorization under federal privacy law, and this state's law "
-        "allows it too (within the limits the law used below names).",
+        "allows it too (within the limits the law it read (below) names).",
         ("45 CFR 164.506(c)", STATE_TABLE),
         recommendations=(
             "Psychotherapy notes, notes of group sessions included, still need an "
