@@ -61,6 +61,17 @@ LABELS = {
         "other_member": "Another member's information",
         "part2_record": "A record of substance-use treatment in a 42 CFR Part 2 program",
     },
+    "referral": {
+        "none": "None recorded",
+        "offered": "Offered",
+        "accepted": "Accepted",
+        "declined": "Declined",
+    },
+    "policy": {
+        "no_secrets": "No secrets",
+        "limited_secrets": "Limited secrets",
+        "discretion": "Facilitator's discretion",
+    },
     "abuse": {
         "none": "No",
         "child": "Abuse or neglect of a child",
@@ -101,6 +112,7 @@ FACT_LABELS = {
     "content": "Content with its own law",
     "policy": "Agreement's policy",
     "told_first_promised": "Agreement promises to tell first",
+    "referral": "Referral to an individual therapist",
     "danger": "Danger",
     "reportable_abuse": "Report known to be required",
     "abuse": "Abuse",
