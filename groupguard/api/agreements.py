@@ -15,7 +15,7 @@ from pydantic import Field
 from groupguard.agreements import actions, selectors
 from groupguard.agreements.models import StatementVersion
 from groupguard.api.schemas import ErrorOut, In
-from groupguard.audit.log import record_read
+from groupguard.audit.reads import record_view
 from groupguard.practice import actions as practice_actions
 from groupguard.practice.access import access_group, access_member, access_session
 
@@ -134,7 +134,7 @@ def agreement_status(group: Any) -> dict[str, Any]:
 def get_agreement(request: HttpRequest, group_id: uuid.UUID) -> dict[str, Any]:
     user = _user(request)
     group = access_group(user, group_id)
-    record_read(user=user, practice_id=group.practice_id, obj=group)
+    record_view(user=user, practice_id=group.practice_id, obj=group)
     return agreement_status(group)
 
 

@@ -21,7 +21,8 @@ from ninja.parser import Parser
 from groupguard.accounts.models import User
 from groupguard.api import schemas as s
 from groupguard.api.auth import SessionAuth, TokenAuth
-from groupguard.audit.log import Actor, record, record_read
+from groupguard.audit.log import Actor, record
+from groupguard.audit.reads import record_view
 from groupguard.practice import actions, selectors
 from groupguard.practice.access import (
     access_group,
@@ -242,7 +243,7 @@ def get_group(request: HttpRequest, group_id: uuid.UUID) -> dict[str, Any]:
     user = _user(request)
     group = access_group(user, group_id)
     page = selectors.group_page(group=group)
-    record_read(user=user, practice_id=group.practice_id, obj=group)
+    record_view(user=user, practice_id=group.practice_id, obj=group)
     out = _group_out(group)
     out["members"] = [
         {
@@ -314,7 +315,7 @@ def get_session(request: HttpRequest, session_id: uuid.UUID) -> dict[str, Any]:
     user = _user(request)
     session = access_session(user, session_id)
     page = selectors.session_page(session=session)
-    record_read(user=user, practice_id=session.group.practice_id, obj=session)
+    record_view(user=user, practice_id=session.group.practice_id, obj=session)
     out = s.SessionOut.from_orm(session).dict()
     out["attendance"] = [
         {
@@ -395,7 +396,7 @@ def get_member(request: HttpRequest, member_id: uuid.UUID) -> dict[str, Any]:
     user = _user(request)
     member = access_member(user, member_id)
     page = selectors.member_page(user=user, member=member)
-    record_read(user=user, practice_id=member.practice_id, obj=member, member_id=member.id)
+    record_view(user=user, practice_id=member.practice_id, obj=member, member_id=member.id)
     out = _member_out(member)
     out["enrollments"] = page.enrollments
     out["roles"] = page.roles

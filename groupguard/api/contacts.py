@@ -15,7 +15,7 @@ import uuid
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Status
@@ -23,7 +23,7 @@ from ninja import Query, Router, Status
 from groupguard.accounts.models import User
 from groupguard.api import contact_schemas as s
 from groupguard.api.schemas import ErrorOut
-from groupguard.audit.log import Actor, record, record_read
+from groupguard.audit.reads import record_view
 from groupguard.contacts import actions, selectors
 from groupguard.contacts.detect import describe, detect
 from groupguard.contacts.guidance import Guidance, guidance_for
@@ -206,21 +206,6 @@ def page(queryset: models.QuerySet[_M], filters: Any) -> tuple[dict[str, int], l
     return head, list(queryset[filters.offset : filters.offset + filters.limit])
 
 
-def record_list(
-    user: User, object_type: str, count: int, member: Member | None, **detail: Any
-) -> None:
-    """One audit entry for a list that showed free text (like ``member.list``)."""
-    with transaction.atomic():
-        record(
-            practice_id=user.practice_id,
-            actor=Actor.user(user),
-            action=f"{object_type}.list",
-            object_type=object_type,
-            member_id=member.id if member else None,
-            detail={"count": count, **{k: v for k, v in detail.items() if v is not None}},
-        )
-
-
 def staff_member(user: User, staff_id: int | None, field: str) -> User | None:
     if staff_id is None:
         return None
@@ -294,7 +279,14 @@ def list_contacts(request: HttpRequest, filters: Query[s.ContactFilter]) -> dict
     if filters.request is not None:
         contacts = selectors.with_request(contacts, filters.request)
     head, rows = page(contacts.order_by("-occurred_at", "-created_at"), filters)
-    record_list(user, "contact", len(rows), member, group=str(group.id) if group else None)
+    record_view(
+        user=user,
+        practice_id=user.practice_id,
+        action="contact.list",
+        object_type="contact",
+        member_id=member.id if member else None,
+        detail={"count": len(rows), "group": str(group.id) if group else None},
+    )
     now = timezone.now()
     return {**head, "items": [_contact_out(c, now) for c in rows]}
 
@@ -384,11 +376,11 @@ def member_timeline(request: HttpRequest, member_id: uuid.UUID) -> dict[str, Any
     user = _user(request)
     member = access_member(user, member_id)
     items = selectors.member_timeline(user=user, member=member)
-    record_read(user=user, practice_id=member.practice_id, obj=member, member_id=member.id)
+    record_view(user=user, practice_id=member.practice_id, obj=member, member_id=member.id)
     # A contact with several members carries its note and the others' names: the answer read
     # those members' records too.
     for other in selectors.others_on_timeline(items, member):
-        record_read(user=user, practice_id=member.practice_id, obj=member, member_id=other)
+        record_view(user=user, practice_id=member.practice_id, obj=member, member_id=other)
     return {
         "member": member_ref(member),
         "items": [

@@ -25,9 +25,10 @@ from ninja import Body, Query, Router, Status
 
 from groupguard.accounts.models import User
 from groupguard.api import disclosure_schemas as s
-from groupguard.api.contacts import member_ref, record_list, staff_ref
+from groupguard.api.contacts import member_ref, staff_ref
 from groupguard.api.schemas import ErrorOut
-from groupguard.audit.log import Actor, record, record_read
+from groupguard.audit.log import Actor, record
+from groupguard.audit.reads import record_view
 from groupguard.contacts import selectors as contact_selectors
 from groupguard.disclosures import actions, engine, selectors
 from groupguard.disclosures.models import Assessment, Authorization, Choice, Disclosure
@@ -162,7 +163,14 @@ def list_assessments(request: HttpRequest, member_id: uuid.UUID) -> list[dict[st
     user = _user(request)
     member = access_member(user, member_id)
     rows = selectors.assessments_for(user, member)
-    record_list(user, "assessment", len(rows), member)
+    record_view(
+        user=user,
+        practice_id=user.practice_id,
+        action="assessment.list",
+        object_type="assessment",
+        member_id=member.id if member else None,
+        detail={"count": len(rows)},
+    )
     return [_assessment_out(a) for a in rows]
 
 
@@ -197,7 +205,7 @@ def create_assessment(
 def get_assessment(request: HttpRequest, assessment_id: uuid.UUID) -> dict[str, Any]:
     user = _user(request)
     assessment = selectors.access_assessment(user, assessment_id)
-    record_read(
+    record_view(
         user=user,
         practice_id=assessment.practice_id,
         obj=assessment,
@@ -295,7 +303,14 @@ def list_authorizations(request: HttpRequest, member_id: uuid.UUID) -> list[dict
     user = _user(request)
     member = access_member(user, member_id)
     rows = selectors.authorizations_for(member)
-    record_list(user, "authorization", len(rows), member)
+    record_view(
+        user=user,
+        practice_id=user.practice_id,
+        action="authorization.list",
+        object_type="authorization",
+        member_id=member.id if member else None,
+        detail={"count": len(rows)},
+    )
     return [_authorization_out(a) for a in rows]
 
 

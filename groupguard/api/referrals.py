@@ -18,8 +18,9 @@ from ninja import Query, Router, Status
 
 from groupguard.accounts.models import User
 from groupguard.api import contact_schemas as s
-from groupguard.api.contacts import page, promise_out, record_list, referral_out, staff_member
+from groupguard.api.contacts import page, promise_out, referral_out, staff_member
 from groupguard.api.schemas import ErrorOut
+from groupguard.audit.reads import record_view
 from groupguard.contacts import actions, selectors
 from groupguard.contacts.models import Promise
 from groupguard.practice.access import access_member
@@ -55,7 +56,14 @@ def list_promises(request: HttpRequest, filters: Query[s.PromiseFilter]) -> dict
     if filters.status is not None:
         promises = promises.filter(status=filters.status)
     head, rows = page(promises.order_by("-made_at", "-created_at"), filters)
-    record_list(user, "promise", len(rows), member, status=filters.status)
+    record_view(
+        user=user,
+        practice_id=user.practice_id,
+        action="promise.list",
+        object_type="promise",
+        member_id=member.id if member else None,
+        detail={"count": len(rows), "status": filters.status},
+    )
     return {**head, "items": [promise_out(p) for p in rows]}
 
 
@@ -96,13 +104,13 @@ def list_referrals(request: HttpRequest, filters: Query[s.ReferralFilter]) -> di
     if filters.awaiting and user.practice is not None:
         referrals = selectors.awaiting_answer(referrals, user.practice)
     head, rows = page(referrals.order_by("-offered_on", "-created_at"), filters)
-    record_list(
-        user,
-        "referral",
-        len(rows),
-        member,
-        status=filters.status,
-        awaiting=filters.awaiting or None,
+    record_view(
+        user=user,
+        practice_id=user.practice_id,
+        action="referral.list",
+        object_type="referral",
+        member_id=member.id if member else None,
+        detail={"count": len(rows), "status": filters.status, "awaiting": filters.awaiting or None},
     )
     return {**head, "items": [referral_out(r) for r in rows]}
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import connection, models
 from django.utils import timezone
 
 from groupguard.audit import context
@@ -289,17 +289,3 @@ class StoredHashSource:
                 .values_list("leaf_hash", flat=True)
             ]
         return self._chunks[chunk_index]
-
-
-def record_read(
-    *, user: Any, practice_id: uuid.UUID, obj: models.Model, member_id: uuid.UUID | None = None
-) -> None:
-    """Record that PHI was shown to ``user`` (a page or an API response)."""
-    with transaction.atomic():
-        record(
-            practice_id=practice_id,
-            actor=Actor.user(user),
-            action=f"{obj._meta.model_name}.view",
-            obj=obj,
-            member_id=member_id,
-        )

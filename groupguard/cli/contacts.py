@@ -8,15 +8,12 @@ pages); one run without it sees the whole practice, as ``groupguard members`` do
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
 from typing import Any
 
 from django.core.management.base import CommandParser
-from django.db import transaction
 from django.db.models import QuerySet
 
 from groupguard.accounts.models import User
-from groupguard.audit.log import SYSTEM, Actor, record
 from groupguard.cli.output import user_in_practice
 from groupguard.contacts import selectors
 from groupguard.contacts.guidance import Guidance
@@ -55,30 +52,6 @@ def promises_seen(practice: Practice, user: User | None) -> QuerySet[Promise]:
     if user is not None:
         return selectors.visible_promises(user)
     return Promise.objects.filter(practice=practice)
-
-
-def audit_shown(
-    practice: Practice,
-    user: User | None,
-    action: str,
-    *,
-    obj: Any = None,
-    object_type: str | None = None,
-    member_ids: Iterable[Any] = (None,),
-    detail: dict[str, Any] | None = None,
-) -> None:
-    """Record that PHI was printed: one entry per member concerned, as the actions do."""
-    with transaction.atomic():
-        for member_id in member_ids:
-            record(
-                practice_id=practice.id,
-                actor=Actor.user(user) if user is not None else SYSTEM,
-                action=action,
-                obj=obj,
-                object_type=object_type,
-                member_id=member_id,
-                detail={"via": "cli", **(detail or {})},
-            )
 
 
 def _iso(value: datetime.date | datetime.datetime | None) -> str | None:

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from groupguard.accounts.models import User
+from groupguard.audit import reads as audit_reads
 from groupguard.audit import rows
 from groupguard.audit.jcs import canonicalize
 from groupguard.audit.log import Actor, record
@@ -625,11 +626,9 @@ def update_referral(
 def record_view(contact: Contact, *, user: User) -> None:
     """Audit that ``user`` was shown the contact: one entry per member, so each member's
     history lists who read about them."""
-    for member_id in member_ids_of(contact):
-        record(
-            practice_id=contact.practice_id,
-            actor=Actor.user(user),
-            action="contact.view",
-            obj=contact,
-            member_id=member_id,
-        )
+    audit_reads.record_view(
+        user=user,
+        practice_id=contact.practice_id,
+        obj=contact,
+        member_ids=member_ids_of(contact),
+    )

@@ -95,7 +95,7 @@ def audit_history(
     """``count`` entries spread evenly over the calendar's two years up to ``now``.
 
     Each has the action, object, fields, member and detail the real action writes (see
-    ``practice.actions``, ``contacts.actions``, ``audit.log.record_read`` and the sign-in
+    ``practice.actions``, ``contacts.actions``, ``audit.reads.record_view`` and the sign-in
     signals); values are never logged, so neither are they here. Mostly the group's lead acts,
     sometimes the admin.
     """

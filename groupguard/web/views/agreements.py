@@ -24,7 +24,7 @@ from groupguard.agreements.models import (
     SigningLink,
     StatementVersion,
 )
-from groupguard.audit.log import record_read
+from groupguard.audit.reads import record_view
 from groupguard.practice.access import access_group, access_member
 from groupguard.web.forms import DateInput, apply_errors
 from groupguard.web.views.common import login_required, staff_user
@@ -133,7 +133,7 @@ def _context(request: HttpRequest, group: Any, **extra: Any) -> dict[str, Any]:
 def agreement(request: HttpRequest, group_id: uuid.UUID) -> HttpResponse:
     user = staff_user(request)
     group = access_group(user, group_id)
-    record_read(user=user, practice_id=group.practice_id, obj=group)
+    record_view(user=user, practice_id=group.practice_id, obj=group)
     return render(request, "web/agreement.html", _context(request, group))
 
 
@@ -316,7 +316,7 @@ def agreement_signature(
             messages.success(request, f"Signature of {member.display_name} recorded.")
             return redirect("agreement", group_id=group.id)
     if request.method == "GET":
-        record_read(user=user, practice_id=member.practice_id, obj=member, member_id=member.id)
+        record_view(user=user, practice_id=member.practice_id, obj=member, member_id=member.id)
     return render(
         request,
         "web/agreement_signature.html",
@@ -390,7 +390,7 @@ def agreement_copy(
     if signature is None:
         raise Http404("No such signature")
     access_member(user, signature.member_id)  # the same 404 when the member is not theirs
-    record_read(
+    record_view(
         user=user, practice_id=group.practice_id, obj=signature, member_id=signature.member_id
     )
     response = HttpResponse(signed_copy_pdf(signature), content_type="application/pdf")

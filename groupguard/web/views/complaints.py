@@ -14,7 +14,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from groupguard.accounts.models import User
-from groupguard.audit.log import Actor, record, record_read
+from groupguard.audit.log import Actor, record
+from groupguard.audit.reads import record_view
 from groupguard.evidence import actions, selectors
 from groupguard.evidence.build import PacketError, build_packet
 from groupguard.evidence.content import collect
@@ -108,7 +109,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
 def complaint_detail(request: HttpRequest, complaint_id: uuid.UUID) -> HttpResponse:
     user = staff_user(request)
     complaint = selectors.access_complaint(user, complaint_id)
-    record_read(
+    record_view(
         user=user, practice_id=complaint.practice_id, obj=complaint, member_id=complaint.member_id
     )
     return render(request, "web/complaint_detail.html", _context(user, complaint))

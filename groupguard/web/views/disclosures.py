@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from groupguard.agreements.actions import MAX_SCAN_BYTES
-from groupguard.audit.log import Actor, record, record_read
+from groupguard.audit.log import Actor, record
+from groupguard.audit.reads import record_view
 from groupguard.contacts import selectors as contact_selectors
 from groupguard.contacts.models import Contact
 from groupguard.core import pdf
@@ -273,7 +274,7 @@ def _assess(request: HttpRequest, member: Member, contact: Contact | None) -> Ht
             return redirect("assessment_detail", assessment_id=assessment.id)
     if request.method == "GET":
         # The form shows the member and what the records say about them (and the contact).
-        record_read(
+        record_view(
             user=user, practice_id=member.practice_id, obj=contact or member, member_id=member.id
         )
     # (label, value, source, a note from the detector's flags beside it)
@@ -390,7 +391,7 @@ def _detail_context(user: Any, assessment: Any, **extra: Any) -> dict[str, Any]:
 def assessment_detail(request: HttpRequest, assessment_id: uuid.UUID) -> HttpResponse:
     user = staff_user(request)
     assessment = selectors.access_assessment(user, assessment_id)
-    record_read(
+    record_view(
         user=user,
         practice_id=assessment.practice_id,
         obj=assessment,
@@ -489,7 +490,7 @@ def member_disclosures(request: HttpRequest, member_id: uuid.UUID) -> HttpRespon
                 return redirect("member_disclosures", member_id=member.id)
         status = 400
     else:
-        record_read(user=user, practice_id=member.practice_id, obj=member, member_id=member.id)
+        record_view(user=user, practice_id=member.practice_id, obj=member, member_id=member.id)
     today = member.practice.today()
     return render(
         request,

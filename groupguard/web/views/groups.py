@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from groupguard.accounts.models import User
-from groupguard.audit.log import record_read
+from groupguard.audit.reads import record_view
 from groupguard.practice import actions, selectors
 from groupguard.practice.access import access_group, access_member, require_admin, visible_members
 from groupguard.practice.models import Enrollment, Group, Member
@@ -95,7 +95,7 @@ def group_detail(request: HttpRequest, group_id: uuid.UUID) -> HttpResponse:
     user = staff_user(request)
     group = access_group(user, group_id)
     page = selectors.group_page(group=group)
-    record_read(user=user, practice_id=group.practice_id, obj=group)
+    record_view(user=user, practice_id=group.practice_id, obj=group)
     return render(
         request,
         "web/group_detail.html",

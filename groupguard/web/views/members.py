@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from groupguard.accounts.models import User
-from groupguard.audit.log import Actor, record, record_read
+from groupguard.audit.log import Actor, record
+from groupguard.audit.reads import record_view
 from groupguard.contacts import selectors as contact_selectors
 from groupguard.practice import actions, selectors
 from groupguard.practice.access import access_member, visible_groups
@@ -114,7 +115,7 @@ def member_edit(request: HttpRequest, member_id: uuid.UUID) -> HttpResponse:
             messages.success(request, "Member saved.")
             return redirect("member_detail", member_id=member.id)
     else:
-        record_read(user=user, practice_id=member.practice_id, obj=member, member_id=member.id)
+        record_view(user=user, practice_id=member.practice_id, obj=member, member_id=member.id)
     return render(
         request,
         "web/member_form.html",
@@ -128,11 +129,11 @@ def member_detail(request: HttpRequest, member_id: uuid.UUID) -> HttpResponse:
     member = access_member(user, member_id)
     page = selectors.member_page(user=user, member=member)
     timeline = contact_selectors.member_timeline(user=user, member=member)
-    record_read(user=user, practice_id=member.practice_id, obj=member, member_id=member.id)
+    record_view(user=user, practice_id=member.practice_id, obj=member, member_id=member.id)
     # A contact with several members shows on each one's timeline with its note and the
     # others' names: the page read those members' records too.
     for other in contact_selectors.others_on_timeline(timeline, member):
-        record_read(user=user, practice_id=member.practice_id, obj=member, member_id=other)
+        record_view(user=user, practice_id=member.practice_id, obj=member, member_id=other)
     role_form = RoleForm(
         practice_id=user.practice_id,
         initial={"starts_on": timezone.localdate(), "practitioner": user.pk},

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from groupguard.agreements import actions as agreement_actions
-from groupguard.audit.log import record_read
+from groupguard.audit.reads import record_view
 from groupguard.practice import actions, selectors
 from groupguard.practice.access import access_member, access_session
 from groupguard.practice.actions import AgreementRequired
@@ -24,7 +24,7 @@ def session_detail(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
     user = staff_user(request)
     session = access_session(user, session_id)
     page = selectors.session_page(session=session)
-    record_read(user=user, practice_id=session.group.practice_id, obj=session)
+    record_view(user=user, practice_id=session.group.practice_id, obj=session)
     return render(
         request,
         "web/session_detail.html",

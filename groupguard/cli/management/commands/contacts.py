@@ -11,6 +11,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from groupguard.accounts.models import User
+from groupguard.audit.reads import record_view
 from groupguard.cli import contacts as shared
 from groupguard.cli.output import (
     dump_json,
@@ -163,8 +164,12 @@ class Command(BaseCommand):
             }
             for c in contacts.order_by("-occurred_at", "-created_at")[: options["limit"]]
         ]
-        shared.audit_shown(
-            practice, user, "contact.list", object_type="contact", detail={"count": len(data)}
+        record_view(
+            user=user,
+            practice_id=practice.id,
+            action="contact.list",
+            object_type="contact",
+            detail={"via": "cli", "count": len(data)},
         )
         self.stdout.write(dump_json(data))
 
@@ -172,12 +177,13 @@ class Command(BaseCommand):
         user = shared.viewer(practice, options)
         contact = self._contact(practice, user, options["id"])
         data = shared.contact_detail(contact, timezone.now())
-        shared.audit_shown(
-            practice,
-            user,
-            "contact.view",
+        record_view(
+            user=user,
+            practice_id=practice.id,
+            action="contact.view",
             obj=contact,
             member_ids=[m.id for m in selectors.members_of(contact)],
+            detail={"via": "cli"},
         )
         self.stdout.write(dump_json(data))
 

@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from groupguard.accounts.models import User
+from groupguard.audit.reads import record_view
 from groupguard.cli import contacts as shared
 from groupguard.cli.output import (
     dump_json,
@@ -164,13 +165,13 @@ class Command(BaseCommand):
             _assessments_seen(practice, user).filter(member=member)
         )
         data = [_assessment_row(a) for a in assessments.order_by("-created_at")]
-        shared.audit_shown(
-            practice,
-            user,
-            "assessment.list",
+        record_view(
+            user=user,
+            practice_id=practice.id,
+            action="assessment.list",
             object_type="assessment",
             member_ids=[member.id],
-            detail={"count": len(data)},
+            detail={"via": "cli", "count": len(data)},
         )
         self.stdout.write(dump_json(data))
 
@@ -185,13 +186,13 @@ class Command(BaseCommand):
             member, among=_disclosures_seen(practice, user), first=first, last=last
         )
         period = {k: str(v) for k, v in (("start", first), ("end", last)) if v is not None}
-        shared.audit_shown(
-            practice,
-            user,
-            "accounting.view",
+        record_view(
+            user=user,
+            practice_id=practice.id,
+            action="accounting.view",
             obj=member,
             member_ids=[member.id],
-            detail={"count": len(rows), **period},
+            detail={"via": "cli", "count": len(rows), **period},
         )
         self.stdout.write(dump_json([_disclosure_json(d) for d in rows]))
 

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
+from groupguard.audit.reads import record_view
 from groupguard.cli import contacts as shared
 from groupguard.cli.output import (
     dump_json,
@@ -63,8 +64,12 @@ class Command(BaseCommand):
         if not options["all"]:
             promises = promises.filter(status=PromiseStatus.OPEN)
         data = [shared.promise_json(p) for p in promises.order_by("-made_at")]
-        shared.audit_shown(
-            practice, user, "promise.list", object_type="promise", detail={"count": len(data)}
+        record_view(
+            user=user,
+            practice_id=practice.id,
+            action="promise.list",
+            object_type="promise",
+            detail={"via": "cli", "count": len(data)},
         )
         self.stdout.write(dump_json(data))
 

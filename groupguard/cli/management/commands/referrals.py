@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from groupguard.audit.reads import record_view
 from groupguard.cli import contacts as shared
 from groupguard.cli.output import (
     dump_json,
@@ -77,8 +78,12 @@ class Command(BaseCommand):
         if options["awaiting"]:
             referrals = selectors.awaiting_answer(referrals, practice).order_by("offered_on")
         data = [shared.referral_json(r) for r in referrals]
-        shared.audit_shown(
-            practice, user, "referral.list", object_type="referral", detail={"count": len(data)}
+        record_view(
+            user=user,
+            practice_id=practice.id,
+            action="referral.list",
+            object_type="referral",
+            detail={"via": "cli", "count": len(data)},
         )
         self.stdout.write(dump_json(data))
 
