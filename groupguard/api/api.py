@@ -21,7 +21,6 @@ from ninja.parser import Parser
 from groupguard.accounts.models import User
 from groupguard.api import schemas as s
 from groupguard.api.auth import SessionAuth, TokenAuth
-from groupguard.audit.log import Actor, record
 from groupguard.audit.reads import record_view
 from groupguard.practice import actions, selectors
 from groupguard.practice.access import (
@@ -348,14 +347,13 @@ def put_attendance(
 def list_members(request: HttpRequest) -> list[dict[str, Any]]:
     user = _user(request)
     rows = selectors.member_list(user=user)
-    with transaction.atomic():
-        record(
-            practice_id=user.practice_id,
-            actor=Actor.user(user),
-            action="member.list",
-            object_type="member",
-            detail={"count": len(rows)},
-        )
+    record_view(
+        user=user,
+        practice_id=user.practice_id,
+        action="member.list",
+        object_type="member",
+        detail={"count": len(rows)},
+    )
     return [
         {
             "id": row.member.id,

@@ -19,7 +19,6 @@ import uuid
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
 from django.http import HttpRequest
 from ninja import Body, Query, Router, Status
 
@@ -27,7 +26,6 @@ from groupguard.accounts.models import User
 from groupguard.api import disclosure_schemas as s
 from groupguard.api.contacts import member_ref, staff_ref
 from groupguard.api.schemas import ErrorOut
-from groupguard.audit.log import Actor, record
 from groupguard.audit.reads import record_view
 from groupguard.contacts import selectors as contact_selectors
 from groupguard.disclosures import actions, engine, selectors
@@ -275,18 +273,17 @@ def member_accounting(
     rows = selectors.accounting_days(
         member, among=selectors.visible_disclosures(user), first=period.start, last=period.end
     )
-    with transaction.atomic():
-        record(
-            practice_id=member.practice_id,
-            actor=Actor.user(user),
-            action="accounting.view",
-            obj=member,
-            member_id=member.id,
-            detail={
-                "count": len(rows),
-                **{k: str(v) for k, v in period.dict().items() if v is not None},
-            },
-        )
+    record_view(
+        user=user,
+        practice_id=member.practice_id,
+        action="accounting.view",
+        obj=member,
+        member_id=member.id,
+        detail={
+            "count": len(rows),
+            **{k: str(v) for k, v in period.dict().items() if v is not None},
+        },
+    )
     return [_disclosure_out(d) for d in rows]
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from django.db import models, transaction
 
 from groupguard.audit.log import SYSTEM, Actor, record
+from groupguard.audit.models import Severity
 
 __all__ = ["record_view"]
 
@@ -34,6 +35,7 @@ def record_view(
     member_id: uuid.UUID | None = None,
     member_ids: Iterable[uuid.UUID | None] | None = None,
     detail: Mapping[str, Any] | None = None,
+    severity: str = Severity.INFO,
 ) -> None:
     """Record that ``user`` (None: the system, for the CLI) was shown member information:
     ``obj`` or a list of ``object_type``, for each of ``member_ids`` (or ``member_id``)."""
@@ -54,4 +56,5 @@ def record_view(
                 object_type=object_type,
                 member_id=member,
                 detail=dict(extra) if extra else None,
+                severity=severity,
             )

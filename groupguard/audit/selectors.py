@@ -9,9 +9,20 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from groupguard.audit import log as audit_log
 from groupguard.audit.log import StoredHashSource, log_name_for
 from groupguard.audit.merkle import consistency_proof, inclusion_proof
 from groupguard.audit.models import AuditEntry, AuditLog
+
+
+def log_for(practice_id: Any) -> AuditLog:
+    """The log of a practice (or the site log), created on first use."""
+    return audit_log.log_for(practice_id)
+
+
+def log_name(practice_id: Any) -> str:
+    """The name of a practice's log (``practice/<id>``), or the site log's."""
+    return log_name_for(practice_id)
 
 
 def log_of_practice(practice_id: Any) -> AuditLog | None:

@@ -4,7 +4,6 @@ from typing import Any
 
 from django import forms
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.functional import cached_property
@@ -12,8 +11,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from groupguard.accounts.models import User
 from groupguard.accounts.usernames import normalize_username
+from groupguard.audit import actions as audit_actions
 from groupguard.audit import selectors
-from groupguard.audit.log import Actor, log_for, record
+from groupguard.audit.reads import record_view
 from groupguard.audit.verify import verify_log
 from groupguard.practice.access import require_admin
 from groupguard.practice.models import Member
@@ -68,7 +68,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
     require_admin(user)
     form = AuditFilterForm(request.GET or None, practice=user.practice)
-    log = log_for(user.practice_id)
+    log = selectors.log_for(user.practice_id)
     entries = selectors.filtered_entries(log)
     filtered = False
     member_id = None
@@ -122,14 +122,13 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         )
     query = request.GET.copy()
     query.pop("page", None)
-    with transaction.atomic():
-        record(
-            practice_id=user.practice_id,
-            actor=Actor.user(user),
-            action="audit.view",
-            object_type="audit_log",
-            detail={"page": page.number},
-        )
+    record_view(
+        user=user,
+        practice_id=user.practice_id,
+        action="audit.view",
+        object_type="audit_log",
+        detail={"page": page.number},
+    )
     return render(
         request,
         "web/audit_log.html",
@@ -149,14 +148,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 def audit_verify(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
     require_admin(user)
-    log = log_for(user.practice_id)
+    log = selectors.log_for(user.practice_id)
     report = verify_log(log)
-    with transaction.atomic():
-        record(
-            practice_id=user.practice_id,
-            actor=Actor.user(user),
-            action="audit.verify",
-            detail={"ok": report.ok, "tree_size": report.size, "via": "web"},
-            severity="info" if report.ok else "high",
-        )
+    audit_actions.record_verification(log, report, user=user, via="web")
     return render(request, "web/_audit_verify.html", {"report": report})

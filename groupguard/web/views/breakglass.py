@@ -9,13 +9,12 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from groupguard.audit.log import Actor, record
+from groupguard.audit.reads import record_view
 from groupguard.practice import actions
 from groupguard.practice.access import (
     access_grant,
@@ -90,15 +89,14 @@ def break_glass_list(request: HttpRequest) -> HttpResponse:
         .select_related("user", "member", "reviewed_by")
         .order_by("reviewed_at", "-created_at")[:200]
     )
-    with transaction.atomic():
-        # The list shows members' names and the reasons written for them.
-        record(
-            practice_id=user.practice_id,
-            actor=Actor.user(user),
-            action="break_glass.list",
-            object_type="breakglassgrant",
-            detail={"count": len(grants)},
-        )
+    # The list shows members' names and the reasons written for them.
+    record_view(
+        user=user,
+        practice_id=user.practice_id,
+        action="break_glass.list",
+        object_type="breakglassgrant",
+        detail={"count": len(grants)},
+    )
     return render(
         request,
         "web/break_glass_list.html",

@@ -8,13 +8,11 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from groupguard.accounts.models import User
-from groupguard.audit.log import Actor, record
 from groupguard.audit.reads import record_view
 from groupguard.evidence import actions, selectors
 from groupguard.evidence.build import PacketError, build_packet
@@ -88,14 +86,13 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         # The complaints with their members, and every member's name in the form's picker:
         # one entry for the list, as for every list.
-        with transaction.atomic():
-            record(
-                practice_id=practice.id,
-                actor=Actor.user(user),
-                action="complaint.list",
-                object_type="complaint",
-                detail={"count": len(complaints)},
-            )
+        record_view(
+            user=user,
+            practice_id=practice.id,
+            action="complaint.list",
+            object_type="complaint",
+            detail={"count": len(complaints)},
+        )
     return render(
         request,
         "web/complaint_list.html",
@@ -177,15 +174,14 @@ def packet_download(request: HttpRequest, build_id: uuid.UUID) -> HttpResponse:
     build = PacketBuild.objects.filter(practice=user.practice, pk=build_id).first()
     if build is None:
         raise Http404("not found")
-    with transaction.atomic():
-        record(
-            practice_id=build.practice_id,
-            actor=Actor.user(user),
-            action="packet.download",
-            obj=build,
-            member_id=build.member_id,
-            severity="high",
-        )
+    record_view(
+        user=user,
+        practice_id=build.practice_id,
+        action="packet.download",
+        obj=build,
+        member_id=build.member_id,
+        severity="high",
+    )
     response = HttpResponse(build.archive, content_type="application/zip")
     name = f"packet-{build.created_at:%Y%m%d-%H%M%S}-{build.checkpoint_size}.zip"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 from django.contrib.staticfiles.storage import staticfiles_storage
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_safe
 
 from groupguard.agreements import selectors as agreement_selectors
-from groupguard.audit.log import Actor, record
+from groupguard.audit.reads import record_view
 from groupguard.contacts import selectors as contact_selectors
 from groupguard.evidence import selectors as complaint_selectors
 from groupguard.practice import selectors
@@ -33,19 +32,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         # The reminders name members (open promises, unanswered referrals, contacts whose
         # request is not answered, complaints due): one entry for the page with how many of
         # each, as for a list.
-        with transaction.atomic():
-            record(
-                practice_id=user.practice_id,
-                actor=Actor.user(user),
-                action="dashboard.view",
-                object_type="dashboard",
-                detail={
-                    "promises": len(promises),
-                    "referrals": len(awaiting),
-                    "unanswered_contacts": len(unanswered),
-                    "complaints": len(complaints),
-                },
-            )
+        record_view(
+            user=user,
+            practice_id=user.practice_id,
+            action="dashboard.view",
+            object_type="dashboard",
+            detail={
+                "promises": len(promises),
+                "referrals": len(awaiting),
+                "unanswered_contacts": len(unanswered),
+                "complaints": len(complaints),
+            },
+        )
     return render(
         request,
         "web/dashboard.html",

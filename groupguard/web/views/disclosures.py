@@ -9,7 +9,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +16,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from groupguard.agreements.actions import MAX_SCAN_BYTES
-from groupguard.audit.log import Actor, record
 from groupguard.audit.reads import record_view
 from groupguard.contacts import selectors as contact_selectors
 from groupguard.contacts.models import Contact
@@ -569,15 +567,14 @@ def accounting_pdf(request: HttpRequest, member_id: uuid.UUID) -> HttpResponse:
         footer=f"{member.practice.name} · accounting of disclosures",
     )
     body = pdf.render_pdf(document)
-    with transaction.atomic():
-        record(
-            practice_id=member.practice_id,
-            actor=Actor.user(user),
-            action="accounting.export",
-            obj=member,
-            member_id=member.id,
-            detail={"rows": len(rows)},
-        )
+    record_view(
+        user=user,
+        practice_id=member.practice_id,
+        action="accounting.export",
+        obj=member,
+        member_id=member.id,
+        detail={"rows": len(rows)},
+    )
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="accounting-{today.isoformat()}.pdf"'
     return response

@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from groupguard.accounts.models import User
-from groupguard.audit.log import Actor, record
 from groupguard.audit.reads import record_view
 from groupguard.contacts import selectors as contact_selectors
 from groupguard.practice import actions, selectors
@@ -33,14 +32,13 @@ def record_member_list(user: User, count: int, *, group: Group | None = None) ->
     detail: dict[str, object] = {"count": count}
     if group is not None:
         detail["group"] = str(group.id)
-    with transaction.atomic():
-        record(
-            practice_id=user.practice_id,
-            actor=Actor.user(user),
-            action="member.list",
-            object_type="member",
-            detail=detail,
-        )
+    record_view(
+        user=user,
+        practice_id=user.practice_id,
+        action="member.list",
+        object_type="member",
+        detail=detail,
+    )
 
 
 @require_GET

@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 
+from groupguard.audit import actions as audit_actions
 from groupguard.audit import selectors
 from groupguard.audit.checkpoints import make_checkpoint, public_key_info
-from groupguard.audit.log import SYSTEM, log_name_for, record
 from groupguard.audit.models import AuditLog
 from groupguard.audit.records import bind_unbound_rows, verify_records
 from groupguard.audit.rows import baseline_done
@@ -79,14 +79,7 @@ class Command(BaseCommand):
 
     def _export(self, options: dict[str, Any]) -> None:
         log = self._log(options["practice"])
-        with transaction.atomic():
-            record(
-                practice_id=log.practice_id,
-                actor=SYSTEM,
-                action="audit.export",
-                detail={"via": "cli"},
-            )
-        log.refresh_from_db()
+        audit_actions.record_export(log, via="cli")
         lines = selectors.export_lines(log)
         if options["out"]:
             with open(options["out"], "w", encoding="utf-8") as handle:
@@ -158,7 +151,7 @@ class Command(BaseCommand):
         progress = _progress_bar if sys.stderr.isatty() else None
         reports = []
         for log in logs:
-            name = log_name_for(log.practice_id)
+            name = selectors.log_name(log.practice_id)
             origin_trusted = [t for t in trusted if str(t.get("origin", "")).endswith("/" + name)]
             if options["practice"]:
                 origin_trusted = trusted
@@ -194,13 +187,7 @@ class Command(BaseCommand):
 
     def _record_verify(self, log: AuditLog, report: VerifyReport) -> None:
         try:
-            with transaction.atomic():
-                record(
-                    practice_id=log.practice_id,
-                    actor=SYSTEM,
-                    action="audit.verify",
-                    detail={"ok": report.ok, "tree_size": report.size, "via": "cli"},
-                )
+            audit_actions.record_verification(log, report, via="cli")
         except (DatabaseError, ValueError, TypeError, IndexError) as exc:
             if report.ok:
                 raise

@@ -3,10 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import transaction
 from django.db.models import Prefetch
 
-from groupguard.audit.log import SYSTEM, record
+from groupguard.audit.reads import record_view
 from groupguard.cli.output import dump_json, practice_by_slug
 from groupguard.practice.models import Enrollment, Member
 
@@ -40,12 +39,11 @@ class Command(BaseCommand):
             for m in members
         ]
         data.sort(key=lambda row: str(row["name"]).casefold())
-        with transaction.atomic():
-            record(
-                practice_id=practice.id,
-                actor=SYSTEM,
-                action="member.export",
-                object_type="member",
-                detail={"count": len(data), "via": "cli"},
-            )
+        record_view(
+            user=None,
+            practice_id=practice.id,
+            action="member.export",
+            object_type="member",
+            detail={"count": len(data), "via": "cli"},
+        )
         self.stdout.write(dump_json(data))

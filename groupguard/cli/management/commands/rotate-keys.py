@@ -4,9 +4,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
 
-from groupguard.audit.log import SYSTEM, record
+from groupguard.audit import actions as audit_actions
 from groupguard.cli.output import dump_json
 from groupguard.core.rotation import add_active_key, reseal_all
 from groupguard.practice.models import Practice
@@ -34,14 +33,11 @@ class Command(BaseCommand):
             kid = add_active_key(settings.GROUPGUARD_ENCRYPTION_KEYS_FILE)
             self.stderr.write(f"added key {kid} to {settings.GROUPGUARD_ENCRYPTION_KEYS_FILE}")
         report = reseal_all(batch_size=options["batch_size"])
-        with transaction.atomic():
-            for practice_id in Practice.objects.values_list("id", flat=True):
-                record(
-                    practice_id=practice_id,
-                    actor=SYSTEM,
-                    action="keys.rotate",
-                    detail={"active_key": report.active_key, "rows_resealed": report.rows_resealed},
-                )
+        audit_actions.record_key_rotation(
+            Practice.objects.values_list("id", flat=True),
+            active_key=report.active_key,
+            rows_resealed=report.rows_resealed,
+        )
         self.stdout.write(
             dump_json(
                 {
