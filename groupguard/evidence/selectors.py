@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
-from groupguard.evidence.models import Complaint, ComplaintStatus
+from groupguard.evidence.models import Complaint, ComplaintStatus, PacketBuild
 from groupguard.practice.access import parse_id
 
 REMIND_DAYS = 14
@@ -32,6 +32,18 @@ def access_complaint(user: Any, complaint_id: Any) -> Complaint:
     if complaint is None:
         raise Http404("not found")
     return complaint
+
+
+def access_packet_build(user: Any, build_id: Any) -> PacketBuild:
+    """A packet built in the user's practice, for a practice admin; else the same 404."""
+    if not getattr(user, "is_authenticated", False) or not getattr(
+        user, "is_practice_admin", False
+    ):
+        raise Http404("not found")
+    build = PacketBuild.objects.filter(practice_id=user.practice_id, pk=parse_id(build_id)).first()
+    if build is None:
+        raise Http404("not found")
+    return build
 
 
 def deadlines_soon(user: Any, today: datetime.date, days: int = REMIND_DAYS) -> list[Complaint]:

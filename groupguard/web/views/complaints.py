@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -17,7 +17,7 @@ from groupguard.audit.reads import record_view
 from groupguard.evidence import actions, selectors
 from groupguard.evidence.build import PacketError, build_packet
 from groupguard.evidence.content import collect
-from groupguard.evidence.models import ComplaintStatus, PacketBuild
+from groupguard.evidence.models import ComplaintStatus
 from groupguard.practice.access import require_admin, visible_members
 from groupguard.web.forms import DateInput, apply_errors
 from groupguard.web.views.common import is_htmx, login_required, staff_user
@@ -171,9 +171,7 @@ def complaint_build(request: HttpRequest, complaint_id: uuid.UUID) -> HttpRespon
 def packet_download(request: HttpRequest, build_id: uuid.UUID) -> HttpResponse:
     user = staff_user(request)
     require_admin(user)
-    build = PacketBuild.objects.filter(practice=user.practice, pk=build_id).first()
-    if build is None:
-        raise Http404("not found")
+    build = selectors.access_packet_build(user, build_id)
     record_view(
         user=user,
         practice_id=build.practice_id,
