@@ -11,7 +11,6 @@ import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Status
 from ninja.errors import AuthenticationError
@@ -374,16 +373,18 @@ def create_member(request: HttpRequest, payload: s.MemberIn) -> Status[dict[str,
     group_id = data.pop("group_id")
     joined_on = data.pop("joined_on")
     group = access_group(user, group_id) if group_id else None
-    if group is None and not user.is_practice_admin:
-        raise ValidationError(
-            {"group_id": "Clinicians add members to one of their groups: give group_id."}
-        )
     assert user.practice is not None  # noqa: S101
-    with transaction.atomic():
-        member = actions.create_member(practice=user.practice, acting_user=user, **data)
-        if group is not None:
-            joined_on = joined_on or user.practice.today()
-            actions.enroll_member(group, member, joined_on=joined_on, acting_user=user)
+    try:
+        member = actions.add_member(
+            practice=user.practice, acting_user=user, group=group, joined_on=joined_on, **data
+        )
+    except ValidationError as error:
+        # The API names the field group_id.
+        if not hasattr(error, "error_dict"):
+            raise
+        raise ValidationError(
+            {"group_id" if k == "group" else k: v for k, v in error.error_dict.items()}
+        ) from None
     return Status(201, _member_out(member))
 
 

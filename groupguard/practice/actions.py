@@ -291,6 +291,30 @@ def create_member(*, practice: Practice, acting_user: User | None, **values: Any
 
 
 @transaction.atomic
+def add_member(
+    *,
+    practice: Practice,
+    acting_user: User,
+    group: Group | None,
+    joined_on: datetime.date | None = None,
+    **values: Any,
+) -> Member:
+    """A new member, enrolled in ``group`` from ``joined_on`` (the practice's today by
+    default), in one transaction. A clinician adds members to one of their groups (the face
+    checked the group is theirs); only a practice admin may add a member to no group yet."""
+    if group is None and not acting_user.is_practice_admin:
+        raise ValidationError(
+            {"group": "Clinicians add members to one of their groups: choose the group."}
+        )
+    member = create_member(practice=practice, acting_user=acting_user, **values)
+    if group is not None:
+        enroll_member(
+            group, member, joined_on=joined_on or practice.today(), acting_user=acting_user
+        )
+    return member
+
+
+@transaction.atomic
 def update_member(member: Member, *, acting_user: User, **changes: Any) -> Member:
     changed = _apply(member, changes, MEMBER_FIELDS)
     if not changed:

@@ -163,3 +163,28 @@ def test_attendance_uses_the_practice_calendar_day(cast: Cast) -> None:
     actions.end_enrollment(enrollment, left_on=day, acting_user=cast.bob)
     assert session.local_day() == day
     actions.record_attendance(session, cast.mia, status="attended", acting_user=cast.bob)
+
+
+def test_a_clinician_adds_a_member_to_one_of_their_groups_an_admin_to_none_yet(
+    cast: Cast,
+) -> None:
+    before = Member.objects.filter(practice=cast.north).count()
+    with pytest.raises(ValidationError) as refused:
+        actions.add_member(
+            practice=cast.north, acting_user=cast.bob, group=None, given_name="Ivo", family_name="K"
+        )
+    assert Member.objects.filter(practice=cast.north).count() == before
+    assert "group" in refused.value.message_dict
+    added = actions.add_member(
+        practice=cast.north,
+        acting_user=cast.bob,
+        group=cast.thursday,
+        given_name="Ivo",
+        family_name="K",
+    )
+    [enrolment] = added.enrollments.all()
+    assert enrolment.group == cast.thursday and enrolment.joined_on == cast.north.today()
+    unplaced = actions.add_member(
+        practice=cast.north, acting_user=cast.alice, group=None, given_name="Ada", family_name="L"
+    )
+    assert not unplaced.enrollments.exists()

@@ -6,7 +6,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -79,13 +78,16 @@ def member_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         group_id = data.pop("group")
-        joined_on = data.pop("joined_on") or timezone.localdate()
+        joined_on = data.pop("joined_on")
         group = next((g for g in groups if str(g.id) == group_id), None)
         try:
-            with transaction.atomic():
-                member = actions.create_member(practice=user.practice, acting_user=user, **data)
-                if group is not None:
-                    actions.enroll_member(group, member, joined_on=joined_on, acting_user=user)
+            member = actions.add_member(
+                practice=user.practice,
+                acting_user=user,
+                group=group,
+                joined_on=joined_on,
+                **data,
+            )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
