@@ -73,7 +73,7 @@ def member_create(request: HttpRequest) -> HttpResponse:
         request.POST or None,
         groups=[(str(g.id), g.name) for g in groups],
         require_group=not user.is_practice_admin,
-        initial={"joined_on": timezone.localdate(), "group": request.GET.get("group", "")},
+        initial={"joined_on": user.practice.today(), "group": request.GET.get("group", "")},
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
