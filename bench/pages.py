@@ -48,9 +48,9 @@ def _choose_targets() -> dict[str, Any]:
     from django.utils import timezone
 
     from groupguard.accounts.models import User
+    from groupguard.demo.scale import ADMIN_USERNAME, CLINICIAN_PREFIX, SCALE_SLUG
     from groupguard.practice.access import visible_groups
     from groupguard.practice.models import Attendance, Group, Member, Practice
-    from groupguard.practice.scale import ADMIN_USERNAME, CLINICIAN_PREFIX, SCALE_SLUG
 
     practice = Practice.objects.get(slug=SCALE_SLUG)
     admin = User.objects.get(practice=practice, username=ADMIN_USERNAME)

@@ -117,7 +117,7 @@ def prepare_database(args: argparse.Namespace) -> dict[str, Any]:
     from django.core.management import call_command
 
     django.setup()
-    from groupguard.practice.scale import seed_scale
+    from groupguard.demo.scale import seed_scale
 
     call_command("migrate", verbosity=0, interactive=False)
     sizes = {

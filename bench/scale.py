@@ -232,7 +232,7 @@ def _measure_one(args: argparse.Namespace) -> dict[str, Any]:
     from bench.pages import measure
     from groupguard.audit.selectors import log_of_practice, prove_inclusion
     from groupguard.audit.verify import verify_log
-    from groupguard.practice.scale import seed_scale
+    from groupguard.demo.scale import seed_scale
 
     call_command("migrate", verbosity=0, interactive=False)
     factor = args.child

@@ -7,8 +7,8 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "groupguard.settings")
 application = get_wsgi_application()
 
-# Refuse to serve on missing or replaced keys before the first request (core.keys).
-from groupguard.core.keys import load_keys  # noqa: E402  (needs Django set up)
+# Refuse to serve on missing or replaced keys before the first request (ops.keys).
+from groupguard.ops.keys import load_keys  # noqa: E402  (needs Django set up)
 
 load_keys()
 

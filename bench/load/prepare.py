@@ -65,9 +65,9 @@ def _ids(values: Iterable[Any]) -> list[str]:
 
 def _accounts(practice: Any, admin: Any, users: int, rng: random.Random) -> list[Any]:
     from groupguard.accounts.models import User
+    from groupguard.demo.scale import CLINICIAN_PREFIX
     from groupguard.practice import actions
     from groupguard.practice.models import Group
-    from groupguard.practice.scale import CLINICIAN_PREFIX
 
     clinicians = list(
         User.objects.filter(practice=practice, username__startswith=CLINICIAN_PREFIX).order_by(
@@ -224,8 +224,8 @@ def prepare(users: int, seed: int) -> dict[str, Any]:
     from bench.common import machine_info
     from groupguard.accounts.models import User
     from groupguard.contacts.detect import detect
+    from groupguard.demo.scale import ADMIN_USERNAME, SCALE_SLUG
     from groupguard.practice.models import Enrollment, Practice
-    from groupguard.practice.scale import ADMIN_USERNAME, SCALE_SLUG
 
     rng = random.Random(seed)  # noqa: S311  (which groups and members, not security)
     practice = Practice.objects.get(slug=SCALE_SLUG)

@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 
+from groupguard.accounts.demo_accounts import is_demo_account
 from groupguard.accounts.models import User
 from groupguard.accounts.usernames import normalize_username
 
@@ -40,6 +41,4 @@ class PracticeBackend(ModelBackend):
     def user_can_authenticate(self, user: Any) -> bool:
         if not super().user_can_authenticate(user):
             return False
-        from groupguard.practice.demo import is_demo_account
-
         return bool(settings.DEMO_MODE) or not is_demo_account(user)

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from groupguard.audit.jcs import canonicalize
+from groupguard.audit.keys import require_audit_key
 from groupguard.audit.models import AuditLog, Checkpoint
 from groupguard.core.crypto import KeyConfigurationError
 
@@ -38,8 +39,6 @@ def signing_key() -> Ed25519PrivateKey:
     generating = not path.exists()
     if generating:
         # Only for an empty audit log: a new key would not verify what the old one signed.
-        from groupguard.core.keys import require_audit_key
-
         require_audit_key("", generating=True)
         key = Ed25519PrivateKey.generate()
         pem = key.private_bytes(
@@ -62,8 +61,6 @@ def signing_key() -> Ed25519PrivateKey:
     loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(loaded, Ed25519PrivateKey):
         raise KeyConfigurationError(f"{path} does not hold an Ed25519 private key")
-    from groupguard.core.keys import require_audit_key
-
     require_audit_key(key_id_for(loaded.public_key()), generating=False)
     _key_cache[str(path)] = loaded
     return loaded

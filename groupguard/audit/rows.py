@@ -26,7 +26,7 @@ write is refused with ``RecordAltered`` and nothing is saved. Otherwise a later 
 save would bind the edited values and launder them.
 
 Key rotation re-seals ciphertext through ``save()`` and records an entry per batch, so the
-rows it changed are bound again under their new ciphertext (``core.rotation``). Reading the
+rows it changed are bound again under their new ciphertext (``ops.rotation``). Reading the
 bindings back and checking rows against them is ``audit.records``.
 """
 

@@ -13,7 +13,7 @@ Keys never live in the database. They come from ``GROUPGUARD_ENCRYPTION_KEYS`` (
 file named by ``GROUPGUARD_ENCRYPTION_KEYS_FILE``), or, when neither is set, from a key file in
 the data directory that the first run generates with mode 0600. A key file is generated only
 while the database holds nothing sealed, and a keyring that lacks a key id stored data uses is
-refused before any use (``core.keys``).
+refused before any use (``core.keys``, ``audit.keys``).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ import base64
 import datetime
 from typing import Any
 
+from django.apps import apps
 from django.db import models
 from django.db.models.query_utils import DeferredAttribute
 from django.utils.dateparse import parse_date
@@ -167,3 +168,8 @@ class EncryptedBytesField(EncryptedField):
 
 def encrypted_fields(model: type[models.Model]) -> list[EncryptedField]:
     return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedField)]
+
+
+def encrypted_models() -> list[type[models.Model]]:
+    """Every installed model with at least one sealed field."""
+    return [m for m in apps.get_models() if encrypted_fields(m)]

@@ -10,8 +10,9 @@ instead. So:
   the audit signing key only if it signed the newest entry of every log.
 
 Either failure is a ``KeyConfigurationError`` whose message names the key ids and what to do.
-The check runs once per process when the keys are first loaded (``core.crypto`` and
-``audit.checkpoints``), so a server, a worker and a CLI command all refuse before writing.
+The check runs once per process when the keys are first loaded (``core.crypto`` here, and
+``audit.keys`` for the signing key), so a server, a worker and a CLI command all refuse before
+writing; ``ops.keys.load_keys`` loads both before a server serves.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from groupguard.core.crypto import (
     Keyring,
     open_sealed,
 )
+from groupguard.core.fields import encrypted_fields, encrypted_models
 
 
 def _no_database_yet() -> bool:
@@ -38,7 +40,7 @@ def _no_database_yet() -> bool:
     return name != ":memory:" and not name.startswith("file:") and not Path(name).exists()
 
 
-def _tables() -> set[str]:
+def existing_tables() -> set[str]:
     if _no_database_yet():
         return set()
     return set(connection.introspection.table_names())
@@ -50,11 +52,9 @@ def sealed_key_ids() -> dict[str, list[str]]:
     One ``SELECT DISTINCT`` per encrypted column (the key id is the second part of
     ``gg1:<key id>:<sealed bytes>``). Tables not yet created (before ``migrate``) are skipped.
     """
-    from groupguard.core.fields import encrypted_fields
-    from groupguard.core.rotation import encrypted_models
 
     quote = connection.ops.quote_name
-    tables = _tables()
+    tables = existing_tables()
     found: dict[str, list[str]] = {}
     for model in encrypted_models():
         table = model._meta.db_table
@@ -107,7 +107,6 @@ def require_encryption_keys(keyring: Keyring) -> None:
 
 def _sample(kid: str, place: str) -> tuple[str, str] | None:
     """One value sealed under ``kid`` in ``place`` (``table.column``) and its associated data."""
-    from groupguard.core.rotation import encrypted_models
 
     table, column = place.split(".", 1)
     model = next((m for m in encrypted_models() if m._meta.db_table == table), None)
@@ -133,49 +132,12 @@ def may_generate_encryption_keys() -> None:
     if stored:
         raise KeyConfigurationError(
             "the encryption key file is missing, but stored data is sealed under key id(s) "
-            f"{_ids(stored)}: restore the key file (or set GROUPGUARD_ENCRYPTION_KEYS); "
+            f"{ids_of(stored)}: restore the key file (or set GROUPGUARD_ENCRYPTION_KEYS); "
             "a new key would leave that data unreadable and is made only for an empty database"
         )
 
 
-def audit_signing_key_ids() -> dict[str, list[str]]:
-    """The key id that signed the newest entry of each audit log, with the logs' names."""
-    tables = _tables()
-    if "audit_auditentry" not in tables or "audit_auditlog" not in tables:
-        return {}
-    from groupguard.audit.models import AuditEntry, AuditLog
-
-    heads = list(AuditLog.objects.filter(size__gt=0).values_list("id", "name", "size"))
-    names = {log_id: name for log_id, name, _ in heads}
-    found: dict[str, list[str]] = {}
-    for start in range(0, len(heads), 200):
-        batch = heads[start : start + 200]
-        newest = AuditEntry.objects.none()
-        for log_id, _name, size in batch:
-            newest = newest | AuditEntry.objects.filter(log_id=log_id, index=size - 1)
-        for log_id, kid in newest.values_list("log_id", "key_id"):
-            found.setdefault(kid, []).append(names[log_id])
-    return found
-
-
-def require_audit_key(key_id: str, *, generating: bool) -> None:
-    """Refuse an audit signing key that did not sign the newest entry of every log."""
-    stored = audit_signing_key_ids()
-    if generating and stored:
-        raise KeyConfigurationError(
-            "the audit signing key file is missing, but the audit log holds entries signed "
-            f"with key id(s) {_ids(stored)}: restore the key file (GROUPGUARD_AUDIT_KEY_FILE); "
-            "a new key is made only for an empty audit log"
-        )
-    other = {kid: logs for kid, logs in stored.items() if kid != key_id}
-    if other:
-        raise KeyConfigurationError(
-            f"the audit signing key (key id {key_id!r}) is not the one that signed the newest "
-            f"entries ({_ids(other)}): restore the right key file (GROUPGUARD_AUDIT_KEY_FILE)"
-        )
-
-
-def _ids(found: dict[str, list[str]]) -> str:
+def ids_of(found: dict[str, list[str]]) -> str:
     return ", ".join(repr(kid) for kid in sorted(found))
 
 
@@ -183,17 +145,7 @@ def _missing_message(missing: dict[str, list[str]], held: set[str]) -> str:
     places = sorted({place for found in missing.values() for place in found})
     shown = ", ".join(places[:3]) + (f" and {len(places) - 3} more" if len(places) > 3 else "")
     return (
-        f"stored data is sealed under key id(s) {_ids(missing)} that this server does not hold "
+        f"stored data is sealed under key id(s) {ids_of(missing)} that this server does not hold "
         f"(it holds {', '.join(repr(k) for k in sorted(held)) or 'none'}; in {shown}): "
         "give it the key file that has them; nothing was written"
     )
-
-
-def load_keys() -> None:
-    """Load the encryption keyring and the audit signing key now, refusing wrong or missing
-    ones: a server calls this before it serves, so it never starts on the wrong keys."""
-    from groupguard.audit.checkpoints import signing_key
-    from groupguard.core.crypto import configured_keyring
-
-    configured_keyring()
-    signing_key()

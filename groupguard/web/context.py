@@ -19,7 +19,7 @@ def site(request: HttpRequest) -> dict[str, Any]:
         },
     }
     if settings.DEMO_MODE:
-        from groupguard.practice.demo import DEMO_TOTP_SECRET
+        from groupguard.accounts.demo_accounts import DEMO_TOTP_SECRET
 
         context["demo_totp_secret"] = DEMO_TOTP_SECRET
     session = getattr(request, "session", None)

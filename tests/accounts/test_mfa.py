@@ -16,9 +16,10 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from groupguard.accounts import actions, mfa
+from groupguard.accounts.demo_accounts import DEMO_PASSWORD
 from groupguard.accounts.models import Authenticator
 from groupguard.audit.models import AuditEntry
-from groupguard.practice.demo import DEMO_PASSWORD, build_demo
+from groupguard.demo.practice import build_demo
 from tests.api.test_api import API, bearer, call
 from tests.conftest import PASSWORD, Cast
 from tests.support import authenticator_for, mfa_login

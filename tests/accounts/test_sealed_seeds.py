@@ -14,9 +14,10 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from groupguard.accounts import mfa
+from groupguard.accounts.demo_accounts import DEMO_TOTP_SECRET
 from groupguard.accounts.models import Authenticator, TOTPSeed
 from groupguard.core import crypto
-from groupguard.practice.demo import DEMO_TOTP_SECRET, build_demo
+from groupguard.demo.practice import build_demo
 from tests.conftest import Cast
 from tests.support import authenticator_for
 

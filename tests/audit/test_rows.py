@@ -27,8 +27,8 @@ from groupguard.audit.records import bind_unbound_rows, ensure_baseline, verify_
 from groupguard.audit.rows import RecordAltered, baseline_done, bound_models
 from groupguard.contacts import actions as contacts
 from groupguard.contacts.models import Contact, Promise
+from groupguard.demo.practice import build_demo
 from groupguard.disclosures import actions as actions_disclosures
-from groupguard.practice.demo import build_demo
 from groupguard.practice.models import Attendance
 from tests.conftest import Cast
 

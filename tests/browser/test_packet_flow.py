@@ -7,8 +7,9 @@ import zipfile
 
 import pytest
 
+from groupguard.accounts.demo_accounts import DEMO_PASSWORD
+from groupguard.demo.practice import build_demo
 from groupguard.evidence.models import Complaint
-from groupguard.practice.demo import DEMO_PASSWORD, build_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

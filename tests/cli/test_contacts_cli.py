@@ -18,7 +18,7 @@ from groupguard.cli.main import main as cli_main
 from groupguard.contacts import actions
 from groupguard.contacts.guidance import PROMISE_WARNING
 from groupguard.contacts.models import Contact, Promise, Referral
-from groupguard.practice.demo import build_demo
+from groupguard.demo.practice import build_demo
 from tests.conftest import Cast
 
 LOS_ANGELES = zoneinfo.ZoneInfo("America/Los_Angeles")  # the north practice's time zone

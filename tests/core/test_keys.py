@@ -22,7 +22,8 @@ from django.test import override_settings
 from groupguard.audit import checkpoints
 from groupguard.cli.main import main as cli_main
 from groupguard.core import crypto
-from groupguard.core.keys import load_keys, sealed_key_ids
+from groupguard.core.keys import sealed_key_ids
+from groupguard.ops.keys import load_keys
 from groupguard.practice.models import Member
 from tests.conftest import Cast, make_member
 

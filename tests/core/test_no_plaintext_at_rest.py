@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from groupguard.practice.demo import MEMBERS, build_demo
+from groupguard.demo.practice import MEMBERS, build_demo
 from tests.support import missing_component
 
 

@@ -78,8 +78,8 @@ import base64, datetime, json
 import django
 django.setup()
 from groupguard.audit.models import AuditEntry, AuditLog
-from groupguard.core import rotation
-from groupguard.core.fields import encrypted_fields
+from groupguard.ops import rotation
+from groupguard.core.fields import encrypted_fields, encrypted_models
 def plain(value):
     if isinstance(value, (bytes, memoryview)):
         return base64.b64encode(bytes(value)).decode()
@@ -87,7 +87,7 @@ def plain(value):
         return value.isoformat()
     return value
 values = {}
-for model in rotation.encrypted_models():
+for model in encrypted_models():
     names = [f.attname for f in encrypted_fields(model)]
     for obj in model._default_manager.all():
         for name in names:
@@ -437,7 +437,7 @@ def test_the_postgresql_tools_reach_the_server_as_the_app_does(
 ) -> None:
     # libpq settings only in the environment (TLS, a host when the URL names none) reach
     # pg_dump and pg_restore too; what the settings name wins.
-    from groupguard.core.backup_engines import _pg_env
+    from groupguard.ops.backup_engines import _pg_env
 
     monkeypatch.setenv("PGSSLMODE", "verify-full")
     monkeypatch.setenv("PGHOST", "db.from.env")

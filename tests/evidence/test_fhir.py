@@ -14,10 +14,10 @@ import pytest
 
 from groupguard.audit.checkpoints import make_checkpoint
 from groupguard.audit.models import AuditLog
+from groupguard.demo.practice import DemoPractice, build_demo
 from groupguard.evidence.content import collect
 from groupguard.evidence.fhir import MEMBER_SYSTEM, to_fhir, validate_fhir
 from groupguard.evidence.models import Complaint
-from groupguard.practice.demo import DemoPractice, build_demo
 
 KINDS = {
     "Patient",

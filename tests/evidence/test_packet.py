@@ -13,10 +13,10 @@ from django.db import connection
 from groupguard.audit import triggers
 from groupguard.audit.checkpoints import public_key_info
 from groupguard.audit.models import AuditEntry
+from groupguard.demo.practice import DemoPractice, build_demo
 from groupguard.evidence.build import FILES, PacketError, build_packet
 from groupguard.evidence.models import Complaint
 from groupguard.evidence.verify import verify_packet
-from groupguard.practice.demo import DemoPractice, build_demo
 from tests.support import pdf_text
 
 

@@ -11,10 +11,10 @@ import pytest
 
 from groupguard.audit.checkpoints import make_checkpoint
 from groupguard.audit.models import AuditLog
+from groupguard.demo.practice import DemoPractice, build_demo
 from groupguard.evidence.content import collect
 from groupguard.evidence.models import Complaint
 from groupguard.evidence.pdf import packet_pdf
-from groupguard.practice.demo import DemoPractice, build_demo
 from tests.support import pdf_text
 
 

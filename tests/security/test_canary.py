@@ -51,8 +51,8 @@ from django.utils import timezone
 from groupguard.accounts.actions import issue_api_token
 from groupguard.agreements import actions as agreements
 from groupguard.contacts import actions as contacts
-from groupguard.core import crypto, rotation
-from groupguard.core.fields import encrypted_fields
+from groupguard.core import crypto
+from groupguard.core.fields import encrypted_fields, encrypted_models
 from groupguard.disclosures import actions as disclosures
 from groupguard.evidence import actions as evidence
 from groupguard.evidence.models import PacketBuild
@@ -312,7 +312,7 @@ def test_a_backup_holds_no_readable_phi_and_no_keys(
 
 def every_encrypted_value() -> dict[tuple[str, str, str], Any]:
     values = {}
-    for model in rotation.encrypted_models():
+    for model in encrypted_models():
         names = [f.attname for f in encrypted_fields(model)]
         for obj in model._default_manager.all():
             for name in names:
@@ -322,7 +322,7 @@ def every_encrypted_value() -> dict[tuple[str, str, str], Any]:
 
 def raw_tokens() -> list[str]:
     tokens = []
-    for model in rotation.encrypted_models():
+    for model in encrypted_models():
         columns = [str(f.column) for f in encrypted_fields(model)]
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT {', '.join(columns)} FROM {model._meta.db_table}")  # noqa: S608

@@ -11,7 +11,7 @@ Two kinds of page:
   reminders) writes one entry for the page, as every list in the product does (``member.list``,
   ``contact.list``, ...): one per answer, not one per row, which keeps each page view one audit
   append and the pages' query counts flat (``tests/web/test_pages.py``,
-  ``tests/practice/test_scale.py``). Those pages are named in ``LISTS`` with the entry they
+  ``tests/demo/test_scale.py``). Those pages are named in ``LISTS`` with the entry they
   write.
 
 The walk requests every GET route of the web UI and of the API (the routes of

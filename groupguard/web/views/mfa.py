@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from groupguard.accounts import actions, mfa, sessions
+from groupguard.accounts.demo_accounts import is_demo_account
 from groupguard.accounts.models import User
 from groupguard.audit.middleware import client_ip
 from groupguard.lockout.actions import record_failure
@@ -23,7 +24,6 @@ from groupguard.passkeys import actions as passkey_actions
 from groupguard.passkeys import selectors as passkey_selectors
 from groupguard.passkeys import session as passkey_session
 from groupguard.passkeys.relying_party import for_request
-from groupguard.practice.demo import is_demo_account
 from groupguard.web.forms import apply_errors
 from groupguard.web.security import refuse_if_locked_out
 from groupguard.web.views.common import login_required, staff_user

@@ -6,7 +6,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from groupguard.practice.demo import DEMO_PASSWORD, DEMO_SLUG, STAFF, build_demo, demo_exists
+from groupguard.accounts.demo_accounts import DEMO_PASSWORD, DEMO_SLUG
+from groupguard.demo.practice import STAFF, build_demo, demo_exists
 from groupguard.practice.models import Practice
 
 

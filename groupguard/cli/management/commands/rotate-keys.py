@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from groupguard.audit import actions as audit_actions
 from groupguard.cli.output import dump_json
-from groupguard.core.rotation import add_active_key, reseal_all
+from groupguard.ops.rotation import add_active_key, reseal_all
 from groupguard.practice.models import Practice
 
 

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from groupguard.cli.output import dump_json
-from groupguard.practice.scale import (
+from groupguard.demo.scale import (
     AUDIT_ENTRIES_PER_1X,
     SCALE_SLUG,
     ScalePracticeExists,

@@ -15,8 +15,8 @@ from groupguard.audit.rows import baseline_done
 from groupguard.cli.management.commands.demo import demo_logins_text
 from groupguard.core.crypto import KeyConfigurationError
 from groupguard.core.durability import describe
-from groupguard.core.keys import load_keys
-from groupguard.practice.demo import build_demo, demo_exists
+from groupguard.demo.practice import build_demo, demo_exists
+from groupguard.ops.keys import load_keys
 from groupguard.practice.models import Practice
 
 

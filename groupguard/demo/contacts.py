@@ -23,8 +23,8 @@ from django.utils import timezone
 
 from groupguard.contacts import actions
 from groupguard.contacts.models import Contact, Initiator, ReferralStatus, Request, Setting
+from groupguard.demo.practice import DemoPractice
 from groupguard.practice.actions import ATTENDING
-from groupguard.practice.demo import DemoPractice
 from groupguard.practice.models import Attendance, Group, GroupSession, Member
 from groupguard.practice.models.sessions import SessionStatus
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from groupguard.audit.models import AuditEntry
-from groupguard.core import backup, backup_engines
+from groupguard.ops import backup, backup_engines
 from tests.conftest import Cast
 
 

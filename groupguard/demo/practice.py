@@ -14,19 +14,17 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from groupguard.accounts.demo_accounts import (
+    DEMO_PASSWORD,
+    DEMO_SLUG,
+    DEMO_TOTP_SECRET,
+)
 from groupguard.accounts.models import Role, User
 from groupguard.audit.log import SYSTEM, record
 from groupguard.practice import actions
 from groupguard.practice.models import Group, Member, Practice
 from groupguard.practice.models.roles import RoleKind
 from groupguard.practice.models.sessions import AttendanceStatus, SessionStatus
-
-DEMO_SLUG = "demo"
-DEMO_PASSWORD = "demo-password-2026"  # noqa: S105  (demo mode only, printed on purpose)
-# Every demo account's authenticator app shares this published secret (base32, as an app asks
-# for it). In demo mode the code step shows the current code; outside demo mode the demo's
-# accounts cannot sign in at all (accounts.backends).
-DEMO_TOTP_SECRET = "GROUPGUARDDEMOSECRETFORDEMOSONLY"  # noqa: S105  (published on purpose)
 
 STAFF = [
     # username, first, last, role, licence, ethics code
@@ -70,12 +68,6 @@ class DemoPractice:
 
 def demo_exists() -> bool:
     return Practice.objects.filter(slug=DEMO_SLUG).exists()
-
-
-def is_demo_account(user: User) -> bool:
-    """A staff account of the demo practice, whose password and authenticator are public."""
-    practice = user.practice if user.practice_id is not None else None
-    return practice is not None and practice.slug == DEMO_SLUG
 
 
 def _demo_authenticator(user: User) -> None:
@@ -240,9 +232,9 @@ def _build_demo(today: datetime.date, seed: int) -> DemoPractice:
     _sessions(practice, groups, staff, rng, today)
     _after_sessions(groups, leads, rosters, today)
     demo = DemoPractice(practice, staff, groups, members)
-    from groupguard.contacts.demo import add_demo_contacts
-    from groupguard.disclosures.demo import add_demo_disclosures
-    from groupguard.evidence.demo import add_demo_complaint
+    from groupguard.demo.contacts import add_demo_contacts
+    from groupguard.demo.disclosures import add_demo_disclosures
+    from groupguard.demo.evidence import add_demo_complaint
 
     add_demo_disclosures(demo, add_demo_contacts(demo, today))
     add_demo_complaint(demo)

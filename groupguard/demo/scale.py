@@ -36,6 +36,7 @@ from django.utils import timezone
 from groupguard.accounts.models import Role, User
 from groupguard.audit.log import SYSTEM, record
 from groupguard.audit.records import bind_unbound_rows
+from groupguard.demo.scale_audit import HISTORY_DAYS, AuditRefs, AuditWriter, audit_history
 from groupguard.practice import actions
 from groupguard.practice.models import (
     Attendance,
@@ -52,7 +53,6 @@ from groupguard.practice.models.groups import FacilitatorRole, GroupStatus, Memb
 from groupguard.practice.models.practice import EthicsCode, LicenseType
 from groupguard.practice.models.roles import RoleKind
 from groupguard.practice.models.sessions import AttendanceStatus, SessionStatus
-from groupguard.practice.scale_audit import HISTORY_DAYS, AuditRefs, AuditWriter, audit_history
 
 SCALE_SLUG = "scale"
 ADMIN_USERNAME = "scale-admin"

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import datetime
 
+from groupguard.demo.practice import DemoPractice
 from groupguard.evidence import actions
 from groupguard.evidence.models import Complaint
-from groupguard.practice.demo import DemoPractice
 
 
 def add_demo_complaint(demo: DemoPractice) -> Complaint:

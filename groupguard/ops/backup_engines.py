@@ -23,9 +23,8 @@ from urllib.request import pathname2url
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from groupguard.core import rotation
-from groupguard.core.backup_archive import CHUNK, BackupError
-from groupguard.core.fields import encrypted_fields
+from groupguard.core.fields import encrypted_fields, encrypted_models
+from groupguard.ops.backup_archive import CHUNK, BackupError
 
 
 @dataclass
@@ -66,7 +65,7 @@ def read_facts(cursor: Any, vendor: str) -> Facts:
         cursor.execute("SELECT name, size FROM audit_auditlog")
         logs = {str(name): int(size) for name, size in cursor.fetchall()}
     key_ids: set[str] = set()
-    for model in rotation.encrypted_models():
+    for model in encrypted_models():
         table = model._meta.db_table
         if table not in tables:
             continue

@@ -9,6 +9,13 @@ from django.urls import reverse
 from bench.settings import TEMPLATES as BENCH_TEMPLATES
 from groupguard.accounts.models import Role, User
 from groupguard.audit.models import AuditEntry
+from groupguard.demo.scale import (
+    ADMIN_USERNAME,
+    CLINICIAN_PREFIX,
+    SCALE_SLUG,
+    ScalePracticeExists,
+    seed_scale,
+)
 from groupguard.practice.models import (
     Attendance,
     Enrollment,
@@ -19,13 +26,6 @@ from groupguard.practice.models import (
     Practice,
 )
 from groupguard.practice.models.sessions import SessionStatus
-from groupguard.practice.scale import (
-    ADMIN_USERNAME,
-    CLINICIAN_PREFIX,
-    SCALE_SLUG,
-    ScalePracticeExists,
-    seed_scale,
-)
 from tests.support import mfa_login
 
 

@@ -18,9 +18,9 @@ from groupguard.audit.records import verify_records
 from groupguard.audit.selectors import prove_inclusion
 from groupguard.audit.verify import known_public_keys
 from groupguard.contacts.models import Contact
+from groupguard.demo.scale import SCALE_SLUG, seed_scale
+from groupguard.demo.scale_audit import AUDIT_ACTIONS
 from groupguard.practice.models import Attendance, Member, Practice
-from groupguard.practice.scale import SCALE_SLUG, seed_scale
-from groupguard.practice.scale_audit import AUDIT_ACTIONS
 
 HISTORY = 700
 

@@ -57,7 +57,7 @@ def test_rotation_reseals_every_row_and_resumes(cast: Cast, tmp_path) -> None:
 
 def test_rotation_reseals_authenticator_secrets(cast: Cast, tmp_path) -> None:
     from groupguard.accounts.models import Authenticator, TOTPSeed
-    from groupguard.core.rotation import encrypted_models
+    from groupguard.core.fields import encrypted_models
     from tests.support import authenticator_for
 
     assert TOTPSeed in encrypted_models()

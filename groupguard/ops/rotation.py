@@ -18,14 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.apps import apps
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 
 from groupguard.audit import records, triggers
 from groupguard.audit import rows as row_binding
 from groupguard.audit.log import SYSTEM, record
 from groupguard.core import crypto
-from groupguard.core.fields import _Stored, encrypted_fields
+from groupguard.core.fields import _Stored, encrypted_fields, encrypted_models
 
 
 @dataclass
@@ -41,10 +40,6 @@ def add_active_key(key_file: Path) -> str:
     crypto.write_key_file(key_file, rotated, exclusive=False)
     crypto.reset_keyring_cache()
     return rotated.active
-
-
-def encrypted_models() -> list[type[models.Model]]:
-    return [m for m in apps.get_models() if encrypted_fields(m)]
 
 
 def reseal_all(

@@ -34,9 +34,10 @@ from groupguard.audit.checkpoints import make_checkpoint, public_key_info
 from groupguard.audit.log import SYSTEM, record
 from groupguard.audit.models import AuditLog, Severity
 from groupguard.audit.verify import known_public_keys, verify_log
-from groupguard.core import backup_engines as engines
-from groupguard.core import crypto, rotation
-from groupguard.core.backup_archive import (
+from groupguard.core import crypto
+from groupguard.core.fields import encrypted_fields, encrypted_models
+from groupguard.ops import backup_engines as engines
+from groupguard.ops.backup_archive import (
     FORMAT,
     PAYLOADS,
     VERSION,
@@ -46,7 +47,6 @@ from groupguard.core.backup_archive import (
     sign_manifest,
     write_archive,
 )
-from groupguard.core.fields import encrypted_fields
 from groupguard.practice.models import Practice
 
 __all__ = ["BackupError", "create_backup", "default_backup_path", "restore_backup"]
@@ -411,7 +411,7 @@ def _sample_opens() -> tuple[bool, dict[str, Any]]:
     """Open the first values of every encrypted column with the configured keys."""
     keyring = crypto.configured_keyring()
     opened, failures = 0, []
-    for model in rotation.encrypted_models():
+    for model in encrypted_models():
         fields = encrypted_fields(model)
         names = [f.attname for f in fields]
         rows = model._default_manager.order_by("pk").values_list("pk", *names)

@@ -16,8 +16,8 @@ from __future__ import annotations
 import datetime
 
 from groupguard.contacts.models import Contact
+from groupguard.demo.practice import DemoPractice
 from groupguard.disclosures import actions
-from groupguard.practice.demo import DemoPractice
 
 
 def add_demo_disclosures(demo: DemoPractice, contacts: dict[str, Contact]) -> None:

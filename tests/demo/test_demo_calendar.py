@@ -8,7 +8,7 @@ import zoneinfo
 import time_machine
 from django.utils import timezone
 
-from groupguard.practice.demo import DEMO_TIMEZONE, build_demo
+from groupguard.demo.practice import DEMO_TIMEZONE, build_demo
 from groupguard.practice.models import Attendance, GroupSession
 from groupguard.practice.models.sessions import SessionStatus
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from groupguard.contacts import selectors
 from groupguard.contacts.models import Amendment, Contact, Promise, Referral
-from groupguard.practice.demo import DemoPractice, build_demo
+from groupguard.demo.practice import DemoPractice, build_demo
 from groupguard.practice.models import Attendance, Member, RoleRelationship
 from groupguard.practice.models.roles import RoleKind
 
@@ -119,9 +119,9 @@ def test_the_dashboard_shows_an_open_promise_an_unanswered_referral_and_a_correc
 
 
 def test_junes_story_continues_with_a_decision_and_an_authorized_letter(db: None) -> None:
+    from groupguard.demo.practice import build_demo
     from groupguard.disclosures import selectors as disclosure_selectors
     from groupguard.disclosures.models import Assessment
-    from groupguard.practice.demo import build_demo
 
     demo = build_demo()
     june = next(m for m in demo.members if m.given_name == "Juniper")
