@@ -56,7 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def generate(count: int, seed: int = 1) -> list[dict[str, Any]]:
     """``count`` fact sets, the same every time for the same seed."""
     from groupguard.disclosures.engine.facts import BOOLEANS, CHOICES, NULLABLE
-    from groupguard.disclosures.engine.jurisdictions import JURISDICTIONS
+    from groupguard.jurisdictions import JURISDICTIONS
 
     rng = random.Random(seed)
     jurisdictions = [*JURISDICTIONS, "us-ca", "US-ZZ"]

@@ -7,7 +7,7 @@ from django.contrib.auth.backends import ModelBackend
 
 from groupguard.accounts.demo_accounts import is_demo_account
 from groupguard.accounts.models import User
-from groupguard.accounts.usernames import normalize_username
+from groupguard.core.usernames import normalize_username
 
 
 class PracticeBackend(ModelBackend):

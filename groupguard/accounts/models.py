@@ -14,8 +14,8 @@ from django.db import models
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from groupguard.accounts.usernames import normalize_username
 from groupguard.core.fields import EncryptedTextField
+from groupguard.core.usernames import normalize_username
 
 
 class Role(models.TextChoices):

@@ -10,8 +10,8 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from groupguard.accounts import sessions
-from groupguard.accounts.usernames import normalize_username
 from groupguard.audit.log import Actor, record
+from groupguard.core.usernames import normalize_username
 
 
 @receiver(user_logged_in)

@@ -17,7 +17,6 @@ from django.utils import timezone
 from groupguard.accounts.models import User
 from groupguard.agreements import clauses, render, selectors
 from groupguard.agreements.models import (
-    AttendanceOverride,
     ConsentWithdrawal,
     IdentityCheck,
     LimitsRevisit,
@@ -29,7 +28,7 @@ from groupguard.agreements.models import (
     StatementVersion,
 )
 from groupguard.audit.log import Actor, record
-from groupguard.practice.models import Enrollment, Group, GroupSession, Member, Practice
+from groupguard.practice.models import Enrollment, Group, Member, Practice
 
 LINK_DAYS = 7
 # Wrong identity answers a signing link takes in its whole life before it stops for good. Not a
@@ -625,36 +624,6 @@ def withdraw_consent(
         detail={"group": str(group.id)},
     )
     return withdrawal
-
-
-@transaction.atomic
-def record_override(
-    session: GroupSession, member: Member, *, reason: str, acting_user: User
-) -> AttendanceOverride:
-    """Allow attendance without a valid signature, for one session, with a written reason."""
-    if len(reason.strip()) < 10:
-        raise ValidationError(
-            {
-                "reason": "Write why attendance is recorded without a signature "
-                "(10 characters or more)."
-            }
-        )
-    if AttendanceOverride.objects.filter(session=session, member=member).exists():
-        raise ValidationError("An override for this member and session already exists.")
-    override = AttendanceOverride.objects.create(
-        session=session, member=member, reason=reason.strip(), created_by=acting_user
-    )
-    record(
-        practice_id=session.group.practice_id,
-        actor=Actor.user(acting_user),
-        action="attendance.override",
-        obj=override,
-        member_id=member.id,
-        fields=["reason"],
-        severity="high",
-        detail={"session": str(session.id)},
-    )
-    return override
 
 
 @transaction.atomic

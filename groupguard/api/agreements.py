@@ -6,17 +6,15 @@ import datetime
 import uuid
 from typing import Annotated, Any, Literal
 
-from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Path, Router, Schema, Status
 from pydantic import Field
 
-from groupguard.agreements import actions, selectors
+from groupguard.agreements import actions, attendance, selectors
 from groupguard.agreements.models import StatementVersion
 from groupguard.api.schemas import ErrorOut, In
 from groupguard.audit.reads import record_view
-from groupguard.practice import actions as practice_actions
 from groupguard.practice.access import access_group, access_member, access_session
 
 router = Router(tags=["agreements"])
@@ -252,9 +250,7 @@ def override(
     user = _user(request)
     session = access_session(user, session_id)
     member = access_member(user, member_id)
-    with transaction.atomic():
-        actions.record_override(session, member, reason=payload.reason, acting_user=user)
-        attendance = practice_actions.record_attendance(
-            session, member, status=payload.status, acting_user=user
-        )
-    return {"session_id": str(session.id), "member_id": str(member.id), "status": attendance.status}
+    row = attendance.record_with_override(
+        session, member, status=payload.status, reason=payload.reason, acting_user=user
+    )
+    return {"session_id": str(session.id), "member_id": str(member.id), "status": row.status}

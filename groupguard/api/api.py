@@ -18,6 +18,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 
 from groupguard.accounts.models import User
+from groupguard.agreements import attendance as attendance_actions
 from groupguard.api import schemas as s
 from groupguard.api.auth import SessionAuth, TokenAuth
 from groupguard.audit.reads import record_view
@@ -312,7 +313,7 @@ def create_session(request: HttpRequest, group_id: uuid.UUID, payload: s.Session
 def get_session(request: HttpRequest, session_id: uuid.UUID) -> dict[str, Any]:
     user = _user(request)
     session = access_session(user, session_id)
-    page = selectors.session_page(session=session)
+    page = attendance_actions.session_page(session=session)
     record_view(user=user, practice_id=session.group.practice_id, obj=session)
     out = s.SessionOut.from_orm(session).dict()
     out["attendance"] = [
@@ -338,7 +339,9 @@ def put_attendance(
     user = _user(request)
     session = access_session(user, session_id)
     member = access_member(user, member_id)
-    attendance = actions.record_attendance(session, member, status=payload.status, acting_user=user)
+    attendance = attendance_actions.record_attendance(
+        session, member, status=payload.status, acting_user=user
+    )
     return {"session_id": session.id, "member_id": member.id, "status": attendance.status}
 
 

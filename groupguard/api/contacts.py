@@ -34,6 +34,7 @@ from groupguard.contacts.models import (
     Promise,
     Referral,
 )
+from groupguard.evidence import timeline as timeline_of
 from groupguard.practice.access import access_group, access_member
 from groupguard.practice.models import Member
 
@@ -375,11 +376,11 @@ def member_timeline(request: HttpRequest, member_id: uuid.UUID) -> dict[str, Any
     first."""
     user = _user(request)
     member = access_member(user, member_id)
-    items = selectors.member_timeline(user=user, member=member)
+    items = timeline_of.member_timeline(user=user, member=member)
     record_view(user=user, practice_id=member.practice_id, obj=member, member_id=member.id)
     # A contact with several members carries its note and the others' names: the answer read
     # those members' records too.
-    for other in selectors.others_on_timeline(items, member):
+    for other in timeline_of.others_on_timeline(items, member):
         record_view(user=user, practice_id=member.practice_id, obj=member, member_id=other)
     return {
         "member": member_ref(member),

@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 from django.db.models import Model, QuerySet
 
 from groupguard.accounts.models import User
-from groupguard.accounts.usernames import normalize_username
+from groupguard.core.usernames import normalize_username
 from groupguard.practice.models import Practice
 
 M = TypeVar("M", bound=Model)

@@ -24,7 +24,7 @@ from typing import Any
 from groupguard.agreements import selectors as agreement_selectors
 from groupguard.agreements.models import ConsentWithdrawal, Signature, StatementVersion
 from groupguard.contacts.models import Setting
-from groupguard.disclosures.engine.jurisdictions import resolve
+from groupguard.jurisdictions import resolve
 from groupguard.practice.models import Group, Member
 
 # The clauses that answer a request for secrecy, in the order they are shown.
@@ -188,7 +188,7 @@ def guidance_for(
     quoted = quote_clauses(version, GUIDANCE_CLAUSES) if version else []
     policy = version.policy if version else "none"
     notes = _setting_notes(setting, request)
-    # The same rule the engine applies (jurisdictions.py): where a private word is an
+    # The same rule the engine applies (groupguard.jurisdictions): where a private word is an
     # individual confidence unless agreed in advance, say so for a casual contact too.
     law, _ = resolve(group.practice.jurisdiction)
     if (

@@ -7,7 +7,7 @@ dashboard lists it), a referral unanswered for 20 days (the dashboard reminds), 
 one-to-one, a contact with two members, and one amendment that corrects a request.
 
 The demo's story centres on June Ashgrove: Ada is both her individual therapist and the
-facilitator of her group (the dual role recorded in ``practice.demo``), and June asked Ada
+facilitator of her group (the dual role recorded in ``demo.practice``), and June asked Ada
 after group to keep something from the group. The demo complaint case builds on that contact.
 
 Every person and event here is invented.
@@ -21,10 +21,10 @@ from collections.abc import Sequence
 
 from django.utils import timezone
 
+from groupguard.agreements.attendance import ATTENDING
 from groupguard.contacts import actions
 from groupguard.contacts.models import Contact, Initiator, ReferralStatus, Request, Setting
 from groupguard.demo.practice import DemoPractice
-from groupguard.practice.actions import ATTENDING
 from groupguard.practice.models import Attendance, Group, GroupSession, Member
 from groupguard.practice.models.sessions import SessionStatus
 

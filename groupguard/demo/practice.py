@@ -20,6 +20,7 @@ from groupguard.accounts.demo_accounts import (
     DEMO_TOTP_SECRET,
 )
 from groupguard.accounts.models import Role, User
+from groupguard.agreements import attendance
 from groupguard.audit.log import SYSTEM, record
 from groupguard.practice import actions
 from groupguard.practice.models import Group, Member, Practice
@@ -337,7 +338,6 @@ def _sessions(
         (AttendanceStatus.ABSENT, 8),
         (AttendanceStatus.CANCELLED, 4),
     ]
-    from groupguard.agreements import actions as agreement_actions
     from groupguard.agreements import selectors as agreements
 
     overridden: dict[object, bool] = {}
@@ -365,10 +365,10 @@ def _sessions(
             for enrollment in group.enrollments.current(day).select_related("member"):
                 status = rng.choices(statuses, probabilities)[0]
                 member = enrollment.member
-                if status in actions.ATTENDING and not agreements.may_attend(session, member):
+                if status in attendance.ATTENDING and not agreements.may_attend(session, member):
                     if not overridden.get(group.pk):
                         # The newcomer came once before signing: recorded with a reason.
-                        agreement_actions.record_override(
+                        attendance.record_override(
                             session,
                             member,
                             reason="Joined this week; signed on paper, scan to follow.",
@@ -377,4 +377,4 @@ def _sessions(
                         overridden[group.pk] = True
                     else:
                         status = AttendanceStatus.ABSENT
-                actions.record_attendance(session, member, status=status, acting_user=recorder)
+                attendance.record_attendance(session, member, status=status, acting_user=recorder)

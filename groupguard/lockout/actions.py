@@ -6,8 +6,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from groupguard.accounts.usernames import normalize_username
 from groupguard.audit.log import Actor, record
+from groupguard.core.usernames import normalize_username
 from groupguard.lockout.models import LoginFailure
 from groupguard.lockout.selectors import Lockout, account_key, lockout_for, window
 

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from groupguard.accounts.usernames import normalize_username
+from groupguard.core.usernames import normalize_username
 from groupguard.lockout.models import LoginFailure
 
 

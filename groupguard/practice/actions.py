@@ -15,12 +15,11 @@ from django.db import models, transaction
 from django.utils import timezone as dj_timezone
 
 from groupguard.accounts.models import Role, User
-from groupguard.accounts.usernames import normalize_username
 from groupguard.audit.log import Actor, log_for, record
 from groupguard.audit.models import Severity
+from groupguard.core.usernames import normalize_username
 from groupguard.practice.access import seen_only_through_a_grant
 from groupguard.practice.models import (
-    Attendance,
     BreakGlassGrant,
     Enrollment,
     Group,
@@ -499,89 +498,6 @@ def set_session_status(session: GroupSession, *, status: str, acting_user: User)
         detail={"status": status},
     )
     return session
-
-
-ATTENDING = frozenset({"attended", "late"})
-
-
-class AgreementRequired(ValidationError):
-    """Attendance refused: the member has no valid signature of the group's current agreement."""
-
-    def __init__(self, message: str, *, status: str) -> None:
-        super().__init__({"member": message}, code="agreement_required")
-        self.consent_status = status
-
-
-def _check_agreement_gate(session: GroupSession, member: Member) -> None:
-    """Group treatment needs the member's signature of the current group agreement first."""
-    from groupguard.agreements import selectors as agreements
-
-    if agreements.may_attend(session, member):
-        return
-    status = agreements.consent_status(session.group, member)
-    reason = {
-        agreements.NO_AGREEMENT: "this group has no published group agreement yet",
-        agreements.PENDING: "they have not signed the group agreement",
-        agreements.RECONSENT: (
-            "they signed an older version of the group agreement and need to sign the new one"
-        ),
-        agreements.WITHDRAWN: "they withdrew their consent to the group agreement",
-    }[status]
-    raise AgreementRequired(
-        f"{member.display_name} cannot be recorded as attending: {reason}. Send a signing link, "
-        "record a signature given in person, or record an override with a written reason.",
-        status=status,
-    )
-
-
-@transaction.atomic
-def record_attendance(
-    session: GroupSession, member: Member, *, status: str, acting_user: User
-) -> Attendance:
-    """Record (or correct) one member's attendance at one session."""
-    from groupguard.practice.models.sessions import AttendanceStatus
-
-    if status not in AttendanceStatus.values:
-        raise ValidationError({"status": f"Choose one of {', '.join(AttendanceStatus.values)}."})
-    if session.status == SessionStatus.CANCELLED:
-        raise ValidationError(
-            {"session": "The session was cancelled; attendance cannot be recorded."}
-        )
-    # Lock the session row so two simultaneous recordings for one member queue up instead
-    # of both inserting (PostgreSQL; SQLite serialises writers already).
-    GroupSession.objects.select_for_update().filter(pk=session.pk).first()
-    day = session.local_day()
-    if (
-        not Enrollment.objects.filter(group_id=session.group_id, member=member)
-        .current(day)
-        .exists()
-    ):
-        raise ValidationError({"member": "The member was not enrolled in this group on that day."})
-    if status in ATTENDING:
-        _check_agreement_gate(session, member)
-    attendance = Attendance.objects.filter(session=session, member=member).first()
-    if attendance is not None and attendance.status == status:
-        return attendance
-    created = attendance is None
-    if attendance is None:
-        attendance = Attendance(
-            session=session, member=member, status=status, recorded_by=acting_user
-        )
-        attendance.save()
-    else:
-        attendance.status = status
-        attendance.recorded_by = acting_user
-        attendance.save(update_fields=["status", "recorded_by", "updated_at"])
-    record(
-        practice_id=session.group.practice_id,
-        actor=Actor.user(acting_user),
-        action="attendance.create" if created else "attendance.update",
-        obj=attendance,
-        member_id=member.id,
-        fields=["status"],
-        detail={"session": str(session.id), "status": status},
-    )
-    return attendance
 
 
 @transaction.atomic

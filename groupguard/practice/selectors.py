@@ -163,45 +163,6 @@ def group_page(*, group: Group, sessions_shown: int = 8) -> GroupPage:
 
 
 @dataclass
-class SessionRow:
-    member: Member
-    attendance: Attendance | None
-    consent: str  # see agreements.selectors: signed, reconsent, pending, withdrawn, no_agreement
-    consent_label: str
-    overridden: bool
-
-
-@dataclass
-class SessionPage:
-    session: GroupSession
-    rows: list[SessionRow]
-
-
-def session_page(*, session: GroupSession) -> SessionPage:
-    from groupguard.agreements import selectors as agreements
-    from groupguard.agreements.models import AttendanceOverride
-
-    day = session.local_day()
-    members = [
-        e.member
-        for e in Enrollment.objects.filter(group_id=session.group_id)
-        .current(day)
-        .select_related("member")
-    ]
-    attendance = {a.member_id: a for a in Attendance.objects.filter(session=session)}
-    overridden = set(
-        AttendanceOverride.objects.filter(session=session).values_list("member_id", flat=True)
-    )
-    rows = [
-        SessionRow(
-            c.member, attendance.get(c.member.id), c.status, c.label, c.member.id in overridden
-        )
-        for c in agreements.consent_rows(session.group, members)
-    ]
-    return SessionPage(session, rows)
-
-
-@dataclass
 class MemberPage:
     member: Member
     enrollments: list[Enrollment]

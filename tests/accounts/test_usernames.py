@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from groupguard.accounts.usernames import normalize_username
+from groupguard.core.usernames import normalize_username
 from groupguard.lockout.selectors import account_key
 from groupguard.practice import actions
 from tests.conftest import PASSWORD, Cast

@@ -12,11 +12,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from groupguard.agreements import actions, selectors
+from groupguard.agreements import actions, attendance, selectors
 from groupguard.agreements.models import Signature, SigningLink, StatementVersion
 from groupguard.audit.models import AuditEntry
 from groupguard.practice import actions as practice_actions
-from groupguard.practice.actions import AgreementRequired
 from tests.conftest import Cast
 from tests.support import next_evening
 
@@ -54,8 +53,8 @@ def test_publishing_freezes_the_text_and_a_new_version_asks_for_re_consent(cast:
     assert {r.status for r in selectors.consent_rows(cast.thursday)} == {"reconsent"}
     with pytest.raises(ValidationError, match="Nothing changed"):
         actions.publish(cast.thursday, acting_user=cast.bob)
-    with pytest.raises(AgreementRequired, match="older version"):
-        practice_actions.record_attendance(
+    with pytest.raises(attendance.AgreementRequired, match="older version"):
+        attendance.record_attendance(
             cast.session, cast.mia, status="attended", acting_user=cast.bob
         )
     assert actions_logged("statement.publish") >= 2
@@ -107,20 +106,18 @@ def test_attendance_is_refused_without_a_signature_and_allowed_with_an_override(
     monday = practice_actions.schedule_session(
         cast.monday, starts_at=timezone.now() - datetime.timedelta(hours=3), acting_user=cast.carol
     )
-    with pytest.raises(AgreementRequired, match="no published group agreement"):
-        practice_actions.record_attendance(
-            monday, cast.olga, status="attended", acting_user=cast.carol
-        )
-    practice_actions.record_attendance(monday, cast.olga, status="absent", acting_user=cast.carol)
+    with pytest.raises(attendance.AgreementRequired, match="no published group agreement"):
+        attendance.record_attendance(monday, cast.olga, status="attended", acting_user=cast.carol)
+    attendance.record_attendance(monday, cast.olga, status="absent", acting_user=cast.carol)
     with pytest.raises(ValidationError, match="10 characters"):
-        actions.record_override(monday, cast.olga, reason="short", acting_user=cast.carol)
-    actions.record_override(
+        attendance.record_override(monday, cast.olga, reason="short", acting_user=cast.carol)
+    attendance.record_override(
         monday,
         cast.olga,
         reason="Signed on paper; the scan follows tomorrow.",
         acting_user=cast.carol,
     )
-    practice_actions.record_attendance(monday, cast.olga, status="attended", acting_user=cast.carol)
+    attendance.record_attendance(monday, cast.olga, status="attended", acting_user=cast.carol)
     entry = AuditEntry.objects.get(action="attendance.override")
     assert entry.severity == "high" and entry.member_id == cast.olga.id
 
@@ -130,10 +127,8 @@ def test_withdrawal_closes_the_gate(cast: Cast) -> None:
         cast.thursday, cast.noah, reason="Wants to think it over", acting_user=cast.bob
     )
     assert selectors.consent_status(cast.thursday, cast.noah) == "withdrawn"
-    with pytest.raises(AgreementRequired, match="withdrew"):
-        practice_actions.record_attendance(
-            cast.session, cast.noah, status="late", acting_user=cast.bob
-        )
+    with pytest.raises(attendance.AgreementRequired, match="withdrew"):
+        attendance.record_attendance(cast.session, cast.noah, status="late", acting_user=cast.bob)
     with pytest.raises(ValidationError, match="no signed consent"):
         actions.withdraw_consent(cast.thursday, cast.noah, acting_user=cast.bob)
     actions.record_signature(
@@ -398,7 +393,7 @@ def test_every_signing_override_withdrawal_and_publication_is_audited(cast: Cast
         acting_user=cast.bob,
     )
     actions.publish(cast.thursday, acting_user=cast.bob)
-    actions.record_override(
+    attendance.record_override(
         cast.session, cast.noah, reason="Signing the new version after group.", acting_user=cast.bob
     )
     after = {a: actions_logged(a) for a in before}

@@ -18,6 +18,7 @@ from groupguard.contacts import actions, selectors
 from groupguard.contacts.detect import detect
 from groupguard.contacts.guidance import guidance_for, quote_clauses
 from groupguard.contacts.models import Amendment, Contact, Promise, Referral
+from groupguard.evidence import timeline
 from tests.conftest import Cast
 
 SUMMARY = "After group Mia said her sister is ill. Please don't tell the group, she said."
@@ -347,12 +348,12 @@ def _timeline_orders_every_kind(cast: Cast) -> None:
         promise_scope="It.",
     )
     actions.amend_contact(first, acting_user=cast.bob, text="Added later.")
-    items = selectors.member_timeline(user=cast.bob, member=cast.mia)
+    items = timeline.member_timeline(user=cast.bob, member=cast.mia)
     kinds = [i.kind for i in items]
     assert kinds[0] == "referral"  # end of today
     assert set(kinds) == {"contact", "amendment", "promise", "referral"}
     assert [i.when for i in items] == sorted((i.when for i in items), reverse=True)
-    assert selectors.member_timeline(user=cast.dave, member=cast.mia) == []
+    assert timeline.member_timeline(user=cast.dave, member=cast.mia) == []
 
 
 def test_guidance_quotes_the_signed_version_and_warns_about_unsigned(cast: Cast) -> None:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from groupguard.contacts import selectors
 from groupguard.contacts.models import Amendment, Contact, Promise, Referral
 from groupguard.demo.practice import DemoPractice, build_demo
+from groupguard.evidence import timeline
 from groupguard.practice.models import Attendance, Member, RoleRelationship
 from groupguard.practice.models.roles import RoleKind
 
@@ -81,7 +82,7 @@ def test_junes_explicit_request_was_answered_and_her_referral_accepted(
     assert referral.status == "accepted" and referral.to_name.startswith("Dr. Hollis Penrose")
     assert referral.accepted_on == referral.offered_on + datetime.timedelta(days=6)
     assert not selectors.visible_contacts(demo.staff["cleo"]).filter(pk=contact.pk).exists()
-    items = selectors.member_timeline(user=ada, member=june)
+    items = timeline.member_timeline(user=ada, member=june)
     assert [i.kind for i in items if i.kind in {"referral", "contact"}] == [
         "referral",
         "referral",

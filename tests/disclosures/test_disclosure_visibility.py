@@ -18,6 +18,7 @@ from groupguard.contacts import actions as contacts
 from groupguard.contacts import selectors as contact_selectors
 from groupguard.disclosures import actions, selectors
 from groupguard.disclosures.models import Disclosure
+from groupguard.evidence import timeline as timeline_of
 from groupguard.practice import actions as practice_actions
 from tests.conftest import Cast
 from tests.support import pdf_text
@@ -92,7 +93,7 @@ def test_the_selectors_hide_a_disclosure_from_a_contact_she_cannot_open(
         }
         assert shown == {hidden.pk, visible.pk}
     assert selectors.accounting(cast.mia, among=selectors.visible_disclosures(cast.oscar)) == []
-    timeline = contact_selectors.member_timeline(user=cast.dave, member=cast.mia)
+    timeline = timeline_of.member_timeline(user=cast.dave, member=cast.mia)
     assert all(SECRET not in item.body for item in timeline)
     assert any(OPEN in item.body for item in timeline)
 

@@ -1,4 +1,4 @@
-"""The state table (groupguard/disclosures/engine/states): every jurisdiction present, every
+"""The state table (groupguard/jurisdictions/states): every jurisdiction present, every
 file checked as it loads, and the engine answering each row as the row says."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from groupguard.disclosures.engine import JURISDICTIONS, evaluate
-from groupguard.disclosures.engine.jurisdictions import STATES_DIR, StateTableError, load
+from groupguard.jurisdictions import STATES_DIR, StateTableError, load
 
 THREAT = "threat_to_identifiable_victim"
 STATES = (

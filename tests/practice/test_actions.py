@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from groupguard.agreements import attendance as attendance_actions
 from groupguard.audit.models import AuditEntry
 from groupguard.practice import actions
 from groupguard.practice.models import Attendance, Enrollment, Group, Member
@@ -94,8 +95,12 @@ def test_a_member_cannot_be_enrolled_twice_or_across_practices(cast: Cast) -> No
 
 
 def test_attendance_is_recorded_corrected_and_audited(cast: Cast) -> None:
-    actions.record_attendance(cast.session, cast.mia, status="late", acting_user=cast.bob)
-    actions.record_attendance(cast.session, cast.mia, status="attended", acting_user=cast.carol)
+    attendance_actions.record_attendance(
+        cast.session, cast.mia, status="late", acting_user=cast.bob
+    )
+    attendance_actions.record_attendance(
+        cast.session, cast.mia, status="attended", acting_user=cast.carol
+    )
     attendance = Attendance.objects.get(session=cast.session, member=cast.mia)
     assert attendance.status == "attended"
     assert attendance.recorded_by == cast.carol
@@ -110,15 +115,21 @@ def test_attendance_is_recorded_corrected_and_audited(cast: Cast) -> None:
 
 def test_attendance_needs_an_enrollment_on_that_day(cast: Cast) -> None:
     with pytest.raises(ValidationError, match="not enrolled"):
-        actions.record_attendance(cast.session, cast.olga, status="attended", acting_user=cast.bob)
+        attendance_actions.record_attendance(
+            cast.session, cast.olga, status="attended", acting_user=cast.bob
+        )
     with pytest.raises(ValidationError, match="Choose one of"):
-        actions.record_attendance(cast.session, cast.mia, status="maybe", acting_user=cast.bob)
+        attendance_actions.record_attendance(
+            cast.session, cast.mia, status="maybe", acting_user=cast.bob
+        )
     enrollment = Enrollment.objects.get(group=cast.thursday, member=cast.noah)
     actions.end_enrollment(
         enrollment, left_on=timezone.localdate() - datetime.timedelta(days=5), acting_user=cast.bob
     )
     with pytest.raises(ValidationError, match="not enrolled"):
-        actions.record_attendance(cast.session, cast.noah, status="attended", acting_user=cast.bob)
+        attendance_actions.record_attendance(
+            cast.session, cast.noah, status="attended", acting_user=cast.bob
+        )
 
 
 def test_roles_are_dated_and_cannot_overlap(cast: Cast) -> None:
@@ -162,7 +173,7 @@ def test_attendance_uses_the_practice_calendar_day(cast: Cast) -> None:
     enrollment = Enrollment.objects.get(group=cast.thursday, member=cast.mia)
     actions.end_enrollment(enrollment, left_on=day, acting_user=cast.bob)
     assert session.local_day() == day
-    actions.record_attendance(session, cast.mia, status="attended", acting_user=cast.bob)
+    attendance_actions.record_attendance(session, cast.mia, status="attended", acting_user=cast.bob)
 
 
 def test_a_clinician_adds_a_member_to_one_of_their_groups_an_admin_to_none_yet(

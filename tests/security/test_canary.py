@@ -50,6 +50,7 @@ from django.utils import timezone
 
 from groupguard.accounts.actions import issue_api_token
 from groupguard.agreements import actions as agreements
+from groupguard.agreements import attendance
 from groupguard.contacts import actions as contacts
 from groupguard.core import crypto
 from groupguard.core.fields import encrypted_fields, encrypted_models
@@ -171,7 +172,7 @@ def seed(cast: Cast, canary: Canaries) -> None:
     agreements.withdraw_consent(
         cast.thursday, cast.noah, reason=canary("withdrawal reason"), acting_user=bob
     )
-    agreements.record_override(
+    attendance.record_override(
         cast.session, cast.noah, reason=f"Override: {canary('override reason')}", acting_user=bob
     )
     agreements.record_revisit(

@@ -38,6 +38,8 @@ from hypothesis.stateful import (
 )
 
 from groupguard.agreements import actions as agreements
+from groupguard.agreements import attendance
+from groupguard.agreements.attendance import ATTENDING, AgreementRequired
 from groupguard.agreements.models import (
     AttendanceOverride,
     ConsentWithdrawal,
@@ -53,7 +55,6 @@ from groupguard.disclosures import engine
 from groupguard.disclosures.engine.facts import BOOLEANS, CHOICES
 from groupguard.disclosures.models import Assessment, Choice, Disclosure
 from groupguard.practice import actions as practice
-from groupguard.practice.actions import ATTENDING, AgreementRequired
 from groupguard.practice.models import Attendance, GroupSession, Member
 from tests.conftest import Cast
 
@@ -191,7 +192,7 @@ class AgreementMachine(AuditedMachine):
         who = self.members[member]
         expected = (session.id, who.id) not in self.overrides
         done = attempt(
-            agreements.record_override, session, who, reason=REASON, acting_user=self.cast.bob
+            attendance.record_override, session, who, reason=REASON, acting_user=self.cast.bob
         )
         assert (done is not None) == expected
         if expected:
@@ -210,7 +211,7 @@ class AgreementMachine(AuditedMachine):
         who = self.members[member]
         allowed = status not in ATTENDING or self.may_attend(session, who)
         try:
-            practice.record_attendance(session, who, status=status, acting_user=self.cast.bob)
+            attendance.record_attendance(session, who, status=status, acting_user=self.cast.bob)
         except AgreementRequired:
             assert not allowed, "refused attendance the model allows"
             self.audited({})

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from groupguard.agreements import actions as agreements
+from groupguard.agreements import attendance
 from groupguard.audit.models import AuditEntry
 from groupguard.practice import actions
 from groupguard.practice.models import Group, Member
@@ -35,7 +36,7 @@ def grow(cast: Cast, extra: int) -> None:
             method="in_person",
             acting_user=cast.bob,
         )
-        actions.record_attendance(cast.session, member, status="attended", acting_user=cast.bob)
+        attendance.record_attendance(cast.session, member, status="attended", acting_user=cast.bob)
         actions.schedule_session(
             cast.thursday,
             starts_at=timezone.now() + datetime.timedelta(days=i + 1),

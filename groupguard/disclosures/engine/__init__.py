@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from groupguard.disclosures.engine.decision import DISCLAIMER, Decision, evaluate
 from groupguard.disclosures.engine.facts import FIELD_NAMES, Facts, FactsError, parse_facts
-from groupguard.disclosures.engine.jurisdictions import JURISDICTIONS, Jurisdiction
 from groupguard.disclosures.engine.rule import LEVELS, Level, Rule
 from groupguard.disclosures.engine.rules import ADVICE, RULES, RULES_BY_ID, RULES_VERSION
+from groupguard.jurisdictions import JURISDICTIONS, Jurisdiction
 
 __all__ = [
     "ADVICE",

@@ -35,9 +35,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from groupguard.disclosures.engine.facts import FIELD_NAMES, Facts, parse_facts
-from groupguard.disclosures.engine.jurisdictions import Law, resolve, weigh
 from groupguard.disclosures.engine.rule import LEVELS, Level, Rule
 from groupguard.disclosures.engine.rules import ADVICE, BANDS, RULES, RULES_VERSION
+from groupguard.jurisdictions import Law, resolve, weigh
 
 DISCLAIMER = (
     "Decision support, not legal advice: this weighs the facts you entered against published "

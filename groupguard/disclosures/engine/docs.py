@@ -10,9 +10,9 @@ from __future__ import annotations
 import sys
 
 from groupguard.disclosures.engine.facts import DEFAULTS, FIELD_NAMES, MEANINGS, allowed_text
-from groupguard.disclosures.engine.jurisdictions import JURISDICTIONS, AbuseKind, Jurisdiction
 from groupguard.disclosures.engine.rule import DERIVED, EFFECTS, Test
 from groupguard.disclosures.engine.rules import ADVICE, BANDS, RULES, RULES_VERSION
+from groupguard.jurisdictions import JURISDICTIONS, AbuseKind, Jurisdiction
 
 LEVEL_MEANINGS = {
     "low": "defensible on these facts: sharing it in group, for treatment, is what the "
@@ -97,7 +97,7 @@ def render() -> str:
         "## Jurisdictions",
         "",
         "The state table lives as data, one file per jurisdiction in "
-        "`groupguard/disclosures/engine/states/` (format in its README). Each cell names the "
+        "`groupguard/jurisdictions/states/` (format in its README). Each cell names the "
         "citations it rests on; the files also list the pages read to fill it. A cell no source "
         'settled is `unknown`, and the engine then answers at `high` with "check your '
         'state\'s law", never "permitted". `US` is a US practice whose state is not given '

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
-from groupguard.disclosures.engine.jurisdictions import JURISDICTIONS
+from groupguard.jurisdictions import JURISDICTIONS
 
 Profession = Literal["MFT", "LCSW", "LPCC", "psychologist", "counselor", "other"]
 EthicsCode = Literal["AAMFT", "NASW", "ACA", "APA", "other"]

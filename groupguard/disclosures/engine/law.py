@@ -29,7 +29,7 @@ _NO_CONSENT = (is_("authorization", False), is_("court_order", False))
 _THREAT = is_("danger", "threat_to_identifiable_victim")
 _DOCUMENT_REPORT = "Document what you reported, to whom and when."
 _US = is_("us_law", True)
-STATE_TABLE = "groupguard state table (groupguard/disclosures/engine/states)"
+STATE_TABLE = "groupguard state table (groupguard/jurisdictions/states)"
 
 LAW_RULES: tuple[Rule, ...] = (
     # --- forbid ------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ from typing import get_args
 
 from groupguard.disclosures.engine.facts import BOOLEANS, CHOICES, FIELD_NAMES, NULLABLE
 from groupguard.disclosures.engine.group import GROUP_RULES
-from groupguard.disclosures.engine.jurisdictions import JURISDICTIONS, DutyToProtect, Report
 from groupguard.disclosures.engine.law import LAW_RULES
 from groupguard.disclosures.engine.rule import (
     DERIVED,
@@ -30,6 +29,7 @@ from groupguard.disclosures.engine.rule import (
     is_,
     not_,
 )
+from groupguard.jurisdictions import JURISDICTIONS, DutyToProtect, Report
 
 RULES_VERSION = "2026.12.1"
 

@@ -10,11 +10,11 @@ from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET, require_POST
 
 from groupguard.accounts.models import User
-from groupguard.accounts.usernames import normalize_username
 from groupguard.audit import actions as audit_actions
 from groupguard.audit import selectors
 from groupguard.audit.reads import record_view
 from groupguard.audit.verify import verify_log
+from groupguard.core.usernames import normalize_username
 from groupguard.practice.access import require_admin
 from groupguard.practice.models import Member
 from groupguard.web.views.common import login_required, staff_user

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from groupguard.accounts.models import User
 from groupguard.audit.reads import record_view
-from groupguard.contacts import selectors as contact_selectors
+from groupguard.evidence import timeline as timeline_of
 from groupguard.practice import actions, selectors
 from groupguard.practice.access import access_member, visible_groups
 from groupguard.practice.models import Group, RoleRelationship
@@ -128,11 +128,11 @@ def member_detail(request: HttpRequest, member_id: uuid.UUID) -> HttpResponse:
     user = staff_user(request)
     member = access_member(user, member_id)
     page = selectors.member_page(user=user, member=member)
-    timeline = contact_selectors.member_timeline(user=user, member=member)
+    timeline = timeline_of.member_timeline(user=user, member=member)
     record_view(user=user, practice_id=member.practice_id, obj=member, member_id=member.id)
     # A contact with several members shows on each one's timeline with its note and the
     # others' names: the page read those members' records too.
-    for other in contact_selectors.others_on_timeline(timeline, member):
+    for other in timeline_of.others_on_timeline(timeline, member):
         record_view(user=user, practice_id=member.practice_id, obj=member, member_id=other)
     role_form = RoleForm(
         practice_id=user.practice_id,
@@ -167,7 +167,7 @@ def role_create(request: HttpRequest, member_id: uuid.UUID) -> HttpResponse:
             "page": page,
             "member": member,
             "role_form": form,
-            "timeline": contact_selectors.member_timeline(user=user, member=member),
+            "timeline": timeline_of.member_timeline(user=user, member=member),
         },
         status=400,
     )

@@ -4,16 +4,14 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from groupguard.agreements import actions as agreement_actions
+from groupguard.agreements import attendance
 from groupguard.audit.reads import record_view
-from groupguard.practice import actions, selectors
+from groupguard.practice import actions
 from groupguard.practice.access import access_member, access_session
-from groupguard.practice.actions import AgreementRequired
 from groupguard.practice.models import Attendance, GroupSession, Member
 from groupguard.practice.models.sessions import AttendanceStatus, SessionStatus
 from groupguard.web.views.common import is_htmx, login_required, staff_user
@@ -23,7 +21,7 @@ from groupguard.web.views.common import is_htmx, login_required, staff_user
 def session_detail(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
     user = staff_user(request)
     session = access_session(user, session_id)
-    page = selectors.session_page(session=session)
+    page = attendance.session_page(session=session)
     record_view(user=user, practice_id=session.group.practice_id, obj=session)
     return render(
         request,
@@ -47,7 +45,7 @@ def _row(
     wanted: str,
     override_error: str | None = None,
 ) -> HttpResponse:
-    row = next(r for r in selectors.session_page(session=session).rows if r.member.id == member.id)
+    row = next(r for r in attendance.session_page(session=session).rows if r.member.id == member.id)
     return render(
         request,
         "web/_attendance_row.html",
@@ -79,8 +77,8 @@ def attendance_set(
     error = None
     gate = False
     try:
-        actions.record_attendance(session, member, status=status, acting_user=user)
-    except AgreementRequired as exc:
+        attendance.record_attendance(session, member, status=status, acting_user=user)
+    except attendance.AgreementRequired as exc:
         error, gate = " ".join(exc.messages), True
     except ValidationError as exc:
         error = " ".join(exc.messages)
@@ -104,11 +102,9 @@ def attendance_override(
     member = access_member(user, member_id)
     status = request.POST.get("status", "attended")
     try:
-        with transaction.atomic():
-            agreement_actions.record_override(
-                session, member, reason=request.POST.get("reason", ""), acting_user=user
-            )
-            actions.record_attendance(session, member, status=status, acting_user=user)
+        attendance.record_with_override(
+            session, member, status=status, reason=request.POST.get("reason", ""), acting_user=user
+        )
     except ValidationError as exc:
         message = " ".join(exc.messages)
         if is_htmx(request):
