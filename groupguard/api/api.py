@@ -189,7 +189,8 @@ def practice(request: HttpRequest) -> Any:
 def staff(request: HttpRequest) -> list[dict[str, Any]]:
     user = _user(request)
     out = []
-    for person in User.objects.filter(practice=user.practice).select_related("practitioner"):
+    assert user.practice is not None  # noqa: S101  (staff users belong to a practice)
+    for person in selectors.staff_list(practice=user.practice):
         profile = getattr(person, "practitioner", None)
         out.append(
             {
@@ -218,7 +219,7 @@ def list_groups(request: HttpRequest) -> list[dict[str, Any]]:
 def create_group(request: HttpRequest, payload: s.GroupIn) -> Status[dict[str, Any]]:
     user = _user(request)
     require_admin(user)
-    staff = {u.pk: u for u in User.objects.filter(practice=user.practice, is_active=True)}
+    staff = {u.pk: u for u in selectors.active_staff(practice_id=user.practice_id)}
     if payload.lead_user_id not in staff:
         raise ValidationError(
             {"lead_user_id": "No active staff member of this practice has that id."}
@@ -427,9 +428,11 @@ def patch_member(
 def create_role(request: HttpRequest, member_id: uuid.UUID, payload: s.RoleIn) -> Status[Any]:
     user = _user(request)
     member = access_member(user, member_id)
-    practitioner = User.objects.filter(
-        practice=user.practice, pk=payload.practitioner_id, is_active=True
-    ).first()
+    practitioner = (
+        selectors.active_staff(practice_id=user.practice_id)
+        .filter(pk=payload.practitioner_id)
+        .first()
+    )
     if practitioner is None:
         raise ValidationError(
             {"practitioner_id": "No active staff member of this practice has that id."}

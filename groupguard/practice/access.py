@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from groupguard.accounts.models import User
 from groupguard.practice.models import BreakGlassGrant, Group, GroupSession, Member
 
 
@@ -127,6 +128,15 @@ def access_grant(user: Any, grant_id: Any) -> BreakGlassGrant:
     if grant is None:
         raise Http404("No such grant")
     return grant
+
+
+def access_staff(user: Any, user_id: Any) -> User:
+    """A staff account of the admin's own practice (a colleague in another is "not found")."""
+    require_admin(user)
+    target = User.objects.filter(practice_id=user.practice_id, pk=user_id).first()
+    if target is None:
+        raise Http404("No such staff member")
+    return target
 
 
 def require_admin(user: Any) -> None:

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from groupguard.accounts.models import User
 from groupguard.practice.access import visible_groups, visible_members
@@ -24,6 +25,8 @@ from groupguard.practice.models import (
     GroupFacilitator,
     GroupSession,
     Member,
+    Practice,
+    PractitionerProfile,
     RoleRelationship,
 )
 from groupguard.practice.models.roles import RoleKind
@@ -214,3 +217,26 @@ def member_list(*, user: User) -> list[MemberListRow]:
     rows = [MemberListRow(m, [e.group for e in m.current_enrollments]) for m in members]
     rows.sort(key=lambda r: r.member.display_name.casefold())
     return rows
+
+
+def staff_list(*, practice: Practice) -> list[User]:
+    """The practice's staff for its settings page, active first, each with its licence and
+    whether an authenticator app is set up (``has_authenticator``)."""
+    return list(
+        User.objects.filter(practice=practice)
+        .select_related("practitioner")
+        .annotate(
+            has_authenticator=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
+        )
+        .order_by("-is_active", "last_name")
+    )
+
+
+def active_staff(*, practice_id: Any) -> QuerySet[User]:
+    """The practice's active staff, by last name: whom a group, a role or a referral may name."""
+    return User.objects.filter(practice_id=practice_id, is_active=True).order_by("last_name")
+
+
+def licence_of(user: User) -> PractitionerProfile | None:
+    """The practitioner's licence on file, if any."""
+    return PractitionerProfile.objects.filter(user=user).first()

@@ -9,6 +9,7 @@ from groupguard.accounts.models import User
 from groupguard.practice.models.groups import GroupStatus, Membership, Modality
 from groupguard.practice.models.roles import RoleKind
 from groupguard.practice.models.sessions import AttendanceStatus
+from groupguard.practice.selectors import active_staff
 
 
 def apply_errors(form: forms.Form, error: ValidationError) -> None:
@@ -52,7 +53,7 @@ class GroupForm(forms.Form):
 
     def __init__(self, *args: Any, practice_id: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        staff = User.objects.filter(practice_id=practice_id, is_active=True).order_by("last_name")
+        staff = active_staff(practice_id=practice_id)
         lead: Any = self.fields["lead"]
         co: Any = self.fields["co_facilitators"]
         lead.queryset = staff
@@ -103,9 +104,7 @@ class RoleForm(forms.Form):
     def __init__(self, *args: Any, practice_id: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field: Any = self.fields["practitioner"]
-        field.queryset = User.objects.filter(practice_id=practice_id, is_active=True).order_by(
-            "last_name"
-        )
+        field.queryset = active_staff(practice_id=practice_id)
         field.label_from_instance = lambda u: u.display_name
 
 

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from groupguard.accounts.models import User
 from groupguard.agreements import attendance as attendance_actions
 from groupguard.audit.models import AuditEntry
 from groupguard.practice import actions
@@ -199,3 +200,32 @@ def test_a_clinician_adds_a_member_to_one_of_their_groups_an_admin_to_none_yet(
         practice=cast.north, acting_user=cast.alice, group=None, given_name="Ada", family_name="L"
     )
     assert not unplaced.enrollments.exists()
+
+
+def test_adding_staff_with_a_refused_licence_leaves_no_account(cast: Cast) -> None:
+    before = AuditEntry.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        actions.add_staff(
+            practice=cast.north,
+            username="erin",
+            password="a long and unusual passphrase 2026",
+            role="clinician",
+            first_name="Erin",
+            last_name="Quill",
+            license_type="MFT",
+            ethics_code="",  # a licence needs its code of ethics
+            acting_user=cast.alice,
+        )
+    assert "ethics_code" in refused.value.message_dict
+    assert not User.objects.filter(username="erin").exists()
+    assert AuditEntry.objects.count() == before
+    erin = actions.add_staff(
+        practice=cast.north,
+        username="erin",
+        password="a long and unusual passphrase 2026",
+        role="clinician",
+        license_type="MFT",
+        ethics_code="AAMFT",
+        acting_user=cast.alice,
+    )
+    assert erin.practitioner.license_type == "MFT"

@@ -7,18 +7,14 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Exists, OuterRef
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from groupguard.accounts import actions as account_actions
-from groupguard.accounts.models import Role, User
-from groupguard.practice import actions
-from groupguard.practice.access import require_admin
-from groupguard.practice.models import PractitionerProfile
+from groupguard.accounts.models import Role
+from groupguard.practice import actions, selectors
+from groupguard.practice.access import access_staff, require_admin
 from groupguard.practice.models.practice import EthicsCode, LicenseType
 from groupguard.web.forms import apply_errors
 from groupguard.web.views.common import login_required, staff_user
@@ -103,14 +99,7 @@ def practice_settings(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Practice saved.")
             return redirect("practice_settings")
-    staff = list(
-        User.objects.filter(practice=practice)
-        .select_related("practitioner")
-        .annotate(
-            has_authenticator=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
-        )
-        .order_by("-is_active", "last_name")
-    )
+    staff = selectors.staff_list(practice=practice)
     return render(
         request, "web/practice_settings.html", {"form": form, "staff": staff, "practice": practice}
     )
@@ -126,26 +115,20 @@ def staff_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                new = actions.create_staff_user(
-                    practice=user.practice,
-                    username=data["username"],
-                    password=data["password"],
-                    role=data["role"],
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    email=data["email"],
-                    acting_user=user,
-                )
-                if data["license_type"]:
-                    actions.set_practitioner_profile(
-                        user=new,
-                        license_type=data["license_type"],
-                        ethics_code=data["ethics_code"],
-                        license_number=data["license_number"],
-                        license_jurisdiction=data["license_jurisdiction"],
-                        acting_user=user,
-                    )
+            new = actions.add_staff(
+                practice=user.practice,
+                username=data["username"],
+                password=data["password"],
+                role=data["role"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                license_type=data["license_type"],
+                ethics_code=data["ethics_code"],
+                license_number=data["license_number"],
+                license_jurisdiction=data["license_jurisdiction"],
+                acting_user=user,
+            )
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
                 apply_errors(form, exc)
@@ -161,11 +144,8 @@ def staff_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def staff_profile(request: HttpRequest, user_id: int) -> HttpResponse:
     user = staff_user(request)
-    require_admin(user)
-    target = User.objects.filter(practice=user.practice, pk=user_id).first()
-    if target is None:
-        raise Http404("No such staff member")
-    profile = PractitionerProfile.objects.filter(user=target).first()
+    target = access_staff(user, user_id)
+    profile = selectors.licence_of(target)
     initial = (
         {
             "license_type": profile.license_type,
@@ -194,10 +174,7 @@ def staff_profile(request: HttpRequest, user_id: int) -> HttpResponse:
 @login_required
 def staff_active(request: HttpRequest, user_id: int) -> HttpResponse:
     user = staff_user(request)
-    require_admin(user)
-    target = User.objects.filter(practice=user.practice, pk=user_id).first()
-    if target is None:
-        raise Http404("No such staff member")
+    target = access_staff(user, user_id)
     active = request.POST.get("active") == "1"
     try:
         actions.set_staff_active(target, active=active, acting_user=user)
@@ -216,10 +193,7 @@ def staff_mfa_reset(request: HttpRequest, user_id: int) -> HttpResponse:
     """Remove a staff member's authenticator and recovery codes (a lost phone): they set up a
     new one at their next sign-in."""
     user = staff_user(request)
-    require_admin(user)
-    target = User.objects.filter(practice=user.practice, pk=user_id).first()
-    if target is None:
-        raise Http404("No such staff member")
+    target = access_staff(user, user_id)
     try:
         account_actions.reset_mfa(target, acting_user=user)
     except ValidationError as exc:
@@ -257,10 +231,7 @@ def staff_sign_in_reset(request: HttpRequest, user_id: int) -> HttpResponse:
     """Give a locked-out colleague a temporary password (and, optionally, a fresh start with
     two-step sign-in). A generated password is shown on this answer only."""
     user = staff_user(request)
-    require_admin(user)
-    target = User.objects.filter(practice=user.practice, pk=user_id).first()
-    if target is None:
-        raise Http404("No such staff member")
+    target = access_staff(user, user_id)
     form = SignInResetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
