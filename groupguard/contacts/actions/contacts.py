@@ -1,8 +1,5 @@
-"""Writes of contacts, amendments, promises and referrals. Each is atomic and audited.
-
-The audit entries carry no free text: the kind of contact, the request, the responses, and
-the SHA-256 of the entry's content, which is how an entry is signed (the audit log's entries
-are themselves signed and chained).
+"""Contacts: logging one (with the detector's suggestion kept apart), editing it within the window,
+amending it later, and reading it (audited).
 """
 
 from __future__ import annotations
@@ -22,26 +19,26 @@ from groupguard.audit import reads as audit_reads
 from groupguard.audit import rows
 from groupguard.audit.jcs import canonicalize
 from groupguard.audit.log import Actor, record
+from groupguard.contacts.actions.common import check_choice
+from groupguard.contacts.actions.promises import create_promise, promise_scope_text
+from groupguard.contacts.actions.referrals import offer_referral
 from groupguard.contacts.detect import detect
 from groupguard.contacts.models import (
     ANSWERS,
-    REFERRAL_MOVES,
     Amendment,
     Contact,
     ContactMember,
     Initiator,
-    Promise,
-    PromiseStatus,
-    Referral,
-    ReferralStatus,
     Request,
     Setting,
 )
-from groupguard.core.text import MAX_TEXT, clean_text
+from groupguard.core.text import clean_text
 from groupguard.practice.models import Enrollment, Group, Member
 
 # A phone's clock may run a little ahead of the server's.
 CLOCK_SKEW = datetime.timedelta(minutes=5)
+
+
 EDITABLE = (
     "occurred_at",
     "setting",
@@ -90,21 +87,15 @@ def amendment_sha256(amendment: Amendment) -> str:
     return hashlib.sha256(canonicalize(content)).hexdigest()
 
 
-def _choice(value: str, field: str, choices: type[Any]) -> str:
-    if value not in choices.values:
-        raise ValidationError({field: f"Choose one of: {', '.join(choices.values)}."})
-    return str(value)
-
-
 def _check_facts(values: dict[str, Any]) -> None:
     occurred_at = values["occurred_at"]
     if occurred_at is None or timezone.is_naive(occurred_at):
         raise ValidationError({"occurred_at": "Give the date and time of the contact."})
     if occurred_at > timezone.now() + CLOCK_SKEW:
         raise ValidationError({"occurred_at": "The contact cannot be in the future."})
-    _choice(values["setting"], "setting", Setting)
-    _choice(values["initiated_by"], "initiated_by", Initiator)
-    _choice(values["request"], "request", Request)
+    check_choice(values["setting"], "setting", Setting)
+    check_choice(values["initiated_by"], "initiated_by", Initiator)
+    check_choice(values["request"], "request", Request)
     values["summary"] = clean_text(values["summary"], "summary", required=True, label="summary")
     values["others_present"] = clean_text(
         values["others_present"], "others_present", required=False, label="list of others"
@@ -180,23 +171,6 @@ def _audit(
         )
 
 
-def _promise_scope(scope: str, confirmed: bool) -> str:
-    problems: dict[str, str] = {}
-    if not confirmed:
-        problems["promise_confirmed"] = (
-            "A promise of confidentiality can conflict with your duty to the group: "
-            "confirm that you made it and that you read why."
-        )
-    scope = (scope or "").strip()
-    if not scope:
-        problems["promise_scope"] = "Say what the promise covers, in the words you used."
-    if problems:
-        raise ValidationError(problems)
-    if len(scope) > MAX_TEXT:
-        raise ValidationError({"promise_scope": "The scope is too long."})
-    return scope
-
-
 @transaction.atomic
 def log_contact(
     *,
@@ -239,7 +213,7 @@ def log_contact(
     _check_writer(group, acting_user)
     day = group.practice.day_of(occurred_at)
     _check_members(group, members, day)
-    scope = _promise_scope(promise_scope, promise_confirmed) if promised_confidentiality else ""
+    scope = promise_scope_text(promise_scope, promise_confirmed) if promised_confidentiality else ""
     contact = Contact(
         practice_id=group.practice_id,
         group=group,
@@ -274,7 +248,7 @@ def log_contact(
     )
     for member in members:
         if promised_confidentiality:
-            _make_promise(contact, member, scope, acting_user)
+            create_promise(contact, member, scope, acting_user)
         if offered_referral:
             offer_referral(
                 member=member,
@@ -299,29 +273,6 @@ def _responses(contact: Contact) -> list[str]:
 
 def _default_reason(contact: Contact) -> str:
     return "A confidential space to talk about what the member raised outside the group."
-
-
-def _make_promise(contact: Contact, member: Member, scope: str, user: User) -> Promise:
-    promise = Promise.objects.create(
-        practice_id=contact.practice_id,
-        contact=contact,
-        member=member,
-        made_by=user,
-        made_at=contact.occurred_at,
-        scope=scope,
-        acknowledged_conflict=True,
-    )
-    record(
-        practice_id=contact.practice_id,
-        actor=Actor.user(user),
-        action="promise.create",
-        obj=promise,
-        member_id=member.id,
-        fields=["scope"],
-        severity="high",
-        detail={"contact": str(contact.id), "acknowledged_conflict": True},
-    )
-    return promise
 
 
 def member_ids_of(contact: Contact) -> list[Any]:
@@ -370,7 +321,7 @@ def edit_contact(
                 "close it (released by the member, or withdrawn after telling them)."
             }
         )
-    scope = _promise_scope(promise_scope, promise_confirmed) if make_promise else ""
+    scope = promise_scope_text(promise_scope, promise_confirmed) if make_promise else ""
     member_ids = member_ids_of(contact)
     day = contact.group.practice.day_of(values["occurred_at"])
     _check_members(contact.group, list(Member.objects.filter(id__in=member_ids)), day)
@@ -401,7 +352,7 @@ def edit_contact(
     )
     if make_promise:
         for member in Member.objects.filter(id__in=member_ids):
-            _make_promise(contact, member, scope, acting_user)
+            create_promise(contact, member, scope, acting_user)
     return contact
 
 
@@ -438,188 +389,6 @@ def amend_contact(
             },
         )
     return amendment
-
-
-@transaction.atomic
-def close_promise(promise: Promise, *, status: str, note: str, acting_user: User) -> Promise:
-    promise = Promise.objects.select_for_update().get(pk=promise.pk)
-    if promise.status != PromiseStatus.OPEN:
-        raise ValidationError(f"This promise is already closed ({promise.get_status_display()}).")
-    if status not in (PromiseStatus.RELEASED, PromiseStatus.WITHDRAWN):
-        raise ValidationError(
-            {"status": "Choose released (by the member) or withdrawn (after telling them)."}
-        )
-    note = (note or "").strip()
-    if len(note) < 10:
-        raise ValidationError(
-            {
-                "note": "Write how and when the member released it, or was told "
-                "(10 characters or more)."
-            }
-        )
-    promise.status = status
-    promise.closed_at = timezone.now()
-    promise.closed_by = acting_user
-    promise.closing_note = clean_text(note, "note", required=True, label="note")
-    promise.save()
-    record(
-        practice_id=promise.practice_id,
-        actor=Actor.user(acting_user),
-        action="promise.close",
-        obj=promise,
-        member_id=promise.member_id,
-        fields=["status", "closing_note"],
-        detail={"status": status},
-    )
-    return promise
-
-
-def _check_recipient(practice_id: Any, to_practitioner: User | None, to_name: str) -> None:
-    if to_practitioner is not None:
-        if to_practitioner.practice_id != practice_id or not to_practitioner.is_active:
-            raise ValidationError(
-                {"to_practitioner": "Choose an active practitioner of your practice."}
-            )
-        if to_name:
-            raise ValidationError(
-                {
-                    "to_name": "Refer either to a practitioner of the practice or to an outside "
-                    "therapist, not both."
-                }
-            )
-
-
-@transaction.atomic
-def offer_referral(
-    *,
-    member: Member,
-    acting_user: User,
-    reason: str,
-    contact: Contact | None = None,
-    to_practitioner: User | None = None,
-    to_name: str = "",
-    to_contact: str = "",
-    offered_on: datetime.date | None = None,
-) -> Referral:
-    if member.practice_id != acting_user.practice_id:
-        raise ValidationError("You can refer only your own practice's members.")
-    reason = clean_text(reason, "reason", required=True, label="reason for the referral")
-    to_name = clean_text(to_name, "to_name", required=False, label="therapist's name")
-    to_contact = clean_text(to_contact, "to_contact", required=False, label="therapist's contact")
-    _check_recipient(member.practice_id, to_practitioner, to_name)
-    if contact is not None and not contact.member_links.filter(member=member).exists():
-        raise ValidationError({"member": f"{member.display_name} was not part of that contact."})
-    today = member.practice.today()
-    offered_on = offered_on or today
-    if offered_on > today:
-        raise ValidationError({"offered_on": "The referral cannot be offered in the future."})
-    referral = Referral.objects.create(
-        practice_id=member.practice_id,
-        member=member,
-        contact=contact,
-        offered_by=acting_user,
-        to_practitioner=to_practitioner,
-        to_name=to_name,
-        to_contact=to_contact,
-        reason=reason,
-        offered_on=offered_on,
-    )
-    record(
-        practice_id=member.practice_id,
-        actor=Actor.user(acting_user),
-        action="referral.offer",
-        obj=referral,
-        member_id=member.id,
-        fields=[
-            "reason",
-            *(["to_name"] if to_name else []),
-            *(["to_contact"] if to_contact else []),
-        ],
-        detail={
-            "contact": str(contact.id) if contact else None,
-            "to_practitioner": to_practitioner.pk if to_practitioner else None,
-        },
-    )
-    return referral
-
-
-@transaction.atomic
-def update_referral(
-    referral: Referral,
-    *,
-    acting_user: User,
-    status: str | None = None,
-    on: datetime.date | None = None,
-    to_practitioner: User | None = None,
-    to_name: str | None = None,
-    to_contact: str | None = None,
-) -> Referral:
-    """Move a referral on (accepted, declined, completed) or name who it goes to."""
-    referral = Referral.objects.select_for_update().get(pk=referral.pk)
-    changed: list[str] = []
-    if to_practitioner is not None or to_name is not None or to_contact is not None:
-        if referral.status in (ReferralStatus.DECLINED, ReferralStatus.COMPLETED):
-            raise ValidationError("This referral is closed; offer a new one instead.")
-        # Naming one kind of recipient replaces the other.
-        keep_name = to_name is None and to_practitioner is None
-        name = clean_text(
-            to_name if to_name is not None else (referral.to_name if keep_name else ""),
-            "to_name",
-            required=False,
-            label="therapist's name",
-        )
-        practitioner = to_practitioner if to_practitioner is not None else None
-        if to_practitioner is None and to_name is None:
-            practitioner = referral.to_practitioner
-        _check_recipient(referral.practice_id, practitioner, name)
-        new_contact = clean_text(
-            to_contact if to_contact is not None else referral.to_contact,
-            "to_contact",
-            required=False,
-            label="therapist's contact",
-        )
-        for field, value in (
-            ("to_practitioner", practitioner),
-            ("to_name", name),
-            ("to_contact", new_contact),
-        ):
-            current = (
-                referral.to_practitioner if field == "to_practitioner" else getattr(referral, field)
-            )
-            if value != current:
-                setattr(referral, field, value)
-                changed.append(field)
-    if status is not None and status != referral.status:
-        _choice(status, "status", ReferralStatus)
-        if status not in REFERRAL_MOVES[referral.status]:
-            raise ValidationError(
-                {
-                    "status": f"A referral that is {referral.get_status_display().lower()} "
-                    f"cannot become {ReferralStatus(status).label.lower()}."
-                }
-            )
-        today = referral.practice.today()
-        day = on or today
-        if day > today:
-            raise ValidationError({"on": "The date cannot be in the future."})
-        if day < referral.offered_on:
-            raise ValidationError({"on": "The date cannot be before the referral was offered."})
-        referral.status = status
-        setattr(referral, f"{status}_on", day)
-        changed += ["status", f"{status}_on"]
-    if not changed:
-        return referral
-    referral.save()
-    record(
-        practice_id=referral.practice_id,
-        actor=Actor.user(acting_user),
-        action="referral.update",
-        obj=referral,
-        member_id=referral.member_id,
-        fields=changed,
-        detail={"status": referral.status},
-    )
-    return referral
 
 
 @transaction.atomic
