@@ -1,7 +1,7 @@
 """Building an evidence packet: the five files, from the records and one signed checkpoint.
 
 Order of work: sign a checkpoint of the practice's audit log (or use the one given), collect
-the packet's content up to it (content.py), then write
+the packet's content up to it (``evidence.packet``), then write
 
 - ``packet.json``: the content, as data, with ``records``: every record row it was built from,
   as stored (ciphertext included), and the audit entry that last wrote it (``audit.rows``);
@@ -38,9 +38,11 @@ from groupguard.audit.log import SYSTEM, Actor, log_for, record
 from groupguard.audit.models import Checkpoint
 from groupguard.audit.records import CheckedRow, check_rows, loaded_rows, newest_bindings
 from groupguard.audit.rows import bound_models
-from groupguard.evidence.content import collect
 from groupguard.evidence.fhir import to_fhir, validate_fhir
 from groupguard.evidence.models import Complaint, PacketBuild
+from groupguard.evidence.packet import collect
+from groupguard.evidence.packet_model import Packet as PacketContent
+from groupguard.evidence.packet_model import RecordRow
 from groupguard.evidence.pdf import packet_pdf
 from groupguard.evidence.proofs import build_proofs, sign_manifest
 from groupguard.practice.models import Member, Practice
@@ -87,11 +89,11 @@ def check_records(
 
 
 def bind_records(
-    content: dict[str, Any], member: Member, checkpoint: Checkpoint, checked: list[CheckedRow]
+    content: PacketContent, member: Member, checkpoint: Checkpoint, checked: list[CheckedRow]
 ) -> None:
     """Add ``records`` (the stored rows and their entries) and cite those entries."""
     subject = str(member.id).replace("-", "")
-    handed: list[dict[str, Any]] = []
+    handed: list[RecordRow] = []
     for row in checked:
         owner = row.state.get("member_id")
         if row.table in _NOT_HANDED_OVER or (
@@ -123,7 +125,7 @@ def dump(value: Any) -> bytes:
 class Packet:
     files: dict[str, bytes]
     checkpoint: Checkpoint
-    content: dict[str, Any]
+    content: PacketContent
     seconds: dict[str, float] = field(default_factory=dict)
     kept: PacketBuild | None = None  # the stored copy, when the build was asked to keep one
 

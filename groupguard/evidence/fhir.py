@@ -1,6 +1,6 @@
 """A packet as FHIR R4B: the subject's records as a Bundle another health-record system can read.
 
-``to_fhir`` turns a packet's content (content.py, plain data) into a Bundle of type
+``to_fhir`` turns a packet's content (``evidence.packet``, a typed ``Packet``) into a Bundle of type
 "collection", plain data too: nothing is read from the database or the clock, so the same packet
 gives the same JSON. The Bundle holds
 
@@ -28,8 +28,10 @@ import hashlib
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
+
+from groupguard.evidence.packet_model import EnrollmentRecord, Packet
 
 NAMESPACE = uuid.UUID("7db3533a-f93b-463c-9573-3826b6abdacb")  # fixed: it names every fullUrl
 SYSTEM = "urn:groupguard"
@@ -120,11 +122,11 @@ def pruned(value: Any) -> Any:
     return value
 
 
-def _audited(packet: JSON) -> Iterator[tuple[str, str, list[int]]]:
+def _audited(packet: Packet) -> Iterator[tuple[str, str, list[int]]]:
     """(kind, id, audit indexes) of every record in the packet that cites audit entries."""
     if packet.get("complaint"):
         yield "complaint", packet["complaint"]["id"], packet["complaint"]["audit"]
-    sections = [
+    sections: list[tuple[str, Sequence[Mapping[str, Any]]]] = [
         ("enrollment", packet.get("enrollments", [])),
         ("role", packet.get("roles", [])),
         ("statement-version", packet.get("agreements", {}).get("versions", [])),
@@ -152,12 +154,12 @@ def _audited(packet: JSON) -> Iterator[tuple[str, str, list[int]]]:
 class _Bundle:
     """The entries so far, and where each packet record ended up."""
 
-    def __init__(self, packet: JSON) -> None:
+    def __init__(self, packet: Packet) -> None:
         self.entries: list[JSON] = []
         self.refs: dict[tuple[str, str], str] = {}  # (kind, record id) -> fullUrl
         self.log: str = packet.get("audit", {}).get("log") or ""
-        checkpoint = packet.get("checkpoint") or {}
-        self.recorded: str | None = checkpoint.get("timestamp")
+        checkpoint = packet.get("checkpoint")
+        self.recorded: str | None = checkpoint["timestamp"] if checkpoint else None
 
     def add(self, resource: JSON, *records: tuple[str, str]) -> JSON:
         url = f"urn:uuid:{resource['id']}"
@@ -185,7 +187,7 @@ class _Bundle:
         return self.recorded
 
 
-def to_fhir(packet: JSON) -> JSON:
+def to_fhir(packet: Packet) -> JSON:
     """The packet as a FHIR R4B Bundle (plain data, deterministic); see the module docstring."""
     b = _Bundle(packet)
     patient = _patient(b, packet)
@@ -210,9 +212,9 @@ def to_fhir(packet: JSON) -> JSON:
     return result
 
 
-def _patient(b: _Bundle, packet: JSON) -> JSON:
+def _patient(b: _Bundle, packet: Packet) -> JSON:
     member = packet["member"]
-    names = [{"use": "official", "text": member["name"]}]
+    names: list[JSON] = [{"use": "official", "text": member["name"]}]
     if member.get("preferred_name"):
         names.append({"use": "usual", "given": [member["preferred_name"]]})
     resource = {
@@ -226,9 +228,9 @@ def _patient(b: _Bundle, packet: JSON) -> JSON:
     return b.add(resource) | {"display": member["name"]}
 
 
-def _groups(b: _Bundle, packet: JSON, patient: JSON) -> dict[str, JSON]:
+def _groups(b: _Bundle, packet: Packet, patient: JSON) -> dict[str, JSON]:
     """One Group per group joined, listing the subject only: never the other members."""
-    enrollments: dict[str, list[JSON]] = defaultdict(list)
+    enrollments: dict[str, list[EnrollmentRecord]] = defaultdict(list)
     names: dict[str, str] = {}
     for e in packet.get("enrollments", []):
         enrollments[e["group"]["id"]].append(e)
@@ -257,7 +259,7 @@ def _groups(b: _Bundle, packet: JSON, patient: JSON) -> dict[str, JSON]:
     return refs
 
 
-def _care_team(b: _Bundle, packet: JSON, patient: JSON) -> None:
+def _care_team(b: _Bundle, packet: Packet, patient: JSON) -> None:
     participants: list[JSON] = []
     for r in packet.get("roles", []):
         participants.append(
@@ -286,7 +288,7 @@ def _care_team(b: _Bundle, packet: JSON, patient: JSON) -> None:
     b.add(resource, *(("role", r["id"]) for r in packet.get("roles", [])))
 
 
-def _agreements(b: _Bundle, packet: JSON, patient: JSON, groups: dict[str, JSON]) -> None:
+def _agreements(b: _Bundle, packet: Packet, patient: JSON, groups: dict[str, JSON]) -> None:
     agreements = packet.get("agreements", {})
     versions = agreements.get("versions", [])
     latest: dict[str, int] = {}
@@ -369,7 +371,7 @@ def _sha1(data: bytes) -> str:
     return base64.b64encode(hashlib.sha1(data, usedforsecurity=False).digest()).decode("ascii")
 
 
-def _contacts(b: _Bundle, packet: JSON, patient: JSON, groups: dict[str, JSON]) -> None:
+def _contacts(b: _Bundle, packet: Packet, patient: JSON, groups: dict[str, JSON]) -> None:
     for c in packet.get("contacts", []):
         facilitator = {"display": c["facilitator"]}
         parties = {"member": (patient, facilitator), "facilitator": (facilitator, patient)}
@@ -420,16 +422,16 @@ def _contacts(b: _Bundle, packet: JSON, patient: JSON, groups: dict[str, JSON]) 
         b.add(resource, *records)
 
 
-def _referrals(b: _Bundle, packet: JSON, patient: JSON) -> None:
+def _referrals(b: _Bundle, packet: Packet, patient: JSON) -> None:
     for r in packet.get("referrals", []):
         history = [
-            f"{label} on {r[key]}."
-            for label, key in (
-                ("Accepted", "accepted_on"),
-                ("Declined", "declined_on"),
-                ("Completed", "completed_on"),
+            f"{label} on {day}."
+            for label, day in (
+                ("Accepted", r["accepted_on"]),
+                ("Declined", r["declined_on"]),
+                ("Completed", r["completed_on"]),
             )
-            if r.get(key)
+            if day
         ]
         resource = {
             "resourceType": "ServiceRequest",
@@ -444,13 +446,13 @@ def _referrals(b: _Bundle, packet: JSON, patient: JSON) -> None:
             "requester": {"display": r["offered_by"]},
             "performer": [{"display": r["to"]}],
             "reasonCode": [{"text": r["reason"]}],
-            "supportingInfo": [b.ref("contact", r["contact"])] if r.get("contact") else [],
+            "supportingInfo": [b.ref("contact", contact)] if (contact := r["contact"]) else [],
             "note": [{"text": f"Status in groupguard: {r['status']}. {' '.join(history)}"}],
         }
         b.add(resource, ("referral", r["id"]))
 
 
-def _provenance(b: _Bundle, packet: JSON, patient: JSON) -> None:
+def _provenance(b: _Bundle, packet: Packet, patient: JSON) -> None:
     """Which audit entries recorded each contact, assessment and signature."""
     cited: list[tuple[str, JSON, JSON, str, list[int]]] = []
     for c in packet.get("contacts", []):
@@ -480,7 +482,7 @@ def _provenance(b: _Bundle, packet: JSON, patient: JSON) -> None:
         b.add(resource)
 
 
-def _audit_events(b: _Bundle, packet: JSON) -> None:
+def _audit_events(b: _Bundle, packet: Packet) -> None:
     """One minimal AuditEvent per cited entry: its log, its index, the records it recorded."""
     recorded_by: dict[int, list[JSON]] = defaultdict(list)
     for kind, key, indexes in _audited(packet):

@@ -1,9 +1,10 @@
 """``packet.pdf``: an evidence packet laid out for paper, from its content (packet.json).
 
 The PDF says nothing that packet.json does not: it reads only the plain dict ``collect`` made
-(content.py), so it can be rebuilt from packet.json alone, and the same dict always gives the
-same bytes (the core engine is deterministic and nothing here reads the clock). Moments print
-in the practice's time zone; days (a role's start, a referral's offer) print as days.
+(``evidence.packet``), so it can be rebuilt from packet.json alone, and the same dict always
+gives the same bytes (the core engine is deterministic and nothing here reads the clock).
+Moments print in the practice's time zone; days (a role's start, a referral's offer) print as
+days.
 
 Pages: a cover (who, the complaint, the checkpoint, how to read and check the packet), the key
 facts, the timeline, the records section by section, then the appendices (the full text of
@@ -15,7 +16,7 @@ sections are tables described as data: a column is (header, relative width, cell
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,6 +27,7 @@ from groupguard.contacts.models import PromiseStatus, ReferralStatus
 from groupguard.core import pdf
 from groupguard.disclosures.engine import RULES_BY_ID, RULES_VERSION
 from groupguard.disclosures.models import ChoiceKind, Recipient
+from groupguard.evidence.packet_model import ContactRecord, Packet, RoleRecord
 from groupguard.practice.models.sessions import AttendanceStatus
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -66,7 +68,7 @@ _AUDIT_COLUMN = (
 )
 
 
-def packet_pdf(packet: dict[str, Any]) -> bytes:
+def packet_pdf(packet: Packet) -> bytes:
     """The packet as PDF bytes. Only ``member`` and ``practice`` are required keys."""
     clock = _Clock(packet["practice"].get("timezone") or "UTC")
     name = packet["member"]["name"]
@@ -125,7 +127,7 @@ class _Clock:
         return day
 
     def local_day(self, value: str | None) -> str:
-        """The local day in ISO form, to sort by ("" first, as in content.py)."""
+        """The local day in ISO form, to sort by ("" first, as in evidence.packet)."""
         try:
             moment = self._parse(value) if value else None
         except ValueError:
@@ -155,19 +157,19 @@ def _yes(value: Any) -> str:
     return "Yes" if value else "No"
 
 
-def _role(r: dict[str, Any], clock: _Clock) -> str:
+def _role(r: RoleRecord, clock: _Clock) -> str:
     until = f"to {clock.when(r['ends_on'])}" if r.get("ends_on") else "ongoing"
     return f"{r['practitioner']}: {r['label']} (from {clock.when(r.get('starts_on'))}, {until})"
 
 
-def _referral_status(r: dict[str, Any], clock: _Clock) -> str:
+def _referral_status(r: Mapping[str, Any], clock: _Clock) -> str:
     status = r.get("status") or ""
     text = _label(ReferralStatus, status).lower() or "no status"
     day = r.get(f"{status}_on")  # accepted_on, declined_on, completed_on
     return f"{text} on {clock.when(day)}" if day else text
 
 
-def _recipient(d: dict[str, Any]) -> str:
+def _recipient(d: Mapping[str, Any]) -> str:
     label = d.get("recipient_label") or _label(Recipient, d.get("recipient"))
     return f"{label} ({d['recipient_detail']})" if d.get("recipient_detail") else label
 
@@ -177,18 +179,18 @@ def _also(prefix: str, value: Any) -> str:
     return f"{prefix}{value}" if value else ""
 
 
-def _promise_status(x: dict[str, Any], clock: _Clock) -> str:
+def _promise_status(x: Mapping[str, Any], clock: _Clock) -> str:
     status = _label(PromiseStatus, x.get("status"))
     if x.get("closed_at"):
         status += f", {clock.when(x['closed_at'])}"
     return status + _also(": ", x.get("closing_note"))
 
 
-def _signed_how(s: dict[str, Any], _: _Clock) -> str:
+def _signed_how(s: Mapping[str, Any], _: _Clock) -> str:
     return _label(SignatureMethod, s.get("method")) + _also(", scan SHA-256 ", s.get("scan_sha256"))
 
 
-def _validity(z: dict[str, Any], clock: _Clock) -> str:
+def _validity(z: Mapping[str, Any], clock: _Clock) -> str:
     if z.get("revoked_at"):
         return f"Revoked {clock.when(z['revoked_at'])}"
     return f"Until {clock.when(z['expires_on'])}" if z.get("expires_on") else "No end date"
@@ -202,7 +204,7 @@ def _fact(value: Any) -> str:
 
 # ---- tables as data -------------------------------------------------------------------------
 
-Cell = Callable[[dict[str, Any], _Clock], str]
+Cell = Callable[[Mapping[str, Any], _Clock], str]
 Column = tuple[str, float, Cell]
 
 
@@ -219,7 +221,7 @@ def _choice(key: str, choices: type[models.TextChoices]) -> Cell:
 
 
 def _table(
-    items: Sequence[dict[str, Any]] | None,
+    items: Sequence[Mapping[str, Any]] | None,
     columns: Sequence[Column],
     clock: _Clock,
     empty: str,
@@ -229,7 +231,7 @@ def _table(
     """One row per item, or the sentence ``empty`` when there is none."""
     items = items or []
     if sort:
-        # content.py sorts by the UTC text, where a day ("2026-11-04") can come before a moment
+        # evidence.packet sorts by the UTC text, where a day ("2026-11-04") can come before a moment
         # of the evening before in the practice's zone ("2026-11-04T03:40:00Z"); readers go by
         # the local day, so sort by it, keeping the packet's order within a day.
         items = sorted(items, key=lambda item: clock.local_day(item.get("at")))
@@ -344,7 +346,7 @@ _OVERRIDES: list[Column] = [
 # ---- the sections ---------------------------------------------------------------------------
 
 
-def _cover(p: dict[str, Any], clock: _Clock) -> list[pdf.Block]:
+def _cover(p: Packet, clock: _Clock) -> list[pdf.Block]:
     member, practice = p["member"], p["practice"]
     who = member["name"]
     if member.get("preferred_name"):
@@ -372,11 +374,12 @@ def _cover(p: dict[str, Any], clock: _Clock) -> list[pdf.Block]:
         rows = [("From", complaint.get("board") or "")]
         if complaint.get("reference"):
             rows.append(("Their reference", complaint["reference"]))
-        rows.append(("Received", clock.when(complaint.get("received_on"))))
+        rows.append(("Received", clock.when(complaint["received_on"])))
         if complaint.get("deadline"):
             rows.append(("Response due", clock.when(complaint["deadline"])))
-        if complaint.get("practitioner"):
-            rows.append(("Practitioner named", complaint["practitioner"]))
+        named = complaint.get("practitioner")
+        if named:
+            rows.append(("Practitioner named", named))
         blocks += [pdf.heading("The complaint", level=2), pdf.signature_block(rows)]
         # Free text of any length: a paragraph may break across pages, a framed box may not.
         blocks.append(pdf.paragraph(f"What it alleges: {complaint.get('allegation') or ''}"))
@@ -412,7 +415,7 @@ def _cover(p: dict[str, Any], clock: _Clock) -> list[pdf.Block]:
     ]
 
 
-def _key_facts(p: dict[str, Any], clock: _Clock) -> list[pdf.Block]:
+def _key_facts(p: Packet, clock: _Clock) -> list[pdf.Block]:
     summary = p.get("summary") or {}
     contacts = p.get("contacts") or []
     agreements = p.get("agreements") or {}
@@ -515,7 +518,7 @@ def _key_facts(p: dict[str, Any], clock: _Clock) -> list[pdf.Block]:
     ]
 
 
-def _records(p: dict[str, Any], clock: _Clock) -> list[pdf.Block]:
+def _records(p: Packet, clock: _Clock) -> list[pdf.Block]:
     outside = len(p.get("accounting") or [])
     return [
         *_contacts(p, clock),
@@ -541,7 +544,7 @@ def _records(p: dict[str, Any], clock: _Clock) -> list[pdf.Block]:
     ]
 
 
-def _contacts(p: dict[str, Any], clock: _Clock) -> list[pdf.Block]:
+def _contacts(p: Packet, clock: _Clock) -> list[pdf.Block]:
     contacts = p.get("contacts") or []
     blocks = [pdf.heading("Contacts outside the group")]
     if not contacts:
@@ -582,7 +585,7 @@ def _contacts(p: dict[str, Any], clock: _Clock) -> list[pdf.Block]:
     return blocks
 
 
-def _decided(c: dict[str, Any]) -> str:
+def _decided(c: ContactRecord) -> str:
     """The request as the facilitator answered it (or that they have not)."""
     request = _REQUESTS.get(c.get("request") or "none", str(c.get("request")))
     recorded = c.get("request_recorded")
@@ -594,7 +597,7 @@ def _decided(c: dict[str, Any]) -> str:
     return request
 
 
-def _suggested(c: dict[str, Any]) -> str:
+def _suggested(c: ContactRecord) -> str:
     """What the detector read in the summary when it was saved: a suggestion, not an answer."""
     detected = c.get("detected_request")
     if not detected:
@@ -612,7 +615,7 @@ def _suggested(c: dict[str, Any]) -> str:
 COMPACT_AFTER = 30
 
 
-def _contacts_compact(contacts: list[dict[str, Any]], clock: _Clock) -> list[pdf.Block]:
+def _contacts_compact(contacts: list[ContactRecord], clock: _Clock) -> list[pdf.Block]:
     rows = []
     for n, c in enumerate(contacts, start=1):
         responses = c.get("responses") or {}
@@ -655,7 +658,7 @@ def _contacts_compact(contacts: list[dict[str, Any]], clock: _Clock) -> list[pdf
     ]
 
 
-def _assessments(p: dict[str, Any], clock: _Clock) -> list[pdf.Block]:
+def _assessments(p: Packet, clock: _Clock) -> list[pdf.Block]:
     assessments = p.get("assessments") or []
     blocks = [pdf.heading("Assessments: may it be shared?")]
     if not assessments:
@@ -713,7 +716,7 @@ def _assessments(p: dict[str, Any], clock: _Clock) -> list[pdf.Block]:
     return blocks
 
 
-def _appendices(p: dict[str, Any], clock: _Clock) -> list[pdf.Block]:
+def _appendices(p: Packet, clock: _Clock) -> list[pdf.Block]:
     agreements = p.get("agreements") or {}
     versions = agreements.get("versions") or []
     blocks = [pdf.page_break(), pdf.heading("Appendix A: agreements")]

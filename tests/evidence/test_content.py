@@ -16,7 +16,7 @@ from groupguard.audit.log import log_for
 from groupguard.contacts import actions as contacts
 from groupguard.evidence import actions
 from groupguard.evidence.build import build_packet
-from groupguard.evidence.content import collect
+from groupguard.evidence.packet import collect
 from groupguard.evidence.redact import Redactor, label
 from groupguard.evidence.verify import verify_packet
 from groupguard.practice import actions as practice_actions

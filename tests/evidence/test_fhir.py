@@ -8,16 +8,17 @@ import hashlib
 import json
 import re
 from collections import Counter
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from groupguard.audit.checkpoints import make_checkpoint
 from groupguard.audit.models import AuditLog
 from groupguard.demo.practice import DemoPractice, build_demo
-from groupguard.evidence.content import collect
 from groupguard.evidence.fhir import MEMBER_SYSTEM, to_fhir, validate_fhir
 from groupguard.evidence.models import Complaint
+from groupguard.evidence.packet import collect
+from groupguard.evidence.packet_model import Packet
 
 KINDS = {
     "Patient",
@@ -47,7 +48,7 @@ def readable(bundle: dict[str, Any]) -> str:
 
 
 @pytest.fixture
-def demo_packet(db: None) -> tuple[DemoPractice, Complaint, dict[str, Any]]:
+def demo_packet(db: None) -> tuple[DemoPractice, Complaint, Packet]:
     demo = build_demo()
     complaint = Complaint.objects.get()
     log = AuditLog.objects.get(practice=demo.practice)
@@ -57,14 +58,15 @@ def demo_packet(db: None) -> tuple[DemoPractice, Complaint, dict[str, Any]]:
 
 
 def test_the_demo_packet_becomes_a_valid_deterministic_bundle_about_the_subject_alone(
-    demo_packet: tuple[DemoPractice, Complaint, dict[str, Any]],
+    demo_packet: tuple[DemoPractice, Complaint, Packet],
 ) -> None:
     demo, complaint, packet = demo_packet
     bundle = to_fhir(packet)
     validate_fhir(bundle)
 
     assert bundle["type"] == "collection"
-    assert bundle["timestamp"] == packet["checkpoint"]["timestamp"]
+    checkpoint = packet["checkpoint"]
+    assert checkpoint is not None and bundle["timestamp"] == checkpoint["timestamp"]
     kinds = Counter(e["resource"]["resourceType"] for e in bundle["entry"])
     assert KINDS <= set(kinds), KINDS - set(kinds)
     urls = [e["fullUrl"] for e in bundle["entry"]]
@@ -98,7 +100,7 @@ def test_the_demo_packet_becomes_a_valid_deterministic_bundle_about_the_subject_
 
 
 def test_each_record_maps_to_its_resource(
-    demo_packet: tuple[DemoPractice, Complaint, dict[str, Any]],
+    demo_packet: tuple[DemoPractice, Complaint, Packet],
 ) -> None:
     _, _, packet = demo_packet
     bundle = to_fhir(packet)
@@ -166,12 +168,12 @@ def test_a_minimal_packet_still_validates() -> None:
         "referrals": [],
         "audit": {"log": None, "entries": [], "reads_not_listed": 0},
     }
-    bundle = to_fhir(packet)
+    bundle = to_fhir(cast(Packet, packet))
     validate_fhir(bundle)
     [entry] = bundle["entry"]
     assert entry["resource"]["resourceType"] == "Patient"
     assert "timestamp" not in bundle
-    assert json.dumps(to_fhir(packet)) == json.dumps(bundle)
+    assert json.dumps(to_fhir(cast(Packet, packet))) == json.dumps(bundle)
 
 
 def test_a_signature_followed_by_a_withdrawal_is_an_inactive_consent() -> None:
@@ -195,13 +197,13 @@ def test_a_signature_followed_by_a_withdrawal_is_an_inactive_consent() -> None:
             "withdrawals": [{"id": "w-1", "withdrawn_at": "2026-02-01T09:00:00Z", "audit": []}],
         },
     }
-    bundle = to_fhir(packet)
+    bundle = to_fhir(cast(Packet, packet))
     validate_fhir(bundle)
     assert [c["status"] for c in resources(bundle, "Consent")] == ["inactive", "active"]
 
 
 def test_an_invalid_bundle_is_refused_naming_the_resource() -> None:
-    bundle = to_fhir({"member": {"id": "m-1", "name": "Mia Zephyrine"}})
+    bundle = to_fhir(cast(Packet, {"member": {"id": "m-1", "name": "Mia Zephyrine"}}))
     bundle["entry"][0]["resource"]["birthDate"] = "the fifth of May"
     with pytest.raises(ValueError, match=r"Patient urn:uuid:\S+: birthDate"):
         validate_fhir(bundle)

@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from groupguard.audit.checkpoints import make_checkpoint
 from groupguard.audit.models import AuditLog
 from groupguard.demo.practice import DemoPractice, build_demo
-from groupguard.evidence.content import collect
 from groupguard.evidence.models import Complaint
+from groupguard.evidence.packet import collect
+from groupguard.evidence.packet_model import Packet
 from groupguard.evidence.pdf import packet_pdf
 from tests.support import pdf_text
 
@@ -22,7 +23,7 @@ from tests.support import pdf_text
 class DemoPacket:
     demo: DemoPractice
     complaint: Complaint
-    packet: dict[str, Any]
+    packet: Packet
     pdf: bytes
 
 
@@ -42,7 +43,8 @@ def test_the_cover_shows_the_member_the_board_and_the_checkpoint(demo_packet: De
     assert demo_packet.complaint.member.full_name in cover
     assert "California Board of Behavioral Sciences" in cover
     assert "BBS-DEMO-0001" in cover
-    assert demo_packet.packet["checkpoint"]["root_hash"] in cover
+    checkpoint = demo_packet.packet["checkpoint"]
+    assert checkpoint is not None and checkpoint["root_hash"] in cover
     assert "not legal advice" in cover
     assert "groupguard packet verify" in cover
 
@@ -58,7 +60,9 @@ def test_every_timeline_item_and_the_agreement_text_are_printed(demo_packet: Dem
         assert first_line in text.split("Appendix A: agreements")[1]
     pages = int(re.findall(r"Page 1 of (\d+)", text)[0])
     assert pages > 5 and f"Page {pages} of {pages}" in text
-    size = demo_packet.packet["checkpoint"]["tree_size"]
+    checkpoint = demo_packet.packet["checkpoint"]
+    assert checkpoint is not None
+    size = checkpoint["tree_size"]
     footer = f"Evidence packet · {demo_packet.complaint.member.full_name} · checkpoint {size}"
     assert text.count(footer) == pages
 
@@ -79,7 +83,7 @@ def test_the_same_packet_gives_the_same_bytes_also_from_packet_json(
     assert packet_pdf(demo_packet.packet) == demo_packet.pdf
     # packet.json is enough to make packet.pdf again.
     reread = json.loads(json.dumps(demo_packet.packet, sort_keys=True))
-    assert packet_pdf(reread) == demo_packet.pdf
+    assert packet_pdf(cast(Packet, reread)) == demo_packet.pdf
 
 
 def test_a_packet_without_a_complaint_or_contacts_still_renders(demo_packet: DemoPacket) -> None:
@@ -97,14 +101,14 @@ def test_a_bare_packet_renders_and_prints_moments_in_the_practices_time_zone(db:
     packet: dict[str, Any] = {
         "member": {"name": "Test Member"},
         "practice": {"name": "Test Practice", "timezone": "America/Los_Angeles"},
-        # In content.py's order: by the UTC text.
+        # In evidence.packet's order: by the UTC text.
         "timeline": [
             {"at": "2026-11-03", "title": "Day one", "detail": "", "audit": []},
             {"at": "2026-11-04", "title": "Day two", "detail": "", "audit": []},
             {"at": "2026-11-04T03:40:00Z", "title": "Late talk", "detail": "", "audit": [7]},
         ],
     }
-    text = pdf_text(packet_pdf(packet))
+    text = pdf_text(packet_pdf(cast(Packet, packet)))
     # 03:40 UTC on the 4th is the evening of the 3rd in California: it goes with the 3rd.
     assert text.index("Day one") < text.index("3 Nov 2026, 19:40 PST Late talk")
     assert text.index("3 Nov 2026, 19:40 PST Late talk") < text.index("4 Nov 2026 Day two")

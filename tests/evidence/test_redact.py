@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from groupguard.contacts import actions as contacts
-from groupguard.evidence.content import collect
+from groupguard.evidence.packet import collect
 from groupguard.evidence.redact import Redactor
 from groupguard.practice import actions as practice_actions
 from groupguard.practice.models import Member, Practice

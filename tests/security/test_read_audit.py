@@ -1,7 +1,7 @@
 """Every view of a member's information writes an audit read entry.
 
 A read entry is one whose action ends in ``.view``, ``.list`` or ``.export`` (the product's
-own definition, ``evidence.content.READ_SUFFIXES``: packets count them as the member's reads).
+own definition, ``evidence.packet.READ_SUFFIXES``: packets count them as the member's reads).
 Two kinds of page:
 
 - A page about one member, or about a record that concerns some members (a contact, an
@@ -46,7 +46,7 @@ from groupguard.accounts.models import User
 from groupguard.audit.models import AuditEntry
 from groupguard.contacts import actions as contacts
 from groupguard.evidence import actions as evidence
-from groupguard.evidence.content import READ_SUFFIXES
+from groupguard.evidence.packet import READ_SUFFIXES
 from groupguard.practice.models import Member
 from tests.conftest import Cast
 from tests.security.test_deny_by_default import QUERY, Records, Route, all_routes, records_of

@@ -16,8 +16,8 @@ from groupguard.accounts.models import User
 from groupguard.audit.reads import record_view
 from groupguard.evidence import actions, selectors
 from groupguard.evidence.build import PacketError, build_packet
-from groupguard.evidence.content import collect
 from groupguard.evidence.models import ComplaintStatus
+from groupguard.evidence.packet import collect
 from groupguard.practice.access import require_admin, visible_members
 from groupguard.web.forms import DateInput, apply_errors
 from groupguard.web.views.common import is_htmx, login_required, staff_user
