@@ -15,7 +15,8 @@ import pytest
 from groupguard.audit.checkpoints import make_checkpoint
 from groupguard.audit.models import AuditLog
 from groupguard.demo.practice import DemoPractice, build_demo
-from groupguard.evidence.fhir import MEMBER_SYSTEM, to_fhir, validate_fhir
+from groupguard.evidence.fhir import to_fhir, validate_fhir
+from groupguard.evidence.fhir.codes import MEMBER_SYSTEM
 from groupguard.evidence.models import Complaint
 from groupguard.evidence.packet import collect
 from groupguard.evidence.packet_model import Packet
