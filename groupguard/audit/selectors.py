@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 
 from groupguard.audit import log as audit_log
 from groupguard.audit.log import StoredHashSource, log_name_for
-from groupguard.audit.merkle import consistency_proof, inclusion_proof
+from groupguard.audit.merkle_proofs import consistency_proof, inclusion_proof
 from groupguard.audit.models import AuditEntry, AuditLog
 
 

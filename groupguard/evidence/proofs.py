@@ -20,11 +20,10 @@ from django.db.models import Q
 
 from groupguard.audit.checkpoints import key_id_for, public_key_info, signing_key
 from groupguard.audit.jcs import canonicalize
-from groupguard.audit.merkle import (
-    HASH_SIZE,
+from groupguard.audit.merkle import HASH_SIZE, node_hash
+from groupguard.audit.merkle_proofs import (
     fold_subtree_hashes,
     inclusion_proof,
-    node_hash,
     perfect_subtree_ranges,
 )
 from groupguard.audit.models import NODE_LEVEL, AuditEntry, AuditLog, AuditNode, Checkpoint

@@ -12,7 +12,7 @@ from django.db import connection
 
 from groupguard.audit import triggers
 from groupguard.audit.checkpoints import verify_checkpoint_signature
-from groupguard.audit.merkle import verify_consistency, verify_inclusion
+from groupguard.audit.merkle_proofs import verify_consistency, verify_inclusion
 from groupguard.audit.models import AuditLog
 from tests.audit.factories import grow_log
 from tests.conftest import Cast

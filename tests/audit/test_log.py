@@ -14,11 +14,10 @@ from groupguard.audit.checkpoints import (
 )
 from groupguard.audit.jcs import canonicalize
 from groupguard.audit.log import SYSTEM, StoredHashSource, record
-from groupguard.audit.merkle import (
+from groupguard.audit.merkle import leaf_hash, root_from_leaf_hashes
+from groupguard.audit.merkle_proofs import (
     ListHashSource,
     inclusion_proof,
-    leaf_hash,
-    root_from_leaf_hashes,
     verify_consistency,
     verify_inclusion,
 )

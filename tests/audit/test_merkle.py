@@ -15,16 +15,18 @@ from hypothesis import strategies as st
 from groupguard.audit.merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
+    RootBuilder,
+    leaf_hash,
+    node_hash,
+    root_from_leaf_hashes,
+)
+from groupguard.audit.merkle_proofs import (
     HashSource,
     ListHashSource,
-    RootBuilder,
     consistency_proof,
     fold_subtree_hashes,
     inclusion_proof,
-    leaf_hash,
-    node_hash,
     perfect_subtree_ranges,
-    root_from_leaf_hashes,
     verify_consistency,
     verify_inclusion,
 )

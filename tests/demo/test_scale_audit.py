@@ -12,7 +12,8 @@ from django.test import override_settings
 
 from groupguard.audit.checkpoints import entry_head_body, origin_for
 from groupguard.audit.log import SYSTEM, StoredHashSource, record
-from groupguard.audit.merkle import RootBuilder, leaf_hash, verify_inclusion
+from groupguard.audit.merkle import RootBuilder, leaf_hash
+from groupguard.audit.merkle_proofs import verify_inclusion
 from groupguard.audit.models import NODE_LEVEL, AuditEntry, AuditLog, AuditNode, Checkpoint
 from groupguard.audit.records import verify_records
 from groupguard.audit.selectors import prove_inclusion

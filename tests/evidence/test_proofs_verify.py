@@ -28,7 +28,8 @@ from groupguard.audit import triggers
 from groupguard.audit.checkpoints import make_checkpoint, public_key_info, raw_public_key
 from groupguard.audit.jcs import canonicalize
 from groupguard.audit.log import SYSTEM, log_for, record
-from groupguard.audit.merkle import leaf_hash, verify_inclusion
+from groupguard.audit.merkle import leaf_hash
+from groupguard.audit.merkle_proofs import verify_inclusion
 from groupguard.audit.models import AuditEntry, AuditLog, Checkpoint
 from groupguard.audit.selectors import prove_inclusion
 from groupguard.evidence.proofs import build_proofs, sign_manifest

@@ -7,7 +7,8 @@ import binascii
 from typing import Any, TypeGuard
 
 from groupguard.audit.jcs import canonicalize
-from groupguard.audit.merkle import leaf_hash, verify_inclusion
+from groupguard.audit.merkle import leaf_hash
+from groupguard.audit.merkle_proofs import verify_inclusion
 from groupguard.evidence.verify.formats import HEX64, PROOFS, PROOFS_FORMAT, UNREADABLE, Report
 from groupguard.evidence.verify.keys import Key, signature_ok
 
