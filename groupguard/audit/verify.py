@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -36,12 +34,21 @@ from groupguard.audit.checkpoints import (
 )
 from groupguard.audit.merkle import RootBuilder
 from groupguard.audit.models import AuditEntry, AuditLog, Checkpoint
+from groupguard.audit.stored_values import (
+    CHECKPOINT_FIELDS,
+    HASH_SIZE,
+    Malformed,
+    as_bytes,
+    checked_bytes,
+    checked_count,
+    checked_text,
+    checkpoint_values,
+    describe,
+    head_values,
+    undecodable_text_as_values,
+)
 
 BATCH = 20_000
-HASH_SIZE = 32
-SIGNATURE_SIZE = 64
-CHECKPOINT_FIELDS = ("origin", "tree_size", "root_hash", "timestamp", "key_id", "signature")
-_ROOT_HEX = re.compile(r"[0-9a-f]{64}")
 _ENTRIES = AuditEntry._meta.db_table
 _MAX_INDEX = 2**63 - 1
 
@@ -81,123 +88,6 @@ class VerifyReport:
 # --- Reading stored values ---------------------------------------------------------------
 
 
-class Malformed(Exception):
-    """A stored value of the wrong type, length or form; the message says which and how."""
-
-
-class _BadText:
-    """Stands in for SQLite text that is not UTF-8, so the row can be reported, not fetched
-    with an exception."""
-
-    __slots__ = ("raw",)
-
-    def __init__(self, raw: bytes) -> None:
-        self.raw = raw
-
-
-def _decode_text(raw: bytes) -> str | _BadText:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return _BadText(raw)
-
-
-@contextmanager
-def _undecodable_text_as_values() -> Iterator[None]:
-    """On SQLite, fetch text that is not UTF-8 as a ``_BadText`` value.
-
-    Python's SQLite driver raises on such a row, which would end the whole verify without
-    saying where. PostgreSQL refuses invalid text when it is written, so it needs nothing.
-    """
-    if connection.vendor != "sqlite":
-        yield
-        return
-    connection.ensure_connection()
-    raw = connection.connection
-    previous = raw.text_factory
-    raw.text_factory = _decode_text
-    try:
-        yield
-    finally:
-        raw.text_factory = previous
-
-
-def _describe(value: object) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, _BadText):
-        return "text that is not valid UTF-8"
-    if isinstance(value, str):
-        return f"text {value[:40] + '…' if len(value) > 40 else value!r}"
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, int | float):
-        return f"the number {value!r}"
-    if isinstance(value, bytes | bytearray | memoryview):
-        return "1 byte" if len(value) == 1 else f"{len(value)} bytes"
-    return f"a {type(value).__name__}"
-
-
-def _as_bytes(value: object) -> bytes | None:
-    """Bytes from any buffer a driver returns; None for anything that is not bytes."""
-    return bytes(value) if isinstance(value, bytes | bytearray | memoryview) else None
-
-
-def _bytes(value: object, what: str, size: int | None = None) -> bytes:
-    data = _as_bytes(value)
-    if data is None:
-        raise Malformed(f"{what} is {_describe(value)}, not bytes")
-    if size is not None and len(data) != size:
-        raise Malformed(f"{what} is {len(data)} bytes long, not {size}")
-    return data
-
-
-def _count(value: object, what: str) -> int:
-    if type(value) is not int or value < 0:
-        raise Malformed(f"{what} is {_describe(value)}, not a whole number")
-    return value
-
-
-def _text(value: object, what: str) -> str:
-    if isinstance(value, _BadText):
-        raise Malformed(f"{what} is not valid UTF-8")
-    if type(value) is not str:
-        raise Malformed(f"{what} is {_describe(value)}, not text")
-    return value
-
-
-def _head_values(tree_root: object, signature: object, key_id: object) -> tuple[bytes, bytes, str]:
-    """An entry's signed head: its tree root, signature and key id, each checked."""
-    return (
-        _bytes(tree_root, "its tree_root", HASH_SIZE),
-        _bytes(signature, "its head_signature", SIGNATURE_SIZE),
-        _text(key_id, "its key_id"),
-    )
-
-
-def _checkpoint_values(cp: object) -> tuple[str, int, str, str, bytes]:
-    """A checkpoint's origin, tree size, root hash, key id and raw signature, each checked."""
-    if not isinstance(cp, dict):
-        raise Malformed(f"it is {_describe(cp)}, not a JSON object")
-    missing = [name for name in CHECKPOINT_FIELDS if name not in cp]
-    if missing:
-        raise Malformed(f"it has no {', '.join(missing)}")
-    size = _count(cp["tree_size"], "its tree_size")
-    cp_origin = _text(cp["origin"], "its origin")
-    _text(cp["timestamp"], "its timestamp")
-    key_id = _text(cp["key_id"], "its key_id")
-    root = _text(cp["root_hash"], "its root_hash")
-    if not _ROOT_HEX.fullmatch(root):
-        raise Malformed(f"its root_hash {_describe(root)} is not 64 lowercase hex digits")
-    try:
-        signature = base64.b64decode(_text(cp["signature"], "its signature"), validate=True)
-    except ValueError:
-        raise Malformed("its signature is not base64") from None
-    if len(signature) != SIGNATURE_SIZE:
-        raise Malformed(f"its signature is {len(signature)} bytes long, not {SIGNATURE_SIZE}")
-    return cp_origin, size, root, key_id, signature
-
-
 # --- Keys and checkpoints ----------------------------------------------------------------
 
 
@@ -232,7 +122,7 @@ def _check_checkpoint(
     """The checkpoint's size and root when it is well formed, signed by a known key, for this
     log and within it; otherwise a fault and None."""
     try:
-        cp_origin, size, root, key_id, signature = _checkpoint_values(cp)
+        cp_origin, size, root, key_id, signature = checkpoint_values(cp)
         body = signed_body(cast(dict[str, Any], cp))
     except Malformed as exc:
         report.fault(f"{what}: {exc}")
@@ -268,7 +158,7 @@ def verify_log(
     """Check ``log`` as stored now; sets ``log.name`` and ``log.size`` from its head row."""
     started = time.perf_counter()
     keys = keys if keys is not None else known_public_keys()
-    with _undecodable_text_as_values(), connection.cursor() as cursor:
+    with undecodable_text_as_values(), connection.cursor() as cursor:
         report = _verify(cursor, log, keys, trusted, progress)
     report.seconds = time.perf_counter() - started
     return report
@@ -291,8 +181,8 @@ def _verify(
         report.fault("the log's head row is missing")
         return report
     try:
-        report.log = _text(head[0], "its name")
-        report.size = _count(head[1], "its size")
+        report.log = checked_text(head[0], "its name")
+        report.size = checked_count(head[1], "its size")
     except Malformed as exc:
         report.fault(f"the log's head row is malformed: {exc}")
         return report
@@ -353,8 +243,8 @@ def _verify(
         # not bytes becomes None here and is named below, at the first bad row.
         count = len(rows)
         indexes = [r[0] for r in rows]
-        leaves = [r[1] if type(r[1]) is bytes else _as_bytes(r[1]) for r in rows]
-        hashes = [r[2] if type(r[2]) is bytes else _as_bytes(r[2]) for r in rows]
+        leaves = [r[1] if type(r[1]) is bytes else as_bytes(r[1]) for r in rows]
+        hashes = [r[2] if type(r[2]) is bytes else as_bytes(r[2]) for r in rows]
         computed = [None if leaf is None else sha256(b"\x00" + leaf).digest() for leaf in leaves]
         good = count
         if indexes != list(range(expected, expected + count)):
@@ -401,10 +291,10 @@ def _entry_fault(cursor: Any, log_pk: int, row: tuple[Any, ...], at: int) -> str
         what = "missing" if index > at else "duplicated or out of order"
         return f"entry {at} is {what} (found index {index}){_misplaced(cursor, log_pk)}"
     if type(index) is not int:
-        return f"entry {at}: a row there has index {_describe(index)}, not a whole number"
+        return f"entry {at}: a row there has index {describe(index)}, not a whole number"
     try:
-        _bytes(leaf, "its leaf")
-        _bytes(stored_hash, "its leaf_hash", HASH_SIZE)
+        checked_bytes(leaf, "its leaf")
+        checked_bytes(stored_hash, "its leaf_hash", HASH_SIZE)
     except Malformed as exc:
         return f"entry {at}: {exc}"
     return f"entry {at}: leaf bytes do not match their stored hash"
@@ -419,7 +309,7 @@ def _misplaced(cursor: Any, log_pk: int) -> str:
         [log_pk, _MAX_INDEX],
     )
     found = [
-        f"row id {pk} has index {_describe(index)}, not a whole number"
+        f"row id {pk} has index {describe(index)}, not a whole number"
         for pk, index in cursor.fetchall()
     ]
     return "; " + ", ".join(found) if found else ""
@@ -478,7 +368,7 @@ def _check_last_head(
         report.fault("the last entry is missing", last)
         return
     try:
-        tree_root, signature, key_id = _head_values(*row)
+        tree_root, signature, key_id = head_values(*row)
     except Malformed as exc:
         first = _first_bad_since(cursor, log_pk, last_good, report.size, keys, origin)
         report.fault(f"entry {last}: {exc}", first)
@@ -503,7 +393,7 @@ def _check_peaks(report: VerifyReport, stored: object, builder: RootBuilder) -> 
     """The head's peaks are what the next append builds on: wrong ones would have it sign a
     root the entries do not reproduce."""
     try:
-        peaks = _bytes(stored, "its peaks column")
+        peaks = checked_bytes(stored, "its peaks column")
     except Malformed as exc:
         report.fault(f"the log's head row is malformed: {exc}")
         return
@@ -528,7 +418,7 @@ def _first_bad_since(
         [log_pk, start],
     )
     try:  # entries before ``start`` already passed the scan
-        builder.extend([_bytes(h, "leaf_hash", HASH_SIZE) for (h,) in cursor.fetchall()])
+        builder.extend([checked_bytes(h, "leaf_hash", HASH_SIZE) for (h,) in cursor.fetchall()])
     except Malformed:
         return start
     heads = (
@@ -545,8 +435,8 @@ def _first_bad_since(
             if type(index) is not int or index != at:
                 return at
             try:
-                builder.append(_bytes(leaf_hash, "leaf_hash", HASH_SIZE))
-                tree_root, signature, key_id = _head_values(*head)
+                builder.append(checked_bytes(leaf_hash, "leaf_hash", HASH_SIZE))
+                tree_root, signature, key_id = head_values(*head)
             except Malformed:
                 return at
             body = entry_head_body(origin, at + 1, tree_root, key_id)
