@@ -50,7 +50,7 @@ def _writes(count: int, targets: dict[str, Any]) -> float:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from bench.pages import _choose_targets
-    from groupguard.audit import records, rows
+    from groupguard.audit import baseline, records, rows
 
     targets = _choose_targets()
     on: list[float] = []
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     bindings = records.newest_bindings()
     read_seconds = time.perf_counter() - started
     # Rows written with binding off are unbound: bind them, as an upgrade would.
-    records.bind_unbound_rows(own_bulk_load=targets["group"].practice_id)
+    baseline.bind_unbound_rows(own_bulk_load=targets["group"].practice_id)
     bindings = records.newest_bindings()
     started = time.perf_counter()
     report = records.verify_records(bindings=bindings)

@@ -13,6 +13,6 @@ from groupguard.ops.keys import load_keys  # noqa: E402  (needs Django set up)
 load_keys()
 
 # The first start with row binding binds the rows stored before it (audit.records).
-from groupguard.audit.records import ensure_baseline  # noqa: E402
+from groupguard.audit.baseline import ensure_baseline  # noqa: E402
 
 ensure_baseline()

@@ -9,8 +9,8 @@ class AuditConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from groupguard.audit import records, rows
+        from groupguard.audit import baseline, rows
 
         rows.connect()
-        post_migrate.connect(records.mark_new_database, sender=self)
-        post_migrate.connect(records.bind_added_columns, sender=self)
+        post_migrate.connect(baseline.mark_new_database, sender=self)
+        post_migrate.connect(baseline.bind_added_columns, sender=self)

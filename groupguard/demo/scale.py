@@ -34,8 +34,8 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from groupguard.accounts.models import Role, User
+from groupguard.audit.baseline import bind_unbound_rows
 from groupguard.audit.log import SYSTEM, record
-from groupguard.audit.records import bind_unbound_rows
 from groupguard.demo.scale_audit import HISTORY_DAYS, AuditRefs, AuditWriter, audit_history
 from groupguard.practice import actions
 from groupguard.practice.models import (

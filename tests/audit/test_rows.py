@@ -21,9 +21,10 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from groupguard.audit import records, rows, triggers
+from groupguard.audit import baseline, rows, triggers
+from groupguard.audit.baseline import bind_unbound_rows, ensure_baseline
 from groupguard.audit.models import AuditEntry, RowBinding
-from groupguard.audit.records import bind_unbound_rows, ensure_baseline, verify_records
+from groupguard.audit.records import verify_records
 from groupguard.audit.rows import RecordAltered, baseline_done, bound_models
 from groupguard.contacts import actions as contacts
 from groupguard.contacts.models import Contact, Promise
@@ -287,14 +288,14 @@ def test_rows_bound_before_a_column_was_added_are_bound_again_once(
         ("contacts_contact", str(kept.pk)),
         ("contacts_contact", str(edited.pk)),
     }
-    assert records.bind_added_columns() == 1
+    assert baseline.bind_added_columns() == 1
     assert verify_records().changed == [("contacts_contact", str(edited.pk))]
-    [bound, mark] = AuditEntry.objects.filter(action=records.COLUMNS_ADDED).order_by("id")
+    [bound, mark] = AuditEntry.objects.filter(action=baseline.COLUMNS_ADDED).order_by("id")
     assert bound.log.practice_id == cast.north.id and mark.log.practice_id is None
     assert mark.object_id == "contacts.0004_unanswered_request_and_detection"
     assert json.loads(bytes(bound.leaf))["detail"] == {"columns": ["detection"], "rows": 1}
     # Once per migration: the edited row is never bound by a later migrate.
-    assert records.bind_added_columns() == 0
+    assert baseline.bind_added_columns() == 0
     assert verify_records().changed == [("contacts_contact", str(edited.pk))]
     # The row bound again takes edits as usual.
     contacts.edit_contact(kept, acting_user=cast.bob, request="implied")
@@ -305,7 +306,7 @@ def test_an_empty_table_waits_for_rows_before_its_added_columns_are_marked(db: N
     """A new database: no row was bound before the column existed, and migrate writes nothing
     (test databases and new installs keep their audit log as it was)."""
     entries = AuditEntry.objects.count()
-    assert records.bind_added_columns() == 0
+    assert baseline.bind_added_columns() == 0
     assert AuditEntry.objects.count() == entries
 
 

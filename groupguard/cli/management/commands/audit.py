@@ -10,9 +10,10 @@ from django.db import DatabaseError
 
 from groupguard.audit import actions as audit_actions
 from groupguard.audit import selectors
+from groupguard.audit.baseline import bind_unbound_rows
 from groupguard.audit.checkpoints import make_checkpoint, public_key_info
 from groupguard.audit.models import AuditLog
-from groupguard.audit.records import bind_unbound_rows, verify_records
+from groupguard.audit.records import verify_records
 from groupguard.audit.rows import baseline_done
 from groupguard.audit.verify import VerifyReport, known_public_keys, verify_log
 from groupguard.cli.output import dump_json, practice_by_slug

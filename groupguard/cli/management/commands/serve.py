@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from groupguard.audit.records import ensure_baseline
+from groupguard.audit.baseline import ensure_baseline
 from groupguard.audit.rows import baseline_done
 from groupguard.cli.management.commands.demo import demo_logins_text
 from groupguard.core.crypto import KeyConfigurationError
