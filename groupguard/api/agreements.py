@@ -13,6 +13,7 @@ from pydantic import Field
 
 from groupguard.agreements import actions, attendance, selectors
 from groupguard.agreements.models import StatementVersion
+from groupguard.api.auth import staff_of
 from groupguard.api.schemas import ErrorOut, In
 from groupguard.audit.reads import record_view
 from groupguard.practice.access import access_group, access_member, access_session
@@ -90,12 +91,6 @@ class OverrideIn(In):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-def _user(request: HttpRequest) -> Any:
-    from groupguard.api.api import _user as api_user
-
-    return api_user(request)
-
-
 def _version(v: StatementVersion | None) -> dict[str, Any] | None:
     if v is None:
         return None
@@ -130,7 +125,7 @@ def agreement_status(group: Any) -> dict[str, Any]:
 
 @router.get("/groups/{group_id}/agreement", response={200: AgreementStatusOut, 404: ErrorOut})
 def get_agreement(request: HttpRequest, group_id: uuid.UUID) -> dict[str, Any]:
-    user = _user(request)
+    user = staff_of(request)
     group = access_group(user, group_id)
     record_view(user=user, practice_id=group.practice_id, obj=group)
     return agreement_status(group)
@@ -141,7 +136,7 @@ def get_agreement(request: HttpRequest, group_id: uuid.UUID) -> dict[str, Any]:
     response={200: AgreementStatusOut, 400: ErrorOut, 404: ErrorOut},
 )
 def put_draft(request: HttpRequest, group_id: uuid.UUID, payload: DraftIn) -> dict[str, Any]:
-    user = _user(request)
+    user = staff_of(request)
     group = access_group(user, group_id)
     actions.save_draft(group, acting_user=user, **payload.dict())
     return agreement_status(group)
@@ -151,7 +146,7 @@ def put_draft(request: HttpRequest, group_id: uuid.UUID, payload: DraftIn) -> di
     "/groups/{group_id}/agreement/publish", response={201: VersionOut, 400: ErrorOut, 404: ErrorOut}
 )
 def publish(request: HttpRequest, group_id: uuid.UUID) -> Status[dict[str, Any] | None]:
-    user = _user(request)
+    user = staff_of(request)
     group = access_group(user, group_id)
     return Status(201, _version(actions.publish(group, acting_user=user)))
 
@@ -167,7 +162,7 @@ def get_version(
 ) -> dict[str, Any]:
     from django.http import Http404
 
-    user = _user(request)
+    user = staff_of(request)
     group = access_group(user, group_id)
     version = StatementVersion.objects.filter(group=group, number=number).first()
     if version is None:
@@ -182,7 +177,7 @@ def get_version(
 def create_link(
     request: HttpRequest, group_id: uuid.UUID, member_id: uuid.UUID, payload: LinkIn
 ) -> Status[dict[str, Any]]:
-    user = _user(request)
+    user = staff_of(request)
     group = access_group(user, group_id)
     member = access_member(user, member_id)
     link, token, code = actions.issue_signing_link(
@@ -207,7 +202,7 @@ def create_signature(
     request: HttpRequest, group_id: uuid.UUID, member_id: uuid.UUID, payload: SignatureIn
 ) -> Status[dict[str, Any]]:
     """A signature given in person (paper signatures need the scan: use the web form)."""
-    user = _user(request)
+    user = staff_of(request)
     group = access_group(user, group_id)
     member = access_member(user, member_id)
     sig = actions.record_signature(
@@ -233,7 +228,7 @@ def create_signature(
 def withdraw(
     request: HttpRequest, group_id: uuid.UUID, member_id: uuid.UUID, payload: WithdrawIn
 ) -> dict[str, Any]:
-    user = _user(request)
+    user = staff_of(request)
     group = access_group(user, group_id)
     member = access_member(user, member_id)
     actions.withdraw_consent(group, member, reason=payload.reason, acting_user=user)
@@ -247,7 +242,7 @@ def withdraw(
 def override(
     request: HttpRequest, session_id: uuid.UUID, member_id: uuid.UUID, payload: OverrideIn
 ) -> dict[str, Any]:
-    user = _user(request)
+    user = staff_of(request)
     session = access_session(user, session_id)
     member = access_member(user, member_id)
     row = attendance.record_with_override(

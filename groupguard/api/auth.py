@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
 
 from groupguard.accounts.actions import authenticate_token
 from groupguard.accounts.mfa import is_verified
+from groupguard.accounts.models import User
 from groupguard.web.middleware import activate_practice_timezone
 
 
@@ -44,3 +45,12 @@ class SessionAuth(APIKeyCookie):
         if is_verified(request) and not getattr(request.user, "must_change_password", False):
             return request.user
         return None
+
+
+def staff_of(request: HttpRequest) -> User:
+    """The staff user an authenticated API call runs as (every handler starts here); a user
+    outside any practice is "not found", like a row they may not see."""
+    user = request.auth  # type: ignore[attr-defined]
+    if not isinstance(user, User) or user.practice_id is None:
+        raise Http404("not found")
+    return user

@@ -22,6 +22,7 @@ from ninja import Query, Router, Status
 
 from groupguard.accounts.models import User
 from groupguard.api import contact_schemas as s
+from groupguard.api.auth import staff_of
 from groupguard.api.schemas import ErrorOut
 from groupguard.audit.reads import record_view
 from groupguard.contacts import actions, selectors
@@ -49,12 +50,6 @@ _REFERRAL_FIELDS = {
     "to_name": "referral_to_name",
     "to_contact": "referral_to_contact",
 }
-
-
-def _user(request: HttpRequest) -> User:
-    from groupguard.api.api import _user as api_user  # api.py imports this module
-
-    return api_user(request)
 
 
 # --- Shapes ------------------------------------------------------------------------------
@@ -253,7 +248,7 @@ def detect_request(request: HttpRequest, payload: s.DetectIn) -> dict[str, Any]:
     """Requests for confidentiality in a note, the facilitator's own promises, words set aside
     as someone else's, and risk flags, as ``groupguard detect`` finds them, each with its
     explanation. Nothing is stored or audited."""
-    _user(request)
+    staff_of(request)
     found = detect(payload.text).as_json()
     for key in ("matches", "set_aside", "promises", "flags"):
         for match in found[key]:
@@ -269,7 +264,7 @@ def detect_request(request: HttpRequest, payload: s.DetectIn) -> dict[str, Any]:
 def list_contacts(request: HttpRequest, filters: Query[s.ContactFilter]) -> dict[str, Any]:
     """Contacts the caller may see, newest first; filter by member, group and/or request
     (``request=unanswered``: those waiting for the facilitator's answer)."""
-    user = _user(request)
+    user = staff_of(request)
     member = access_member(user, filters.member) if filters.member else None
     group = access_group(user, filters.group) if filters.group else None
     contacts = selectors.with_details(selectors.visible_contacts(user))
@@ -296,7 +291,7 @@ def list_contacts(request: HttpRequest, filters: Query[s.ContactFilter]) -> dict
 def create_contact(request: HttpRequest, payload: s.ContactIn) -> Status[dict[str, Any]]:
     """Log a contact, with its promise and referral when the response included them. The
     answer carries the guidance for a request."""
-    user = _user(request)
+    user = staff_of(request)
     group = access_group(user, payload.group)
     members = [access_member(user, member_id) for member_id in payload.members]
     _unused_details(payload)
@@ -316,7 +311,7 @@ def create_contact(request: HttpRequest, payload: s.ContactIn) -> Status[dict[st
 
 @router.get("/contacts/{contact_id}", response={200: s.ContactDetailOut, 404: ErrorOut})
 def get_contact(request: HttpRequest, contact_id: uuid.UUID) -> dict[str, Any]:
-    user = _user(request)
+    user = staff_of(request)
     contact = selectors.access_contact(user, contact_id)
     actions.record_view(contact, user=user)
     return _contact_detail(contact)
@@ -331,7 +326,7 @@ def patch_contact(
 ) -> Status[dict[str, Any]]:
     """Edit an entry within 24 hours of writing it (its writer only). A locked entry is a 409:
     add an amendment instead."""
-    user = _user(request)
+    user = staff_of(request)
     contact = selectors.access_contact(user, contact_id)
     changes = payload.dict(exclude_unset=True)
     scope = changes.pop("promise_scope", "")
@@ -355,7 +350,7 @@ def create_amendment(
     request: HttpRequest, contact_id: uuid.UUID, payload: s.AmendmentIn
 ) -> Status[dict[str, Any]]:
     """Add to or correct an entry; the original never changes."""
-    user = _user(request)
+    user = staff_of(request)
     contact = selectors.access_contact(user, contact_id)
     amendment = actions.amend_contact(
         contact, acting_user=user, text=payload.text, request=payload.request or ""
@@ -374,7 +369,7 @@ def create_amendment(
 def member_timeline(request: HttpRequest, member_id: uuid.UUID) -> dict[str, Any]:
     """A member's contacts, requests, responses, amendments, promises and referrals, newest
     first."""
-    user = _user(request)
+    user = staff_of(request)
     member = access_member(user, member_id)
     items = timeline_of.member_timeline(user=user, member=member)
     record_view(user=user, practice_id=member.practice_id, obj=member, member_id=member.id)

@@ -22,8 +22,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpRequest
 from ninja import Body, Query, Router, Status
 
-from groupguard.accounts.models import User
 from groupguard.api import disclosure_schemas as s
+from groupguard.api.auth import staff_of
 from groupguard.api.contacts import member_ref, staff_ref
 from groupguard.api.schemas import ErrorOut
 from groupguard.audit.reads import record_view
@@ -41,12 +41,6 @@ _BODY_FIELDS = {
     "member": "contact",  # "was not part of that contact"
     "facts": "answers",
 }
-
-
-def _user(request: HttpRequest) -> User:
-    from groupguard.api.api import _user as api_user  # api.py imports this module
-
-    return api_user(request)
 
 
 # --- Shapes ------------------------------------------------------------------------------
@@ -138,7 +132,7 @@ def _answers_named(error: ValidationError) -> ValidationError:
 def assess_facts(request: HttpRequest, facts: Body[dict[str, Any]]) -> Status[dict[str, Any]]:
     """The engine's decision for a full fact set (docs/rules.md), exactly as ``groupguard
     assess`` prints it. Nothing is read from the records, stored or audited."""
-    _user(request)
+    staff_of(request)
     try:
         decision = engine.evaluate(facts)
     except engine.FactsError as error:
@@ -158,7 +152,7 @@ def assess_facts(request: HttpRequest, facts: Body[dict[str, Any]]) -> Status[di
 )
 def list_assessments(request: HttpRequest, member_id: uuid.UUID) -> list[dict[str, Any]]:
     """The member's assessments the caller may see, newest first."""
-    user = _user(request)
+    user = staff_of(request)
     member = access_member(user, member_id)
     rows = selectors.assessments_for(user, member)
     record_view(
@@ -183,7 +177,7 @@ def create_assessment(
     """Ask "may I share this?" about a member: the records answer the facts they hold (from
     the contact, when given), ``answers`` the rest. The facts, the decision and the rules
     version are kept."""
-    user = _user(request)
+    user = staff_of(request)
     member = access_member(user, member_id)
     contact = contact_selectors.access_contact(user, payload.contact) if payload.contact else None
     try:
@@ -201,7 +195,7 @@ def create_assessment(
 
 @router.get("/assessments/{assessment_id}", response={200: s.AssessmentOut, 404: ErrorOut})
 def get_assessment(request: HttpRequest, assessment_id: uuid.UUID) -> dict[str, Any]:
-    user = _user(request)
+    user = staff_of(request)
     assessment = selectors.access_assessment(user, assessment_id)
     record_view(
         user=user,
@@ -221,7 +215,7 @@ def create_choice(
 ) -> Status[dict[str, Any]]:
     """What the practitioner decided after reading the assessment; a later choice supersedes
     an earlier one."""
-    user = _user(request)
+    user = staff_of(request)
     assessment = selectors.access_assessment(user, assessment_id)
     choice = actions.record_choice(
         assessment, kind=payload.kind, note=payload.note, acting_user=user
@@ -241,7 +235,7 @@ def create_disclosure(
     request: HttpRequest, member_id: uuid.UUID, payload: s.DisclosureIn
 ) -> Status[dict[str, Any]]:
     """What was shared, with whom and when; outside the group it enters the accounting."""
-    user = _user(request)
+    user = staff_of(request)
     member = access_member(user, member_id)
     assessment = (
         selectors.access_assessment(user, payload.assessment) if payload.assessment else None
@@ -266,7 +260,7 @@ def member_accounting(
     """The accounting of disclosures (45 CFR 164.528): disclosures outside the group, oldest
     first, between two days of the practice's calendar (both included; either may be left
     out)."""
-    user = _user(request)
+    user = staff_of(request)
     member = access_member(user, member_id)
     if period.start and period.end and period.end < period.start:
         raise ValidationError({"end": "The last day cannot be before the first (start)."})
@@ -297,7 +291,7 @@ def member_accounting(
 )
 def list_authorizations(request: HttpRequest, member_id: uuid.UUID) -> list[dict[str, Any]]:
     """The member's written authorizations, newest first, revoked and expired ones too."""
-    user = _user(request)
+    user = staff_of(request)
     member = access_member(user, member_id)
     rows = selectors.authorizations_for(member)
     record_view(
@@ -320,7 +314,7 @@ def create_authorization(
     request: HttpRequest, member_id: uuid.UUID, payload: s.AuthorizationIn
 ) -> Status[dict[str, Any]]:
     """Record a member's signed authorization (the scan is uploaded on the web page)."""
-    user = _user(request)
+    user = staff_of(request)
     member = access_member(user, member_id)
     authorization = actions.record_authorization(member=member, acting_user=user, **payload.dict())
     return Status(201, _authorization_out(authorization))
@@ -334,7 +328,7 @@ def revoke_authorization(
     request: HttpRequest, authorization_id: uuid.UUID, payload: s.RevokeIn
 ) -> dict[str, Any]:
     """The member withdrew it: from now on it no longer covers a disclosure."""
-    user = _user(request)
+    user = staff_of(request)
     authorization = selectors.access_authorization(user, authorization_id)
     authorization = actions.revoke_authorization(authorization, note=payload.note, acting_user=user)
     return _authorization_out(authorization)

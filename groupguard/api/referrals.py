@@ -18,6 +18,7 @@ from ninja import Query, Router, Status
 
 from groupguard.accounts.models import User
 from groupguard.api import contact_schemas as s
+from groupguard.api.auth import staff_of
 from groupguard.api.contacts import page, promise_out, referral_out, staff_member
 from groupguard.api.schemas import ErrorOut
 from groupguard.audit.reads import record_view
@@ -26,12 +27,6 @@ from groupguard.contacts.models import Promise
 from groupguard.practice.access import access_member
 
 router = Router()
-
-
-def _user(request: HttpRequest) -> User:
-    from groupguard.api.api import _user as api_user  # api.py imports this module
-
-    return api_user(request)
 
 
 # --- Promises ----------------------------------------------------------------------------
@@ -48,7 +43,7 @@ def _promises(user: User) -> models.QuerySet[Promise]:
 )
 def list_promises(request: HttpRequest, filters: Query[s.PromiseFilter]) -> dict[str, Any]:
     """Confidentiality promises the caller may see, newest first."""
-    user = _user(request)
+    user = staff_of(request)
     member = access_member(user, filters.member) if filters.member else None
     promises = _promises(user)
     if member is not None:
@@ -76,7 +71,7 @@ def close_promise(
     request: HttpRequest, promise_id: uuid.UUID, payload: s.PromiseCloseIn
 ) -> dict[str, Any]:
     """Released by the member, or withdrawn after telling them."""
-    user = _user(request)
+    user = staff_of(request)
     promise = selectors.access_promise(user, promise_id)
     actions.close_promise(promise, status=payload.status, note=payload.note, acting_user=user)
     return promise_out(_promises(user).get(pk=promise.pk))
@@ -92,7 +87,7 @@ def close_promise(
 )
 def list_referrals(request: HttpRequest, filters: Query[s.ReferralFilter]) -> dict[str, Any]:
     """Referrals the caller may see, newest first."""
-    user = _user(request)
+    user = staff_of(request)
     member = access_member(user, filters.member) if filters.member else None
     referrals = selectors.visible_referrals(user).select_related(
         "member", "offered_by", "to_practitioner"
@@ -120,7 +115,7 @@ def list_referrals(request: HttpRequest, filters: Query[s.ReferralFilter]) -> di
 )
 def create_referral(request: HttpRequest, payload: s.ReferralIn) -> Status[dict[str, Any]]:
     """Offer a member a referral to an individual therapist, after a contact or on its own."""
-    user = _user(request)
+    user = staff_of(request)
     member = access_member(user, payload.member)
     contact = selectors.access_contact(user, payload.contact) if payload.contact else None
     if contact is not None and member not in selectors.members_of(contact):
@@ -147,7 +142,7 @@ def patch_referral(
     request: HttpRequest, referral_id: uuid.UUID, payload: s.ReferralPatch
 ) -> dict[str, Any]:
     """Move a referral on (accepted, declined, completed) or name who it goes to."""
-    user = _user(request)
+    user = staff_of(request)
     referral = selectors.access_referral(user, referral_id)
     changes = payload.dict(exclude_unset=True)
     practitioner = staff_member(user, changes.pop("to_practitioner", None), "to_practitioner")
