@@ -25,9 +25,8 @@ from django.utils import timezone
 from groupguard.accounts.models import User
 from groupguard.practice import actions
 from groupguard.practice.models import Group, GroupSession, Member, Practice
+from tests.factories import make_member, make_user
 from tests.support import mfa_login, next_evening
-
-PASSWORD = "correct-horse-battery-staple"
 
 
 @dataclass
@@ -51,29 +50,6 @@ class Cast:
     def client_for(self, user: User) -> Client:
         """A client signed in as ``user``, both steps (password and code) done."""
         return mfa_login(Client(), user)
-
-
-def make_user(practice: Practice, username: str, role: str = "clinician") -> User:
-    return actions.create_staff_user(
-        practice=practice,
-        username=username,
-        password=PASSWORD,
-        role=role,
-        first_name=username.title(),
-        last_name="Tester",
-        acting_user=None,
-    )
-
-
-def make_member(practice: Practice, given: str, **extra: object) -> Member:
-    return actions.create_member(
-        practice=practice,
-        given_name=given,
-        family_name="Zephyrine",
-        date_of_birth=datetime.date(1990, 1, 2),
-        acting_user=None,
-        **extra,
-    )
 
 
 @pytest.fixture

@@ -21,7 +21,8 @@ from groupguard.accounts.models import Authenticator
 from groupguard.audit.models import AuditEntry
 from groupguard.demo.practice import build_demo
 from tests.api.test_api import API, bearer, call
-from tests.conftest import PASSWORD, Cast
+from tests.conftest import Cast
+from tests.factories import PASSWORD
 from tests.support import authenticator_for, mfa_login
 
 RECOVERY_CODE = re.compile(r"<code>([a-z2-7]{5}-[a-z2-7]{5})</code>")

@@ -20,7 +20,8 @@ from groupguard.accounts.models import User
 from groupguard.audit.models import AuditEntry
 from groupguard.lockout.actions import record_failure
 from groupguard.lockout.selectors import lockout_for
-from tests.conftest import PASSWORD, Cast
+from tests.conftest import Cast
+from tests.factories import PASSWORD
 from tests.support import authenticator_for, code_for
 
 TEMPORARY = "temporary-harbor-lantern"

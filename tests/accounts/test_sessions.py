@@ -16,7 +16,8 @@ from django.utils import timezone
 from groupguard.accounts import mfa
 from groupguard.audit.models import AuditEntry
 from tests.accounts.test_mfa import code_step, password_step
-from tests.conftest import PASSWORD, Cast
+from tests.conftest import Cast
+from tests.factories import PASSWORD
 from tests.support import authenticator_for
 
 MINUTE = datetime.timedelta(minutes=1)

@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from groupguard.core.usernames import normalize_username
 from groupguard.lockout.selectors import account_key
 from groupguard.practice import actions
-from tests.conftest import PASSWORD, Cast
+from tests.conftest import Cast
+from tests.factories import PASSWORD
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,8 @@ import pytest
 
 from groupguard.accounts.models import User
 from groupguard.practice.models import Attendance
-from tests.conftest import PASSWORD, Cast
+from tests.conftest import Cast
+from tests.factories import PASSWORD
 from tests.support import authenticator_for, code_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -18,7 +18,8 @@ from django.utils import timezone
 from django_otp.oath import totp
 
 from tests.browser.test_attendance_flow import log_in
-from tests.conftest import PASSWORD, Cast
+from tests.conftest import Cast
+from tests.factories import PASSWORD
 from tests.support import code_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -15,7 +15,8 @@ import pytest
 from groupguard.audit.models import AuditEntry
 from groupguard.passkeys.models import Passkey
 from tests.browser.test_attendance_flow import log_in
-from tests.conftest import PASSWORD, Cast
+from tests.conftest import Cast
+from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -418,7 +418,7 @@ def test_guidance_and_the_engine_read_new_york_s_one_to_one_rule_from_one_place(
 
 def test_guidance_says_first_that_a_new_member_has_not_signed(cast: Cast) -> None:
     from groupguard.practice import actions as practice_actions
-    from tests.conftest import make_member
+    from tests.factories import make_member
 
     newcomer = make_member(cast.north, "Nell")
     practice_actions.enroll_member(

@@ -12,7 +12,8 @@ from django.test import override_settings
 
 from groupguard.core import crypto
 from groupguard.practice.models import Member
-from tests.conftest import Cast, make_member
+from tests.conftest import Cast
+from tests.factories import make_member
 
 
 def raw_column(member: Member, column: str) -> str:

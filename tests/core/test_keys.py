@@ -25,7 +25,8 @@ from groupguard.core import crypto
 from groupguard.core.keys import sealed_key_ids
 from groupguard.ops.keys import load_keys
 from groupguard.practice.models import Member
-from tests.conftest import Cast, make_member
+from tests.conftest import Cast
+from tests.factories import make_member
 
 OTHER_KEYS = json.dumps(
     {"active": "kother", "keys": {"kother": base64.b64encode(b"u" * 32).decode()}}

@@ -17,23 +17,9 @@ from groupguard.disclosures import actions, records, selectors
 from groupguard.disclosures.models import Assessment, Disclosure
 from groupguard.practice import actions as practice_actions
 from tests.conftest import Cast
+from tests.factories import make_contact
 
 GROUP_ANSWERS: dict[str, Any] = {"recipient": "group", "purpose": "treatment"}
-
-
-def contact(cast: Cast, **overrides: Any) -> Contact:
-    values: dict[str, Any] = {
-        "group": cast.thursday,
-        "members": [cast.mia],
-        "acting_user": cast.bob,
-        "occurred_at": timezone.now() - datetime.timedelta(hours=2),
-        "setting": "after_session",
-        "initiated_by": "member",
-        "summary": "Mia mentioned her new job after group.",
-        "request": "none",
-    }
-    values.update(overrides)
-    return contacts.log_contact(**values)
 
 
 def profile(cast: Cast, licence: str = "LCSW", code: str = "NASW") -> None:
@@ -45,7 +31,7 @@ def profile(cast: Cast, licence: str = "LCSW", code: str = "NASW") -> None:
 
 def test_the_founding_case_from_the_records_is_low(cast: Cast) -> None:
     profile(cast)
-    entry = contact(cast, reminded_agreement=True)
+    entry = make_contact(cast, reminded_agreement=True)
     assessment = actions.assess(
         member=cast.mia,
         acting_user=cast.bob,
@@ -74,7 +60,7 @@ def test_a_promise_and_a_dual_role_from_the_records_raise_it(cast: Cast) -> None
         starts_on=timezone.localdate() - datetime.timedelta(days=30),
         acting_user=cast.alice,
     )
-    entry = contact(
+    entry = make_contact(
         cast,
         setting="individual_therapy",
         request="explicit",
@@ -92,7 +78,7 @@ def test_a_promise_and_a_dual_role_from_the_records_raise_it(cast: Cast) -> None
 
 
 def test_the_records_cannot_be_contradicted_by_an_answer(cast: Cast) -> None:
-    entry = contact(cast)
+    entry = make_contact(cast)
     with pytest.raises(ValidationError) as error:
         actions.assess(
             member=cast.mia,
@@ -106,7 +92,7 @@ def test_the_records_cannot_be_contradicted_by_an_answer(cast: Cast) -> None:
 
 
 def test_an_unanswered_request_is_asked_never_read_as_none(cast: Cast) -> None:
-    entry = contact(cast, request="unanswered", summary="Please don't tell the group.")
+    entry = make_contact(cast, request="unanswered", summary="Please don't tell the group.")
     filled = records.prefill(
         member=cast.mia, practitioner=cast.bob, contact=entry, now=timezone.now()
     )
@@ -138,7 +124,7 @@ def test_an_unanswered_request_is_asked_never_read_as_none(cast: Cast) -> None:
 
 
 def test_an_answer_by_amendment_makes_the_request_a_fact_of_the_records(cast: Cast) -> None:
-    entry = contact(cast, request="unanswered")
+    entry = make_contact(cast, request="unanswered")
     contacts.amend_contact(entry, acting_user=cast.carol, text="I asked her.", request="implied")
     entry = Contact.objects.get(pk=entry.pk)
     assessment = actions.assess(
@@ -301,7 +287,7 @@ def test_assessments_and_disclosures_are_append_only(cast: Cast) -> None:
 
 
 def test_visibility_follows_the_member_and_the_contacts_group(cast: Cast) -> None:
-    entry = contact(cast)
+    entry = make_contact(cast)
     assessment = actions.assess(
         member=cast.mia, acting_user=cast.bob, answers=GROUP_ANSWERS, contact=entry
     )

@@ -3,7 +3,6 @@ practitioner answers them (records.Prefill.proposed, actions.facts_for)."""
 
 from __future__ import annotations
 
-import datetime
 import json
 from typing import Any
 
@@ -11,12 +10,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from groupguard.contacts import actions as contacts
 from groupguard.contacts.models import Contact
 from groupguard.disclosures import actions, records
 from groupguard.disclosures.models import Assessment
 from groupguard.practice import actions as practice_actions
 from tests.conftest import Cast
+from tests.factories import make_contact
 
 GROUP_ANSWERS: dict[str, Any] = {"recipient": "group", "purpose": "treatment"}
 THREAT = "He said he is going to hurt his neighbour if the noise goes on."
@@ -26,17 +25,8 @@ SUBSTANCE = "Mia said she relapsed on Saturday and has been drinking every night
 
 
 def contact(cast: Cast, summary: str) -> Contact:
-    return contacts.log_contact(
-        group=cast.thursday,
-        members=[cast.mia],
-        acting_user=cast.bob,
-        occurred_at=timezone.now() - datetime.timedelta(hours=2),
-        setting="phone",
-        initiated_by="member",
-        summary=summary,
-        request="none",
-        reminded_agreement=True,
-    )
+    """A phone call from Mia, reminded of the agreement, saying ``summary``."""
+    return make_contact(cast, summary=summary, setting="phone", reminded_agreement=True)
 
 
 def prefill(cast: Cast, entry: Contact) -> records.Prefill:

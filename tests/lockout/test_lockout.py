@@ -16,7 +16,8 @@ from django.utils import timezone
 from groupguard.audit.models import AuditEntry
 from groupguard.lockout.models import LoginFailure
 from groupguard.web.security import refuse_if_locked_out
-from tests.conftest import PASSWORD, Cast
+from tests.conftest import Cast
+from tests.factories import PASSWORD
 
 OFFICE = "198.51.100.7"
 WRONG = "wrong-password"

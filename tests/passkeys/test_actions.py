@@ -22,7 +22,8 @@ from groupguard.passkeys import actions, selectors
 from groupguard.passkeys.models import Passkey
 from groupguard.passkeys.session import CHALLENGE_SECONDS
 from groupguard.practice import actions as practice
-from tests.conftest import Cast, make_user
+from tests.conftest import Cast
+from tests.factories import make_user
 from tests.passkeys.authenticator import AAGUID, TEST_RP, SoftAuthenticator, enrol
 from tests.support import authenticator_for
 

@@ -16,7 +16,8 @@ from django.urls import reverse
 from groupguard.audit.models import AuditEntry
 from groupguard.lockout.models import LoginFailure
 from groupguard.passkeys.models import Passkey
-from tests.conftest import PASSWORD, Cast
+from tests.conftest import Cast
+from tests.factories import PASSWORD
 from tests.passkeys.authenticator import SoftAuthenticator, enrol
 from tests.support import authenticator_for, mfa_login
 

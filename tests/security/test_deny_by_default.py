@@ -51,7 +51,8 @@ from groupguard.evidence import actions as evidence
 from groupguard.evidence.models import PacketBuild
 from groupguard.practice import actions as practice
 from groupguard.practice.models import Enrollment, Group, GroupSession, Member
-from tests.conftest import PASSWORD, Cast, make_user
+from tests.conftest import Cast
+from tests.factories import PASSWORD, make_user
 from tests.passkeys.authenticator import enrol
 
 pytestmark = pytest.mark.slow  # walks every route as every kind of intruder

@@ -3,7 +3,8 @@ from __future__ import annotations
 from django.urls import reverse
 
 from groupguard.audit.models import AuditEntry
-from tests.conftest import Cast, make_member
+from tests.conftest import Cast
+from tests.factories import make_member
 
 
 def test_only_practice_admins_see_the_audit_log(cast: Cast) -> None:

@@ -13,7 +13,8 @@ from groupguard.agreements import attendance
 from groupguard.audit.models import AuditEntry
 from groupguard.practice import actions
 from groupguard.practice.models import Group, Member
-from tests.conftest import Cast, make_member
+from tests.conftest import Cast
+from tests.factories import make_member
 
 
 def grow(cast: Cast, extra: int) -> None:
@@ -168,7 +169,7 @@ def test_pages_are_never_cached(cast: Cast) -> None:
 
 
 def test_login_and_logout_are_audited(client, cast: Cast) -> None:
-    from tests.conftest import PASSWORD
+    from tests.factories import PASSWORD
 
     assert (
         client.post(reverse("login"), {"username": "bob", "password": "wrong"}).status_code == 200

@@ -20,7 +20,8 @@ from django.urls import include, path, reverse
 
 from groupguard.urls import handler400, handler403, handler404, handler500  # noqa: F401
 from groupguard.web.security import CONTENT_SECURITY_POLICY
-from tests.conftest import PASSWORD, Cast
+from tests.conftest import Cast
+from tests.factories import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_SQL = 'SELECT "practice_member"."given_name" FROM "practice_member" WHERE id = 7'
