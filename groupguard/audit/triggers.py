@@ -34,7 +34,7 @@ _SQLITE_SET_BITS = " + ".join(f"((NEW.size >> {bit}) & 1)" for bit in range(63))
 
 # What an UPDATE of a log's head row may not do: (name, reason, SQLite test, PostgreSQL test).
 # A test that is true (or NULL) refuses the UPDATE. An append (audit.log.record, and the batch
-# writers of bench/ and demo/scale_audit.py) raises the size to cover entries it has just
+# writers of bench/ and audit/bulk.py) raises the size to cover entries it has just
 # inserted and stores the matching peaks; an UPDATE that changes nothing is let through.
 HEAD_RULES: list[tuple[str, str, str, str]] = [
     (

@@ -35,8 +35,9 @@ from django.utils import timezone
 
 from groupguard.accounts.models import Role, User
 from groupguard.audit.baseline import bind_unbound_rows
+from groupguard.audit.bulk import BulkAppender
 from groupguard.audit.log import SYSTEM, record
-from groupguard.demo.scale_audit import HISTORY_DAYS, AuditRefs, AuditWriter, audit_history
+from groupguard.demo.scale_audit import HISTORY_DAYS, AuditRefs, audit_history
 from groupguard.practice import actions
 from groupguard.practice.models import (
     Attendance,
@@ -427,7 +428,7 @@ def _build(
             ],
             staff=[u.pk for u in staff],
         )
-        AuditWriter(practice.pk).write(audit_history(audit_rng, refs, audit_entries, now, tz))
+        BulkAppender(practice.pk).append(audit_history(audit_rng, refs, audit_entries, now, tz))
         audit_seconds = round(time.perf_counter() - started, 2)
 
     counts = {
