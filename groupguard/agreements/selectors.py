@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from groupguard.agreements import clauses
@@ -56,6 +57,35 @@ def extra_clauses(practice: Practice | Any) -> list[clauses.Clause]:
 
 def current_version(group: Group) -> StatementVersion | None:
     return StatementVersion.objects.filter(group=group).order_by("-number").first()
+
+
+def access_version(group: Group, number: int) -> StatementVersion:
+    """Version ``number`` of the group's agreement (the caller checked access to the group)."""
+    version = StatementVersion.objects.filter(group=group, number=number).first()
+    if version is None:
+        raise Http404("No such version")
+    return version
+
+
+def access_link(group: Group, link_id: Any) -> SigningLink:
+    """A signing link of one of the group's agreement versions, with its member."""
+    link = SigningLink.objects.filter(id=link_id, version__group=group).select_related("member")
+    found = link.first()
+    if found is None:
+        raise Http404("No such link")
+    return found
+
+
+def access_signature(group: Group, signature_id: Any) -> Signature:
+    """A signature of one of the group's agreement versions, with its version and member."""
+    found = (
+        Signature.objects.filter(id=signature_id, version__group=group)
+        .select_related("version", "member")
+        .first()
+    )
+    if found is None:
+        raise Http404("No such signature")
+    return found
 
 
 def versions(group: Group) -> QuerySet[StatementVersion]:

@@ -160,13 +160,9 @@ def get_version(
     # A version number is a 32-bit column on PostgreSQL: larger would fail the query.
     number: Annotated[int, Path(ge=1, le=2**31 - 1)],
 ) -> dict[str, Any]:
-    from django.http import Http404
-
     user = staff_of(request)
     group = access_group(user, group_id)
-    version = StatementVersion.objects.filter(group=group, number=number).first()
-    if version is None:
-        raise Http404("No such version")
+    version = selectors.access_version(group, number)
     return {**(_version(version) or {}), "text": version.text}
 
 

@@ -38,6 +38,7 @@ from groupguard.contacts.models import (
 from groupguard.evidence import timeline as timeline_of
 from groupguard.practice.access import access_group, access_member
 from groupguard.practice.models import Member
+from groupguard.practice.selectors import active_staff
 
 router = Router(tags=["contacts"])
 
@@ -205,7 +206,7 @@ def page(queryset: models.QuerySet[_M], filters: Any) -> tuple[dict[str, int], l
 def staff_member(user: User, staff_id: int | None, field: str) -> User | None:
     if staff_id is None:
         return None
-    found = User.objects.filter(practice=user.practice, pk=staff_id, is_active=True).first()
+    found = active_staff(practice_id=user.practice_id).filter(pk=staff_id).first()
     if found is None:
         raise ValidationError({field: "No active staff member of this practice has that id."})
     return found

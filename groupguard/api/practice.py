@@ -23,7 +23,7 @@ from groupguard.practice.access import (
     require_admin,
     visible_groups,
 )
-from groupguard.practice.models import Group, GroupSession
+from groupguard.practice.models import Group
 
 router = Router()
 
@@ -174,7 +174,7 @@ def enroll(request: HttpRequest, group_id: uuid.UUID, payload: s.EnrollmentIn) -
 def list_sessions(request: HttpRequest, group_id: uuid.UUID) -> Any:
     user = staff_of(request)
     group = access_group(user, group_id)
-    return list(GroupSession.objects.filter(group=group).order_by("-starts_at")[:200])
+    return selectors.group_sessions(group)
 
 
 @router.post(

@@ -7,6 +7,7 @@ related rows come through ``select_related``/``prefetch_related`` or one grouped
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,9 +18,11 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from groupguard.accounts.models import User
+from groupguard.core.usernames import normalize_username
 from groupguard.practice.access import visible_groups, visible_members
 from groupguard.practice.models import (
     Attendance,
+    BreakGlassGrant,
     Enrollment,
     Group,
     GroupFacilitator,
@@ -232,11 +235,57 @@ def staff_list(*, practice: Practice) -> list[User]:
     )
 
 
+def current_members(group: Group) -> list[Member]:
+    """The group's members enrolled today, by name."""
+    rows = Enrollment.objects.filter(group=group).current().select_related("member")
+    return sorted((e.member for e in rows), key=lambda m: m.display_name.casefold())
+
+
+def current_member_ids(group: Group) -> QuerySet[Enrollment, Any]:
+    """The ids of the group's members enrolled today, as a subquery."""
+    return Enrollment.objects.filter(group=group).current().values("member_id")
+
+
 def active_staff(*, practice_id: Any) -> QuerySet[User]:
     """The practice's active staff, by last name: whom a group, a role or a referral may name."""
-    return User.objects.filter(practice_id=practice_id, is_active=True).order_by("last_name")
+    return User.objects.filter(practice_id=practice_id, is_active=True).order_by(
+        "last_name", "first_name"
+    )
 
 
 def licence_of(user: User) -> PractitionerProfile | None:
     """The practitioner's licence on file, if any."""
     return PractitionerProfile.objects.filter(user=user).first()
+
+
+def staff_named(*, practice_id: Any, username: str) -> User | None:
+    """The practice's staff account with this user name (as typed: it is normalised)."""
+    return User.objects.filter(
+        practice_id=practice_id, username=normalize_username(username)
+    ).first()
+
+
+def member_names(*, practice_id: Any, ids: Iterable[Any]) -> dict[str, str]:
+    """Display names of the practice's members among ``ids``, by id (as text)."""
+    rows = Member.objects.filter(practice_id=practice_id, id__in=list(ids))
+    return {str(m.id): m.display_name for m in rows}
+
+
+def staff_names(*, practice_id: Any, ids: Iterable[Any]) -> dict[str, str]:
+    """Display names of the practice's staff among ``ids``, by id (as text)."""
+    rows = User.objects.filter(practice_id=practice_id, id__in=list(ids))
+    return {str(u.pk): u.display_name for u in rows}
+
+
+def grants_for_review(*, practice_id: Any, limit: int = 200) -> list[BreakGlassGrant]:
+    """The practice's emergency-access grants, those not reviewed yet first, newest first."""
+    return list(
+        BreakGlassGrant.objects.filter(practice_id=practice_id)
+        .select_related("user", "member", "reviewed_by")
+        .order_by("reviewed_at", "-created_at")[:limit]
+    )
+
+
+def group_sessions(group: Group, *, limit: int = 200) -> list[GroupSession]:
+    """The group's sessions, newest first."""
+    return list(GroupSession.objects.filter(group=group).order_by("-starts_at")[:limit])

@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,8 +21,6 @@ from groupguard.agreements import render as statement_render
 from groupguard.agreements.models import (
     IdentityCheck,
     SignatureMethod,
-    SigningLink,
-    StatementVersion,
 )
 from groupguard.audit.reads import record_view
 from groupguard.practice.access import access_group, access_member
@@ -196,14 +194,12 @@ def agreement_custom_clause(request: HttpRequest, group_id: uuid.UUID) -> HttpRe
 def agreement_version(request: HttpRequest, group_id: uuid.UUID, number: int) -> HttpResponse:
     user = staff_user(request)
     group = access_group(user, group_id)
-    version = StatementVersion.objects.filter(group=group, number=number).first()
-    if version is None:
-        raise Http404("No such version")
+    version = selectors.access_version(group, number)
     other_number = request.GET.get("compare")
     diff = None
     other = None
     if other_number and other_number.isdigit():
-        other = StatementVersion.objects.filter(group=group, number=int(other_number)).first()
+        other = selectors.versions(group).filter(number=int(other_number)).first()
         if other is not None:
             diff = statement_render.diff_lines(other.text, version.text)
     return render(
@@ -264,13 +260,7 @@ def agreement_link_revoke(
 ) -> HttpResponse:
     user = staff_user(request)
     group = access_group(user, group_id)
-    link = (
-        SigningLink.objects.filter(id=link_id, version__group=group)
-        .select_related("member")
-        .first()
-    )
-    if link is None:
-        raise Http404("No such link")
+    link = selectors.access_link(group, link_id)
     actions.revoke_signing_link(link, acting_user=user)
     messages.success(request, "Link withdrawn.")
     return redirect("agreement", group_id=group.id)
@@ -378,17 +368,10 @@ def agreement_copy(
 ) -> HttpResponse:
     """The signed copy as a PDF (the same bytes every time)."""
     from groupguard.agreements.copies import signed_copy_pdf
-    from groupguard.agreements.models import Signature
 
     user = staff_user(request)
     group = access_group(user, group_id)
-    signature = (
-        Signature.objects.filter(id=signature_id, version__group=group)
-        .select_related("version", "member")
-        .first()
-    )
-    if signature is None:
-        raise Http404("No such signature")
+    signature = selectors.access_signature(group, signature_id)
     access_member(user, signature.member_id)  # the same 404 when the member is not theirs
     record_view(
         user=user, practice_id=group.practice_id, obj=signature, member_id=signature.member_id

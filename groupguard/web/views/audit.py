@@ -14,9 +14,8 @@ from groupguard.audit import actions as audit_actions
 from groupguard.audit import selectors
 from groupguard.audit.reads import record_view
 from groupguard.audit.verify import verify_log
-from groupguard.core.usernames import normalize_username
+from groupguard.practice import selectors as practice_selectors
 from groupguard.practice.access import require_admin
-from groupguard.practice.models import Member
 from groupguard.web.views.common import login_required, staff_user
 
 
@@ -39,9 +38,7 @@ class AuditFilterForm(forms.Form):
         username = self.cleaned_data["user"].strip()
         if not username:
             return None
-        found = User.objects.filter(
-            practice=self.practice, username=normalize_username(username)
-        ).first()
+        found = practice_selectors.staff_named(practice_id=self.practice.pk, username=username)
         if found is None:
             raise forms.ValidationError(f"No staff user {username!r} in this practice.")
         return found
@@ -91,16 +88,10 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     shown = {entry.member_id for entry in page.object_list if entry.member_id}
     if member_id:
         shown.add(member_id)
-    names = {
-        str(m.id): m.display_name
-        for m in Member.objects.filter(practice=user.practice, id__in=shown)
-    }
+    names = practice_selectors.member_names(practice_id=user.practice_id, ids=shown)
     # Likewise only the staff who acted on this page, not a list of the whole staff.
     actors = {e.actor_user_id for e in page.object_list if e.actor_user_id is not None}
-    usernames = {
-        str(u.pk): u.display_name
-        for u in User.objects.filter(practice=user.practice, id__in=actors)
-    }
+    usernames = practice_selectors.staff_names(practice_id=user.practice_id, ids=actors)
     rows = []
     for entry in page.object_list:
         data = selectors.entry_object(entry)

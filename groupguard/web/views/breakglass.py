@@ -15,14 +15,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from groupguard.audit.reads import record_view
-from groupguard.practice import actions
+from groupguard.practice import actions, selectors
 from groupguard.practice.access import (
     access_grant,
     break_glass_candidate,
     require_admin,
     visible_members,
 )
-from groupguard.practice.models import BreakGlassGrant
 from groupguard.web.forms import apply_errors
 from groupguard.web.views.common import login_required, staff_user
 
@@ -84,11 +83,7 @@ def break_glass_list(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
     require_admin(user)
     assert user.practice_id is not None  # noqa: S101  (an admin has a practice)
-    grants = list(
-        BreakGlassGrant.objects.filter(practice_id=user.practice_id)
-        .select_related("user", "member", "reviewed_by")
-        .order_by("reviewed_at", "-created_at")[:200]
-    )
+    grants = selectors.grants_for_review(practice_id=user.practice_id)
     # The list shows members' names and the reasons written for them.
     record_view(
         user=user,

@@ -19,6 +19,7 @@ from groupguard.evidence.build import PacketError, build_packet
 from groupguard.evidence.models import ComplaintStatus
 from groupguard.evidence.packet import collect
 from groupguard.practice.access import require_admin, visible_members
+from groupguard.practice.selectors import active_staff
 from groupguard.web.forms import DateInput, apply_errors
 from groupguard.web.views.common import is_htmx, login_required, staff_user
 
@@ -45,7 +46,7 @@ class ComplaintForm(forms.Form):
         super().__init__(*args, **kwargs)
         members = sorted(visible_members(user), key=lambda m: m.display_name.casefold())
         self.members = {str(m.id): m for m in members}
-        staff = User.objects.filter(practice=user.practice, is_active=True).order_by("last_name")
+        staff = active_staff(practice_id=user.practice_id)
         self.staff = {str(u.pk): u for u in staff}
         member_field: Any = self.fields["member"]
         member_field.choices = [(k, m.display_name) for k, m in self.members.items()]

@@ -6,7 +6,6 @@ from typing import Any
 
 from django import forms
 
-from groupguard.accounts.models import User
 from groupguard.contacts.models import (
     ANSWERS,
     Contact,
@@ -16,6 +15,7 @@ from groupguard.contacts.models import (
 )
 from groupguard.core.text import MAX_TEXT
 from groupguard.practice.models import Group, Member
+from groupguard.practice.selectors import active_staff
 from groupguard.web.forms import DateInput, DateTimeInput
 
 
@@ -146,9 +146,7 @@ class ReferralForm(forms.Form):
 
     def __init__(self, *args: Any, practice_id: Any, members: list[Member], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        staff = User.objects.filter(practice_id=practice_id, is_active=True).order_by(
-            "last_name", "first_name"
-        )
+        staff = active_staff(practice_id=practice_id)
         field: Any = self.fields["to_practitioner"]
         field.choices = [("", "Not chosen yet")] + [(str(u.pk), u.display_name) for u in staff]
         member_field: Any = self.fields["member"]

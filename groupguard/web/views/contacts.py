@@ -26,7 +26,8 @@ from groupguard.contacts.models import (
 )
 from groupguard.core.text import MAX_TEXT
 from groupguard.practice.access import access_member, visible_groups
-from groupguard.practice.models import Enrollment, Group, Member
+from groupguard.practice.models import Group, Member
+from groupguard.practice.selectors import current_members
 from groupguard.web.forms import apply_errors
 from groupguard.web.highlight import explain, highlight
 from groupguard.web.views.common import login_required, staff_user
@@ -44,11 +45,7 @@ def _groups(user: User, member: Member | None) -> list[Group]:
 def _current_members(group: Group | None) -> list[Member]:
     if group is None:
         return []
-    members = [
-        e.member for e in Enrollment.objects.filter(group=group).current().select_related("member")
-    ]
-    members.sort(key=lambda m: m.display_name.casefold())
-    return members
+    return current_members(group)
 
 
 def _pick(groups: list[Group], group_id: str | None) -> Group | None:

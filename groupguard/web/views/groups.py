@@ -22,7 +22,7 @@ from groupguard.web.views.members import record_member_list
 def _addable_members(group: Group, user: User) -> list[Member]:
     """Members the user may see who are not currently in the group, leaving out those seen only
     through emergency access (an enrolment would outlive the grant)."""
-    in_group = Enrollment.objects.filter(group=group).current().values("member_id")
+    in_group = selectors.current_member_ids(group)
     return sorted(
         visible_members(user, with_grants=False).exclude(id__in=in_group),
         key=lambda m: m.display_name.casefold(),

@@ -13,8 +13,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from groupguard.accounts.models import User
 from groupguard.contacts import actions, selectors
+from groupguard.practice.selectors import active_staff
 from groupguard.web.forms import apply_errors
 from groupguard.web.views.common import login_required, staff_user
 from groupguard.web.views.contact_detail import detail_context
@@ -59,7 +59,7 @@ def contact_referral(request: HttpRequest, contact_id: uuid.UUID) -> HttpRespons
 def referral_update(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
     user = staff_user(request)
     referral = selectors.access_referral(user, referral_id)
-    staff = {str(u.pk): u for u in User.objects.filter(practice=user.practice, is_active=True)}
+    staff = {str(u.pk): u for u in active_staff(practice_id=user.practice_id)}
     target = request.POST.get("to_practitioner")
     try:
         if "status" in request.POST:
