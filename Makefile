@@ -49,9 +49,10 @@ test-postgres: install
 test: lint test-sqlite test-postgres
 
 # The inner loop: SQLite only, without the browser, the slow (servers, crashes, backups) and
-# the fuzzing tiers, which `make test` runs (schemathesis at full depth under CI=true).
+# the fuzzing tiers, which `make test` runs (schemathesis at full depth under CI=true); on
+# every core (pytest-xdist: each worker has its own test database).
 test-fast: install
-	env -u DATABASE_URL $(BIN)/pytest -q -m "not slow and not fuzz and not browser"
+	env -u DATABASE_URL $(BIN)/pytest -q -n auto -m "not slow and not fuzz and not browser"
 
 bench: install
 	$(BIN)/python bench/run.py
