@@ -21,16 +21,14 @@ With ``audit_entries`` it also carries an **audit history** (``scale_audit``).
 from __future__ import annotations
 
 import datetime
-import json
 import random
 import secrets
 import time
 import zoneinfo
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from groupguard.accounts.models import Role, User
@@ -38,6 +36,20 @@ from groupguard.audit.baseline import bind_unbound_rows
 from groupguard.audit.bulk import BulkAppender
 from groupguard.audit.log import SYSTEM, record
 from groupguard.demo.scale_audit import HISTORY_DAYS, AuditRefs, audit_history
+from groupguard.demo.scale_rows import (
+    ATTENDANCE_WEIGHTS,
+    FAMILY_ENDINGS,
+    GROUP_KINDS,
+    LICENCES,
+    PLACE_ENDINGS,
+    ROLE_WEIGHTS,
+    WEEKDAYS,
+    Seat,
+    bulk_rows,
+    seed_contacts,
+    weighted,
+    word,
+)
 from groupguard.practice import actions
 from groupguard.practice.models import (
     Attendance,
@@ -51,96 +63,21 @@ from groupguard.practice.models import (
     RoleRelationship,
 )
 from groupguard.practice.models.groups import FacilitatorRole, GroupStatus, Membership, Modality
-from groupguard.practice.models.practice import EthicsCode, LicenseType
 from groupguard.practice.models.roles import RoleKind
-from groupguard.practice.models.sessions import AttendanceStatus, SessionStatus
+from groupguard.practice.models.sessions import SessionStatus
 
 SCALE_SLUG = "scale"
 ADMIN_USERNAME = "scale-admin"
 CLINICIAN_PREFIX = "scale-clin-"
 TIMEZONE = "America/Los_Angeles"
-BATCH = 2000  # objects per bulk_create call (Django splits further for SQLite's limits)
 CONTACTS_PER_MEMBER = 10  # out-of-session contacts, on average
 AHEAD_DAYS = 61  # and sessions about two months ahead
 AUDIT_ENTRIES_PER_1X = 100_000  # seed-scale's default history: 1,000,000 at --scale 10
 AUDIT_SAMPLE = 50_000  # attendance rows kept (a uniform sample) for the history to name
 
-SYLLABLES = (
-    "ba bel bri cal cor da del dor el fa fen gar hal hen is jo ka kel la lor lu ma mer mi na "
-    "nor o pa per qui ra ren ros sa sel ta tor u va vin wen ya zel"
-).split()
-FAMILY_ENDINGS = "by ton wick mere holt ford dale wood brook stone field more well".split()
-PLACE_ENDINGS = "ford haven mere vale wick bury holm".split()
-GROUP_KINDS = {
-    Modality.THERAPY: "Process Group",
-    Modality.COUNSELING: "Counseling Group",
-    Modality.PSYCHOEDUCATION: "Skills Class",
-    Modality.SUPPORT: "Support Circle",
-}
-WEEKDAYS = ["Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays"]
-LICENCES = [
-    (LicenseType.MFT, EthicsCode.AAMFT),
-    (LicenseType.LCSW, EthicsCode.NASW),
-    (LicenseType.LPCC, EthicsCode.ACA),
-    (LicenseType.PSYCHOLOGIST, EthicsCode.APA),
-]
-ATTENDANCE_WEIGHTS = {
-    AttendanceStatus.ATTENDED: 80,
-    AttendanceStatus.LATE: 8,
-    AttendanceStatus.ABSENT: 8,
-    AttendanceStatus.CANCELLED: 4,
-}
-ROLE_WEIGHTS = {
-    RoleKind.INDIVIDUAL: 55,
-    RoleKind.COUPLE_FAMILY: 15,
-    RoleKind.SUPERVISOR: 5,
-    RoleKind.GROUP_ONLY: 25,
-}
-
-M = TypeVar("M", bound=models.Model)
-
 
 class ScalePracticeExists(Exception):
     """The ``scale`` practice is already in this database; it is generated only once."""
-
-
-@dataclass
-class _Seat:
-    """One enrollment, kept in memory to decide who attended which session."""
-
-    member_id: Any
-    joined_on: datetime.date
-    left_on: datetime.date | None
-
-    def current(self, day: datetime.date) -> bool:
-        return self.joined_on <= day and (self.left_on is None or self.left_on >= day)
-
-
-def _word(rng: random.Random, low: int = 2, high: int = 3) -> str:
-    return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(low, high))).capitalize()
-
-
-def _chunks(items: Iterable[M], size: int = BATCH) -> Iterator[list[M]]:
-    chunk: list[M] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _bulk(model: type[M], rows: Iterable[M]) -> int:
-    count = 0
-    for chunk in _chunks(rows):
-        model._default_manager.bulk_create(chunk)
-        count += len(chunk)
-    return count
-
-
-def _weighted(rng: random.Random, weights: dict[Any, int]) -> Any:
-    return rng.choices(list(weights), list(weights.values()))[0]
 
 
 def seed_scale(
@@ -235,15 +172,15 @@ def _build(
             username=f"{CLINICIAN_PREFIX}{i + 1:03d}",
             password=secrets.token_urlsafe(24),
             role=Role.CLINICIAN,
-            first_name=_word(rng),
-            last_name=_word(rng) + rng.choice(FAMILY_ENDINGS),
+            first_name=word(rng),
+            last_name=word(rng) + rng.choice(FAMILY_ENDINGS),
             acting_user=None,
             validate_password=False,
         )
         for i in range(max(1, round(groups / 10)))
     ]
     staff: list[User] = [admin, *clinicians]
-    _bulk(
+    bulk_rows(
         PractitionerProfile,
         (
             PractitionerProfile(
@@ -264,13 +201,13 @@ def _build(
     hours: list[int] = []
     for g in range(groups):
         modality = rng.choice(list(Modality))
-        status = _weighted(
+        status = weighted(
             rng, {GroupStatus.ACTIVE: 85, GroupStatus.FORMING: 5, GroupStatus.CLOSED: 10}
         )
         hour = rng.choice([9, 10, 12, 16, 17, 18, 19])
         group = Group(
             practice=practice,
-            name=f"{_word(rng)}{rng.choice(PLACE_ENDINGS)} {GROUP_KINDS[modality]} {g + 1:03d}",
+            name=f"{word(rng)}{rng.choice(PLACE_ENDINGS)} {GROUP_KINDS[modality]} {g + 1:03d}",
             modality=modality,
             part2_program=modality == Modality.SUPPORT and rng.random() < 0.3,
             membership=rng.choice(list(Membership)),
@@ -285,13 +222,13 @@ def _build(
         group_rows.append(group)
         leads.append(lead)
         hours.append(hour)
-    _bulk(Group, group_rows)
-    _bulk(GroupFacilitator, facilitators)
+    bulk_rows(Group, group_rows)
+    bulk_rows(GroupFacilitator, facilitators)
 
     # Members: fictional syllable names; the encrypted fields are sealed by pre_save.
     member_rows: list[Member] = []
     for i in range(members):
-        given, family = _word(rng), _word(rng) + rng.choice(FAMILY_ENDINGS)
+        given, family = word(rng), word(rng) + rng.choice(FAMILY_ENDINGS)
         minor = rng.random() < 0.03
         age_days = rng.randint(12 * 365, 17 * 365) if minor else rng.randint(19 * 365, 75 * 365)
         member_rows.append(
@@ -304,14 +241,14 @@ def _build(
                 email=f"{given}.{family}.{i}@example.net".lower(),
                 phone=f"555-01{rng.randint(0, 99):02d}",
                 is_minor=minor,
-                guardian_name=f"{_word(rng)} {family}" if minor else "",
+                guardian_name=f"{word(rng)} {family}" if minor else "",
                 guardian_contact=f"555-02{rng.randint(0, 99):02d}" if minor else "",
             )
         )
-    _bulk(Member, member_rows)
+    bulk_rows(Member, member_rows)
 
     # Enrollments: every member in one group in turn, three in ten in a second; one in ten left.
-    seats: list[list[_Seat]] = [[] for _ in range(groups)]
+    seats: list[list[Seat]] = [[] for _ in range(groups)]
     enrollment_rows: list[Enrollment] = []
     for i, member in enumerate(member_rows):
         in_groups = [i % groups]
@@ -326,8 +263,8 @@ def _build(
             enrollment_rows.append(
                 Enrollment(group=group_rows[g], member=member, joined_on=joined, left_on=left)
             )
-            seats[g].append(_Seat(member.pk, joined, left))
-    _bulk(Enrollment, enrollment_rows)
+            seats[g].append(Seat(member.pk, joined, left))
+    bulk_rows(Enrollment, enrollment_rows)
 
     # A few documented roles: one member in twenty, mostly with their first group's lead.
     role_rows: list[RoleRelationship] = []
@@ -343,12 +280,12 @@ def _build(
             RoleRelationship(
                 practitioner=practitioner,
                 member=member,
-                kind=_weighted(rng, ROLE_WEIGHTS),
+                kind=weighted(rng, ROLE_WEIGHTS),
                 starts_on=starts,
                 ends_on=ends,
             )
         )
-    _bulk(RoleRelationship, role_rows)
+    bulk_rows(RoleRelationship, role_rows)
 
     # Sessions: each group's share spread evenly from two years ago to two months ahead.
     span = HISTORY_DAYS + AHEAD_DAYS
@@ -383,7 +320,7 @@ def _build(
                     held.append((session, g))
                 yield session
 
-    session_count = _bulk(GroupSession, session_rows())
+    session_count = bulk_rows(GroupSession, session_rows())
 
     # Attendance for every held session: whoever was enrolled that day, recorded by the lead.
     # The audit history names a uniform sample of the rows (reservoir sampling, with its own
@@ -399,7 +336,7 @@ def _build(
                     row = Attendance(
                         session_id=session.pk,
                         member_id=seat.member_id,
-                        status=_weighted(rng, ATTENDANCE_WEIGHTS),
+                        status=weighted(rng, ATTENDANCE_WEIGHTS),
                         recorded_by_id=leads[g].pk,
                     )
                     if audit_entries:
@@ -410,8 +347,8 @@ def _build(
                         seen += 1
                     yield row
 
-    attendance_count = _bulk(Attendance, attendance_rows()) if attendance else 0
-    contact_counts, contact_rows = _contacts(
+    attendance_count = bulk_rows(Attendance, attendance_rows()) if attendance else 0
+    contact_counts, contact_rows = seed_contacts(
         rng, practice, group_rows, seats, leads, tz, now, contacts
     )
     audit_seconds = 0.0
@@ -454,138 +391,3 @@ def _build(
         "clinicians": [c.username for c in clinicians],
         "counts": counts,
     }
-
-
-CONTACT_LINES = (
-    "Stayed after group to ask about the holiday schedule.",
-    "Called to say they would be late next week.",
-    "Texted to confirm the new room.",
-    "Talked about a hard week at work; plans to bring it to group.",
-    "Asked what the limits of confidentiality are; I went over the agreement.",
-    "Mentioned trouble sleeping since the last session.",
-    "Said it is fine to share this with the group next time.",
-    "Thanked me for the referral to an individual therapist.",
-)
-CONTACT_REQUESTS = (
-    ("explicit", "Please don't tell the group, they said."),
-    ("explicit", "Asked me to keep it between us."),
-    ("implied", "Nobody in the group knows about it yet."),
-    ("implied", "Waited until everyone left before raising it."),
-)
-CONTACT_SETTINGS = {
-    "after_session": 40,
-    "phone": 20,
-    "text": 15,
-    "email": 8,
-    "portal": 5,
-    "before_session": 5,
-    "chance": 4,
-    "one_to_one": 3,
-}
-
-
-def _contacts(
-    rng: random.Random,
-    practice: Practice,
-    group_rows: list[Group],
-    seats: list[list[_Seat]],
-    leads: list[User],
-    tz: zoneinfo.ZoneInfo,
-    now: datetime.datetime,
-    count: int,
-) -> tuple[dict[str, int], list[Any]]:
-    """Out-of-session contacts: each with a seated member, in the time they were enrolled.
-
-    Returns the counts and the contacts as ``(contact, member id)`` pairs.
-
-    About one in four carries a request (explicit or implied); one in three of those got a
-    referral, and one in fifty contacts a promise, which stays open in one case of three.
-    """
-    from groupguard.contacts.actions import content_sha256
-    from groupguard.contacts.detect import detect
-    from groupguard.contacts.models import Contact, ContactMember, Promise, Referral
-
-    slots = [(g, seat) for g, group_seats in enumerate(seats) for seat in group_seats]
-    if not slots or count <= 0:
-        return {"contacts": 0, "referrals": 0, "promises": 0}, []
-    contact_rows: list[Contact] = []
-    links: list[ContactMember] = []
-    referrals: list[Referral] = []
-    promises: list[Promise] = []
-    settings = list(CONTACT_SETTINGS)
-    weights = list(CONTACT_SETTINGS.values())
-    for _ in range(count):
-        g, seat = rng.choice(slots)
-        end = seat.left_on or (now.astimezone(tz).date() - datetime.timedelta(days=1))
-        days = max(0, (end - seat.joined_on).days)
-        day = seat.joined_on + datetime.timedelta(days=rng.randint(0, days))
-        occurred_at = datetime.datetime.combine(
-            day, datetime.time(rng.randint(8, 20), rng.choice([0, 15, 30, 45])), tzinfo=tz
-        )
-        lines = rng.sample(CONTACT_LINES, rng.randint(1, 2))
-        if rng.random() < 0.25:
-            lines.append(rng.choice(CONTACT_REQUESTS)[1])
-        summary = " ".join(lines)
-        detected = detect(summary)
-        referral = detected.request != "none" and rng.random() < 0.33
-        promise = rng.random() < 0.02
-        contact = Contact(
-            practice=practice,
-            group=group_rows[g],
-            facilitator=leads[g],
-            occurred_at=occurred_at,
-            setting=rng.choices(settings, weights)[0],
-            initiated_by="member" if rng.random() < 0.8 else "facilitator",
-            summary=summary,
-            request=detected.request,
-            detected_request=detected.request,
-            detected_rules=[
-                {"rule": m.rule, "start": m.start, "end": m.end} for m in detected.matches
-            ],
-            detection=json.dumps(detected.as_record(), sort_keys=True),
-            reminded_agreement=detected.request != "none" and rng.random() < 0.7,
-            offered_referral=referral,
-            promised_confidentiality=promise,
-        )
-        contact.content_sha256 = content_sha256(contact, [seat.member_id])
-        contact_rows.append(contact)
-        links.append(ContactMember(contact=contact, member_id=seat.member_id))
-        if referral:
-            answered = rng.random()
-            referrals.append(
-                Referral(
-                    practice=practice,
-                    member_id=seat.member_id,
-                    contact=contact,
-                    offered_by=leads[g],
-                    reason="A confidential space to talk.",
-                    status="offered" if answered < 0.3 else "accepted",
-                    offered_on=day,
-                    accepted_on=None if answered < 0.3 else day,
-                )
-            )
-        if promise:
-            promises.append(
-                Promise(
-                    practice=practice,
-                    contact=contact,
-                    member_id=seat.member_id,
-                    made_by=leads[g],
-                    made_at=occurred_at,
-                    scope="What was said in this conversation.",
-                    acknowledged_conflict=True,
-                    status="open" if rng.random() < 0.33 else "released",
-                    closed_at=None,
-                )
-            )
-    for promise_row in promises:
-        if promise_row.status == "released":
-            promise_row.closed_at = promise_row.made_at + datetime.timedelta(days=7)
-            promise_row.closed_by = promise_row.made_by
-            promise_row.closing_note = "Released by the member in group."
-    _bulk(Contact, contact_rows)
-    _bulk(ContactMember, links)
-    _bulk(Referral, referrals)
-    _bulk(Promise, promises)
-    counts = {"contacts": len(contact_rows), "referrals": len(referrals), "promises": len(promises)}
-    return counts, [(link.contact, link.member_id) for link in links]
