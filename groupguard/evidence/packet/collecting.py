@@ -94,8 +94,11 @@ class Collecting:
     _events: list[TimelineEvent] = field(default_factory=list)
     _order: list[tuple[str, str]] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.tz = self.member.practice.tz  # once: every record and event asks for its day
+
     def local_day(self, moment: datetime.datetime) -> datetime.date:
-        return moment.astimezone(self.member.practice.tz).date()
+        return moment.astimezone(self.tz).date()
 
     def inside(self, moment: datetime.datetime | datetime.date | None) -> bool:
         """Whether ``moment`` falls in the packet's period (by the practice's calendar)."""

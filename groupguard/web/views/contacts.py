@@ -43,9 +43,7 @@ def _groups(user: User, member: Member | None) -> list[Group]:
 
 
 def _current_members(group: Group | None) -> list[Member]:
-    if group is None:
-        return []
-    return current_members(group)
+    return current_members(group) if group is not None else []
 
 
 def _pick(groups: list[Group], group_id: str | None) -> Group | None:
