@@ -14,24 +14,15 @@ never an exception out of the verifier.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any, cast
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.db import connection
 
-from groupguard.audit.checkpoints import (
-    entry_head_body,
-    key_id_for,
-    origin_for,
-    signed_body,
-    signing_key,
-)
+from groupguard.audit.checkpoints import entry_head_body, origin_for
 from groupguard.audit.merkle import RootBuilder
 from groupguard.audit.models import AuditEntry, AuditLog, Checkpoint
 from groupguard.audit.stored_values import (
@@ -42,107 +33,22 @@ from groupguard.audit.stored_values import (
     checked_bytes,
     checked_count,
     checked_text,
-    checkpoint_values,
     describe,
     head_values,
     undecodable_text_as_values,
 )
+from groupguard.audit.verify_checks import (
+    VerifyReport,
+    check_checkpoint,
+    known_public_keys,
+    signature_ok,
+)
+
+__all__ = ["VerifyReport", "known_public_keys", "verify_log"]
 
 BATCH = 20_000
 _ENTRIES = AuditEntry._meta.db_table
 _MAX_INDEX = 2**63 - 1
-
-
-@dataclass
-class VerifyReport:
-    log: str
-    size: int
-    entries_checked: int = 0
-    checkpoints_checked: int = 0
-    faults: list[str] = field(default_factory=list)
-    first_bad_index: int | None = None
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return not self.faults
-
-    def fault(self, message: str, index: int | None = None) -> None:
-        self.faults.append(message)
-        if index is not None and (self.first_bad_index is None or index < self.first_bad_index):
-            self.first_bad_index = index
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "log": self.log,
-            "ok": self.ok,
-            "tree_size": self.size,
-            "entries_checked": self.entries_checked,
-            "checkpoints_checked": self.checkpoints_checked,
-            "first_bad_index": self.first_bad_index,
-            "faults": self.faults,
-            "seconds": round(self.seconds, 3),
-        }
-
-
-# --- Reading stored values ---------------------------------------------------------------
-
-
-# --- Keys and checkpoints ----------------------------------------------------------------
-
-
-def known_public_keys(extra_b64: Iterable[str] = ()) -> dict[str, Ed25519PublicKey]:
-    keys = {}
-    current = signing_key().public_key()
-    keys[key_id_for(current)] = current
-    for text in extra_b64:
-        public = Ed25519PublicKey.from_public_bytes(base64.b64decode(text, validate=True))
-        keys[key_id_for(public)] = public
-    return keys
-
-
-def _signature_ok(keys: dict[str, Ed25519PublicKey], key_id: str, sig: bytes, body: bytes) -> bool:
-    public = keys.get(key_id)
-    if public is None:
-        return False
-    try:
-        public.verify(sig, body)
-    except InvalidSignature:
-        return False
-    return True
-
-
-def _check_checkpoint(
-    report: VerifyReport,
-    cp: object,
-    origin: str,
-    keys: dict[str, Ed25519PublicKey],
-    what: str,
-) -> tuple[int, str] | None:
-    """The checkpoint's size and root when it is well formed, signed by a known key, for this
-    log and within it; otherwise a fault and None."""
-    try:
-        cp_origin, size, root, key_id, signature = checkpoint_values(cp)
-        body = signed_body(cast(dict[str, Any], cp))
-    except Malformed as exc:
-        report.fault(f"{what}: {exc}")
-        return None
-    except (TypeError, ValueError) as exc:  # an extra key (trusted files) JCS cannot encode
-        report.fault(f"{what}: it cannot be encoded to check its signature ({exc})")
-        return None
-    if not _signature_ok(keys, key_id, signature, body):
-        report.fault(f"{what} (size {size}) has a bad signature or an unknown key {key_id!r}")
-        return None
-    if cp_origin != origin:
-        report.fault(f"{what} is for log {cp_origin!r}, not {origin!r}")
-        return None
-    if size > report.size:
-        report.fault(
-            f"{what} covers {size} entries but the log has {report.size}: the log shrank",
-            report.size,
-        )
-        return None
-    return size, root
 
 
 # --- The verify --------------------------------------------------------------------------
@@ -202,7 +108,7 @@ def _verify(
         what = f"checkpoint {pk}"
         report.checkpoints_checked += 1
         row = dict(zip(CHECKPOINT_FIELDS, values, strict=True))
-        checked = _check_checkpoint(report, row, origin, keys, what)
+        checked = check_checkpoint(report, row, origin, keys, what)
         if checked is None:
             continue
         size, root = checked
@@ -213,7 +119,7 @@ def _verify(
     for n, cp in enumerate(trusted):
         what = f"trusted checkpoint {n + 1}"
         report.checkpoints_checked += 1
-        checked = _check_checkpoint(report, cp, origin, keys, what)
+        checked = check_checkpoint(report, cp, origin, keys, what)
         if checked is not None:
             targets.setdefault(checked[0], []).append((checked[1], what))
 
@@ -374,7 +280,7 @@ def _check_last_head(
         report.fault(f"entry {last}: {exc}", first)
         return
     body = entry_head_body(origin, report.size, tree_root, key_id)
-    if not _signature_ok(keys, key_id, signature, body):
+    if not signature_ok(keys, key_id, signature, body):
         report.fault(
             f"entry {last}: its signed entry head does not verify",
             _first_bad_since(cursor, log_pk, last_good, report.size, keys, origin),
@@ -440,7 +346,7 @@ def _first_bad_since(
             except Malformed:
                 return at
             body = entry_head_body(origin, at + 1, tree_root, key_id)
-            if tree_root != builder.root() or not _signature_ok(keys, key_id, signature, body):
+            if tree_root != builder.root() or not signature_ok(keys, key_id, signature, body):
                 return at
             at += 1
     return start

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from groupguard.cli.output import dump_json
-from groupguard.ops.backup import BackupError, restore_backup
+from groupguard.ops.restore import BackupError, restore_backup
 
 
 class Command(BaseCommand):
