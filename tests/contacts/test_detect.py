@@ -60,6 +60,11 @@ EXPLICIT = [
     ("She told me in confidence that she relapsed.", "explicit.in-confidence"),
     ("Don't let the others find out.", "explicit.dont-let-them-know"),
     ("Make sure nobody in group finds out.", "explicit.dont-let-them-know"),
+    # "to keep" after a request, and "whether I could keep", are requests, not a habit or a
+    # question about the policy (the vetoes' exceptions).
+    ("The client asked this writer to keep the loan from the group.", "explicit.keep-between-us"),
+    ("Can I trust you to keep quiet about it?", "explicit.keep-between-us"),
+    ("He wondered whether I could keep the eviction out of group.", "explicit.keep-between-us"),
 ]
 
 IMPLIED = [
@@ -108,6 +113,8 @@ INNOCENT: list[Any] = [
     "I don't tell anyone my plans, she joked.",
     "It's hard to keep this private in a small town, she said.",
     "We keep notes private and locked.",
+    "I would keep it to myself if I were her, he said.",
+    "She asked if the others could keep it quiet outside group.",
     "He keeps his feelings to himself in group.",
     # Permission and plans to share.
     "She is happy for me to bring it up in group.",

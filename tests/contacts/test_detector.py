@@ -261,3 +261,27 @@ def test_the_test_notes_repeat_no_sentence_of_the_training_families() -> None:
         for start, end in segments(key):
             sentence = " ".join(key[start:end].lower().split())
             assert len(sentence.split()) < 3 or sentence not in taught, sentence
+
+
+def test_a_sentence_is_also_read_as_its_word_classes() -> None:
+    """Synonyms share a class, so "pleaded ... not to raise ... with the others" and "asked
+    ... not to tell ... the group" give the model the same class sequence."""
+    from groupguard.contacts.detector.classes import class_sequence
+    from groupguard.contacts.detector.features import NORMALISE, tokens
+
+    def read(text: str) -> list[str]:
+        return class_sequence(tokens(text.translate(NORMALISE).lower()))
+
+    request = ["ASK", "I", "NEG", "REVEAL", "GROUP"]
+    assert read("Pt pleaded with writer not to raise it with the others.") == request
+    assert read("Client begged me not to mention it to anyone.") == request
+    assert read("She asked me, twice, not to bring it up in group.") == [
+        "THEY", "ASK", "I", "NEG", "REVEAL", "UP", "GROUP"
+    ]  # fmt: skip
+
+
+def test_a_word_in_two_classes_is_refused() -> None:
+    from groupguard.contacts.detector.classes import _classes
+
+    with pytest.raises(ValueError, match="'keep' is in two classes: KEEP and HIDE"):
+        _classes(KEEP="keep hold", HIDE="hide keep")

@@ -18,6 +18,8 @@ import re
 import zlib
 from functools import lru_cache
 
+from groupguard.contacts.detector.classes import class_sequence
+
 BITS = 20
 MASK = (1 << BITS) - 1
 
@@ -158,6 +160,30 @@ def ngram_strings(words: list[str]) -> list[str]:
     return found
 
 
+def class_keys(words: list[str]) -> list[tuple[str, ...]]:
+    """The class features of ``words`` as keys: each class, and two and three classes in a row
+    in ``classes.class_sequence`` (``("\\0k", "ASK", "NEG", "REVEAL")``)."""
+    seq = class_sequence(words)
+    keys: list[tuple[str, ...]] = [("\0k", c) for c in seq]
+    keys.extend(("\0k", a, b) for a, b in zip(seq, seq[1:], strict=False))
+    keys.extend(("\0k", a, b, c) for a, b, c in zip(seq, seq[1:], seq[2:], strict=False))
+    keys.extend(("\0s", a, b) for a, b in zip(seq, seq[2:], strict=False))
+    keys.extend(("\0s", a, b) for a, b in zip(seq, seq[3:], strict=False))
+    return keys
+
+
+def gram_string(key: tuple[str, ...]) -> str:
+    """A context key's feature string: ("\\0n", w) is ``n|w``, a class key ``k|A B``, two
+    words ``b|a b``, three ``t|a b c``."""
+    if key[0] == "\0n":
+        return f"n|{key[1]}"
+    if key[0] == "\0s":
+        return "s|" + " ".join(key[1:])
+    if key[0] == "\0k":
+        return "k|" + " ".join(key[1:])
+    return ("b|" if len(key) == 2 else "t|") + " ".join(key)
+
+
 def unit_features(words: list[str]) -> list[int]:
     """The hashed features of a unit made of ``words``, each as often as it occurs: the model
     is linear in these counts, so a unit's score is the sum of its words' and word pairs'."""
@@ -165,6 +191,7 @@ def unit_features(words: list[str]) -> list[int]:
     for word in words:
         found.extend(word_features(word))
     found.extend(map(hash_feature, ngram_strings(words)))
+    found.extend(hash_feature(gram_string(key)) for key in class_keys(words))
     return found
 
 

@@ -25,12 +25,15 @@ import sys
 from array import array
 from collections.abc import Sequence
 from functools import cache
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
 from groupguard.contacts.detector.features import (
     NEGATION_SCOPE,
     NEGATORS,
+    class_keys,
+    gram_string,
     hash_feature,
     word_features,
 )
@@ -101,9 +104,7 @@ class Model:
         self.scales = [float(v) for v in meta["scales"]]
         self.biases = [float(v) for v in meta["biases"]]
         self.temperature = float(meta["temperature"])
-        self._zero = (0,) * self.k
-        self._words: dict[str, tuple[int, ...]] = {}
-        self._counts: dict[str, int] = {}
+        self._words: dict[str, tuple[int, int, int]] = {}
         self._tuples: dict[tuple[str, ...], object] = {}
         self._request = [self.column_names.index(f"request.{c}") for c in REQUESTS]
         self._promise = self.column_names.index("promise")
@@ -123,60 +124,67 @@ class Model:
             return None
         return self.weights[row * self.k : (row + 1) * self.k]
 
-    def _word(self, word: str) -> tuple[int, ...]:
-        """The summed weights of a word's own features (cached: notes reuse words)."""
+    def _packed(self, feature: int) -> int | None:
+        """A feature's row as one integer (see ``_pack``), or None if the model lacks it."""
+        row = self._row(feature)
+        return None if row is None else _pack(row)
+
+    def _word(self, word: str) -> tuple[int, int, int]:
+        """A word's own features: their rows summed and packed, how many rows were found and
+        how many features the word has (cached: notes reuse words)."""
         found = self._words.get(word)
         if found is None:
             features = word_features(word)
-            rows = [r for f in features if (r := self._row(f)) is not None]
-            found = tuple(map(sum, zip(*rows, strict=True))) if rows else self._zero
+            rows = [r for f in features if (r := self._packed(f)) is not None]
+            found = (sum(rows), len(rows), len(features))
             if len(self._words) < 100_000:
                 self._words[word] = found
-                self._counts[word] = len(features)
-            else:
-                self._counts.setdefault(word, len(features))
         return found
 
-    def _context(self, key: tuple[str, ...]) -> Sequence[int] | None:
-        """The weights of a context feature given as a word tuple (see ``_gram_string``),
+    def _context(self, key: tuple[str, ...]) -> int | None:
+        """The packed row of a context feature given as a key (see ``features.gram_string``),
         cached: a pair seen before costs one dictionary lookup."""
         row = self._tuples.get(key, _MISS)
         if row is _MISS:
-            row = self._row(hash_feature(_gram_string(key)))
+            row = self._packed(hash_feature(gram_string(key)))
             if len(self._tuples) < 300_000:
                 self._tuples[key] = row
         return row  # type: ignore[return-value]
 
     def vector(self, words: list[str]) -> list[int]:
         """A unit's summed weights per column (before scale and bias), then its number of
-        features. Units add: two sentences read together are the sum of theirs. Context
-        features (``features.ngram_strings``) are looked up by word tuple, cached, so a pair
-        seen before costs one dictionary lookup."""
+        features. Units add: two sentences read together are the sum of theirs. Rows are
+        packed into one integer each, so summing a unit's rows is one addition per row;
+        context features (``features.ngram_strings``, ``features.class_keys``) are looked up
+        by key, cached."""
+        total = rows = count = 0
         word = self._word
-        parts: list[Sequence[int]] = [word(w) for w in words]
-        counts = self._counts
-        count = sum(counts[w] for w in words)
-        negated = 0
-        last = len(words) - 1
-        for i, w in enumerate(words):
-            keys: list[tuple[str, ...]] = []
-            if w in NEGATORS:
-                negated = NEGATION_SCOPE
-            elif negated:
-                keys.append(("\0n", w))
-                negated -= 1
-            if i < last:
-                keys.append((w, words[i + 1]))
-                if i + 1 < last:
-                    keys.append((w, words[i + 1], words[i + 2]))
-            for key in keys:
-                count += 1
-                row = self._context(key)
-                if row is not None:
-                    parts.append(row)
-        if not parts:
-            return [*self._zero, count]
-        return [*map(sum, zip(*parts, strict=True)), count]
+        for w in words:
+            packed, found, features = word(w)
+            total += packed
+            rows += found
+            count += features
+        keys: list[tuple[str, ...]] = class_keys(words)
+        keys.extend(zip(words, words[1:], strict=False))
+        keys.extend(zip(words, words[1:], words[2:], strict=False))
+        if not NEGATORS.isdisjoint(words):
+            negated = 0
+            for w in words:
+                if w in NEGATORS:
+                    negated = NEGATION_SCOPE
+                elif negated:
+                    keys.append(("\0n", w))
+                    negated -= 1
+        count += len(keys)
+        values = list(map(self._tuples.get, keys, repeat(_MISS)))
+        if _MISS in values:  # a key not seen yet: look it up in the model
+            for i, value in enumerate(values):
+                if value is _MISS:
+                    values[i] = self._context(keys[i])
+        found_rows = [v for v in values if v is not None]
+        total += sum(found_rows)  # type: ignore[arg-type]
+        rows += len(found_rows)
+        return [*_unpack(total, rows, self.k), count]
 
     def score(self, vector: Sequence[int]) -> Scores:
         """Scores from a unit's vector. Features are counted, then divided by the square root
@@ -194,18 +202,18 @@ class Model:
         index = self.column_names.index(column)
         base = self.column_names.index("request.none") if column.startswith("request.") else None
 
-        def weight(row: Sequence[int] | None) -> float:
-            if row is None:
+        def weight(packed: int | None, rows: int = 1) -> float:
+            if packed is None:
                 return 0.0
-            value = self.scales[index] * row[index]
+            value = self.scales[index] * _field(packed, rows, index)
             if base is not None:
-                value -= self.scales[base] * row[base]
+                value -= self.scales[base] * _field(packed, rows, base)
             return value
 
         pairs = [self._context((a, b)) for a, b in zip(words, words[1:], strict=False)]
         scored: dict[str, float] = {}
         for i, word in enumerate(words):
-            total = weight(self._word(word))
+            total = weight(*self._word(word)[:2])
             total += weight(pairs[i - 1]) if i > 0 else 0.0
             total += weight(pairs[i]) if i < len(pairs) else 0.0
             if total > 0 and len(word) > 1:
@@ -214,14 +222,25 @@ class Model:
 
 
 _MISS = object()
+# A row of k signed bytes packed into one integer: each weight plus 128 (so 1 to 255) in its
+# own field of _FIELD bits. Packed rows add field by field without carrying as long as fewer
+# than 2**32 / 255 rows are summed (a unit has a few hundred): the sum of n rows, unpacked,
+# is each field minus 128 * n.
+_FIELD = 32
+_MASK = (1 << _FIELD) - 1
 
 
-def _gram_string(key: tuple[str, ...]) -> str:
-    """The feature string of a context key: ("n", w) is ``n|w``, two words ``b|a b``, three
-    ``t|a b c`` (as ``features.ngram_strings`` writes them)."""
-    if key[0] == "\0n":
-        return f"n|{key[1]}"
-    return ("b|" if len(key) == 2 else "t|") + " ".join(key)
+def _pack(row: Sequence[int]) -> int:
+    return sum((v + 128) << (_FIELD * i) for i, v in enumerate(row))
+
+
+def _field(total: int, rows: int, i: int) -> int:
+    return ((total >> (_FIELD * i)) & _MASK) - 128 * rows
+
+
+def _unpack(total: int, rows: int, k: int) -> list[int]:
+    bias = 128 * rows
+    return [((total >> (_FIELD * i)) & _MASK) - bias for i in range(k)]
 
 
 def _sigmoid(value: float) -> float:

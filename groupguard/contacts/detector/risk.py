@@ -167,7 +167,8 @@ def risk_matches(lowered: str, sentences: list[tuple[int, int]]) -> list[RiskMat
     hold one of its word pieces (``_NEEDS``)."""
     out = []
     chunks = [(s, e, lowered[s:e]) for s, e in sentences] or [(0, len(lowered), lowered)]
-    present = [(s, e, {p for p in _ALL_PIECES if p in chunk}) for s, e, chunk in chunks]
+    in_note = [p for p in _ALL_PIECES if p in lowered]
+    present = [(s, e, {p for p in in_note if p in chunk}) for s, e, chunk in chunks]
     for kind, pattern in patterns().items():
         pieces = _PIECES[kind]
         for begin, stop, held in present:

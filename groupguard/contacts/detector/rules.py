@@ -51,6 +51,9 @@ class Veto:
     pattern: re.Pattern[str]
     explanation: str
     only_before: re.Pattern[str] | None = None
+    # The veto does not apply when this matches the end of the text before the candidate too
+    # ("she asked writer to keep it from the group": "to keep" after a request is no habit).
+    unless: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -165,16 +168,29 @@ def _p(template: str) -> str:
     return _x(template).replace("n't", "n'?t").replace(" ", r"\s+")
 
 
-def _veto(id: str, pattern: str, explanation: str, only_before: str | None = None) -> Veto:
+def _veto(
+    id: str,
+    pattern: str,
+    explanation: str,
+    only_before: str | None = None,
+    unless: str | None = None,
+) -> Veto:
     return Veto(
         id,
         re.compile(pattern + r"\Z", re.IGNORECASE),
         explanation,
         None if only_before is None else re.compile(only_before, re.IGNORECASE),
+        None if unless is None else re.compile(f"(?:{unless})\\Z", re.IGNORECASE),
     )
 
 
 _WORDS = r"(?:(?!(?:but|and|so|because|then|yet)\b)[\w']+\s+)"
+# "whether I could", "if you would just": a question that asks the facilitator to act.
+_ASKS_FACILITATOR = (
+    r"\b(?:whether|if)\s+(?:i|you|u|we|writer|this writer|the facilitator|facilitator"
+    r"|clinician|this clinician|the clinician|counselor|the counselor)\s+(?:could|would|can|will"
+    r"|might|'d|please|just)\s+(?:[\w']+\s+){0,2}"
+)
 NEGATED = _veto(
     "veto.negated",
     r"(?:\b(?:don|doesn|didn|isn|wasn|aren|weren|won|wouldn|couldn|shouldn|can|haven|hasn"
@@ -191,12 +207,20 @@ HABIT = _veto(
     "a subject or helper verb before a bare imperative: a statement of habit, not a request "
     '("I don\'t tell anyone my plans", "we keep notes private")',
     only_before=r"(?:please|pls|plz|just|keep|don'?t|do\s+not|never)\b",
+    # "asked writer to keep it from the group", "trusting you to keep quiet": a request.
+    unless=r"(?<!n't\s)(?<!\bnt\s)(?<!\bnot\s)(?<!\bnever\s)\b(?:ask(?:s|ed|ing)?|beg(?:s|ged|ging)?|urg(?:es|ed|ing)|want(?:s|ed)?"
+    r"|need(?:s|ed)?|told|tells|plead(?:s|ed)? with|implor(?:es|ed)|request(?:s|ed|ing)?"
+    r"|trust(?:s|ed|ing)?|count(?:s|ed|ing)? on|rel(?:y|ies|ied|ying) on|expect(?:s|ed)?"
+    r"|made|make|get|got|convince[ds]?|persuade[ds]?)\s+(?:[\w']+\s+){0,3}to\s+"
+    "|" + _ASKS_FACILITATOR,
 )
 POLICY_QUESTION = _veto(
     "veto.policy-question",
     r"\b(?:whether|if)\s+(?:[\w']+\s+){0,3}",
     "after whether/if: a question about the group's policy, not a request "
     '("he asked whether the group would keep it confidential")',
+    # "She asked whether I could keep it out of group" asks the facilitator to do something.
+    unless=_ASKS_FACILITATOR,
 )
 
 
@@ -707,11 +731,16 @@ def rule_matches(
     ``needs``: no rule matches across a sentence end, and scanning a third of the note is a
     third of the work. Look-behinds and vetoes still see the text before the sentence."""
     chunks = [(s, e, lowered[s:e]) for s, e in spans] if spans else [(0, len(lowered), lowered)]
-    # Which of all the rules' needed words each sentence holds, found once.
-    present = [(s, e, {w for w in _NEEDED[language] if w in chunk}) for s, e, chunk in chunks]
+    # Which of all the rules' needed words the note holds, then each sentence (found once):
+    # most rules are ruled out by the note as a whole.
+    in_note = [w for w in _NEEDED[language] if w in lowered]
+    present = [(s, e, {w for w in in_note if w in chunk}) for s, e, chunk in chunks]
     out: list[tuple[int, int, Rule]] = []
+    note_words = frozenset(in_note)
     for rule in RULES[language]:
         needs = _NEEDS_SETS[rule.id]
+        if not all(not note_words.isdisjoint(group) for group in needs):
+            continue
         for begin, stop, words in present:
             if not all(not words.isdisjoint(group) for group in needs):
                 continue
@@ -734,5 +763,6 @@ def _vetoed(rule: Rule, scan: str, start: int) -> bool:
     return any(
         veto.pattern.search(prefix)
         and (veto.only_before is None or veto.only_before.match(scan, start))
+        and (veto.unless is None or not veto.unless.search(prefix))
         for veto in rule.vetoes
     )
