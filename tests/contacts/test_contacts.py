@@ -310,6 +310,35 @@ def test_referral_moves(cast: Cast) -> None:
         )
 
 
+def test_a_referral_to_a_facilitator_of_the_members_group_is_refused_with_the_reason(
+    cast: Cast,
+) -> None:
+    """Bob leads and Carol co-leads Mia's Thursday Group: neither can become her individual
+    therapist by a referral (a dual role the agreement says no facilitator holds); Dave can."""
+    for facilitator in (cast.bob, cast.carol):
+        with pytest.raises(ValidationError, match="facilitates Thursday Group, which Mia"):
+            actions.offer_referral(
+                member=cast.mia, acting_user=cast.bob, reason="x", to_practitioner=facilitator
+            )
+    assert not Referral.objects.exists()
+    referral = actions.offer_referral(
+        member=cast.mia, acting_user=cast.bob, reason="A space.", to_name="Dr. Wren"
+    )
+    with pytest.raises(ValidationError, match="facilitates Thursday Group"):
+        actions.update_referral(referral, acting_user=cast.bob, to_practitioner=cast.bob)
+    referral.refresh_from_db()
+    assert referral.to_practitioner is None and referral.to_name == "Dr. Wren"
+    actions.update_referral(referral, acting_user=cast.bob, to_practitioner=cast.dave)
+    # Dave joins the group as a co-facilitator before the member accepts: accepting is refused.
+    from groupguard.practice import actions as practice_actions
+
+    practice_actions.add_co_facilitator(cast.thursday, cast.dave, acting_user=cast.alice)
+    with pytest.raises(ValidationError, match="facilitates Thursday Group"):
+        actions.update_referral(referral, acting_user=cast.bob, status="accepted")
+    referral.refresh_from_db()
+    assert referral.status == "offered"
+
+
 def test_unanswered_referrals_are_reminded_after_the_practice_setting(cast: Cast) -> None:
     old = timezone.localdate() - datetime.timedelta(days=15)
     referral = actions.offer_referral(

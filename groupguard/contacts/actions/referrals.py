@@ -18,10 +18,11 @@ from groupguard.contacts.models import (
     ReferralStatus,
 )
 from groupguard.core.text import clean_text
-from groupguard.practice.models import Member
+from groupguard.practice.models import Enrollment, Member
 
 
-def _check_recipient(practice_id: Any, to_practitioner: User | None, to_name: str) -> None:
+def _check_recipient(member: Member, to_practitioner: User | None, to_name: str) -> None:
+    practice_id = member.practice_id
     if to_practitioner is not None:
         if to_practitioner.practice_id != practice_id or not to_practitioner.is_active:
             raise ValidationError(
@@ -34,6 +35,32 @@ def _check_recipient(practice_id: Any, to_practitioner: User | None, to_name: st
                     "therapist, not both."
                 }
             )
+        _check_not_a_facilitator_of(member, to_practitioner)
+
+
+def _check_not_a_facilitator_of(member: Member, practitioner: User) -> None:
+    """A facilitator of one of the member's current groups cannot also take them on for
+    individual therapy through a referral: that is the dual role the group's agreement says no
+    facilitator holds, and the product's pages, the engine and the packet would all still say
+    "group facilitator only". Such a role is recorded on purpose, on the member's page."""
+    groups = (
+        Enrollment.objects.current(member.practice.today())
+        .filter(member=member, group__facilitator_links__user=practitioner)
+        .values_list("group__name", flat=True)
+    )
+    names = sorted(set(groups))
+    if names:
+        raise ValidationError(
+            {
+                "to_practitioner": (
+                    f"{practitioner.get_full_name() or practitioner.username} facilitates "
+                    f"{', '.join(names)}, which {member.display_name} attends: a referral for "
+                    "individual therapy must go to someone outside the member's groups (a "
+                    "colleague or an outside therapist). Holding both roles is a dual role; "
+                    "if it is intended, record it on the member's page first."
+                )
+            }
+        )
 
 
 @transaction.atomic
@@ -53,7 +80,7 @@ def offer_referral(
     reason = clean_text(reason, "reason", required=True, label="reason for the referral")
     to_name = clean_text(to_name, "to_name", required=False, label="therapist's name")
     to_contact = clean_text(to_contact, "to_contact", required=False, label="therapist's contact")
-    _check_recipient(member.practice_id, to_practitioner, to_name)
+    _check_recipient(member, to_practitioner, to_name)
     if contact is not None and not contact.member_links.filter(member=member).exists():
         raise ValidationError({"member": f"{member.display_name} was not part of that contact."})
     today = member.practice.today()
@@ -118,7 +145,7 @@ def update_referral(
         practitioner = to_practitioner if to_practitioner is not None else None
         if to_practitioner is None and to_name is None:
             practitioner = referral.to_practitioner
-        _check_recipient(referral.practice_id, practitioner, name)
+        _check_recipient(referral.member, practitioner, name)
         new_contact = clean_text(
             to_contact if to_contact is not None else referral.to_contact,
             "to_contact",
@@ -138,6 +165,9 @@ def update_referral(
                 changed.append(field)
     if status is not None and status != referral.status:
         check_choice(status, "status", ReferralStatus)
+        if status == ReferralStatus.ACCEPTED and referral.to_practitioner is not None:
+            # One offered before this check existed, or before the member joined the group.
+            _check_not_a_facilitator_of(referral.member, referral.to_practitioner)
         if status not in REFERRAL_MOVES[referral.status]:
             raise ValidationError(
                 {
