@@ -86,7 +86,7 @@ WORD_CLASS: dict[str, str] = _classes(
     ONLY="only just solely between",
     NEG=(
         "not never no don't didn't doesn't won't wouldn't can't couldn't isn't wasn't"
-        " aren't weren't haven't hasn't hadn't shouldn't mustn't without nor neither"
+        " aren't weren't haven't hasn't hadn't shouldn't mustn't without nor neither nothing"
     ),
     DENY="denied denies denying deny",
     # Feeling exposed: what implies a wish to hide.

@@ -134,7 +134,7 @@ def word_features(word: str) -> tuple[int, ...]:
 NEGATORS = frozenset(
     "not never no n't don't didn't doesn't won't wouldn't can't couldn't isn't wasn't aren't"
     " weren't haven't hasn't hadn't shouldn't mustn't denied denies denying without nor"
-    " neither".split()
+    " neither nothing".split()
 )
 # How many words after a negator are read as negated.
 NEGATION_SCOPE = 4
