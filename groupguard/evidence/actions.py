@@ -12,10 +12,11 @@ from groupguard.accounts.models import User
 from groupguard.audit.log import Actor, record
 from groupguard.core.text import MAX_TEXT
 from groupguard.evidence.models import Complaint, ComplaintStatus
-from groupguard.practice.models import Member
+from groupguard.practice.models import Enrollment, Member
 
 
-def _check(values: dict[str, Any], today: datetime.date) -> None:
+def _check(values: dict[str, Any], member: Member) -> None:
+    today = member.practice.today()
     if not (values.get("board") or "").strip():
         raise ValidationError({"board": "Name the board or body the complaint came from."})
     if not (values.get("allegation") or "").strip():
@@ -28,6 +29,20 @@ def _check(values: dict[str, Any], today: datetime.date) -> None:
         raise ValidationError({"received_on": "Give the day the complaint arrived."})
     if received > today:
         raise ValidationError({"received_on": "The day received cannot be in the future."})
+    joined = (
+        Enrollment.objects.filter(member=member)
+        .order_by("joined_on")
+        .values_list("joined_on", flat=True)
+        .first()
+    )
+    if joined is not None and received < joined:
+        raise ValidationError(
+            {
+                "received_on": f"{member.display_name} first joined a group on "
+                f"{joined:%-d %B %Y}: a complaint about their group treatment cannot have "
+                "arrived before that. Check the day it was received."
+            }
+        )
     deadline = values.get("deadline")
     if deadline is not None and deadline < received:
         raise ValidationError({"deadline": "The deadline cannot be before the day received."})
@@ -66,7 +81,7 @@ def record_complaint(
         "period_start": period_start,
         "period_end": period_end,
     }
-    _check(values, member.practice.today())
+    _check(values, member)
     complaint = Complaint.objects.create(
         practice_id=member.practice_id,
         member=member,
@@ -110,7 +125,7 @@ def update_complaint(complaint: Complaint, *, acting_user: User, **changes: Any)
         **{k: getattr(complaint, k) for k in EDITABLE},
         **changes,
     }
-    _check(values, complaint.member.practice.today())
+    _check(values, complaint.member)
     changed = [k for k in changes if getattr(complaint, k) != changes[k]]
     if not changed:
         return complaint

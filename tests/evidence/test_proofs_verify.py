@@ -372,7 +372,7 @@ def test_the_command_exits_2_for_usage_errors(
     assert main([str(packet.folder), "--pubkey", "not a key"]) == 2
     wrong_id = json.dumps({"key_id": "0" * 16, "public_key": packet.key})
     assert main([str(packet.folder), "--pubkey", wrong_id]) == 2
-    assert "not a folder" in capsys.readouterr().err
+    assert "is neither a packet folder nor a packet zip" in capsys.readouterr().err
 
 
 def test_the_command_takes_the_key_as_printed_by_audit_pubkey_or_in_a_file(

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 from django.test import Client
 from django.urls import reverse
 
+from groupguard.audit import checkpoints
 from groupguard.audit.models import AuditEntry
 from groupguard.evidence import actions
 from groupguard.evidence.models import Complaint, PacketBuild
+from groupguard.evidence.verify.run import main as verify_main
 from tests.conftest import Cast
 
 
@@ -55,7 +58,7 @@ def test_the_dashboard_reminds_of_the_deadline(cast: Cast) -> None:
     )
 
 
-def test_building_and_downloading_the_packet(cast: Cast) -> None:
+def test_building_and_downloading_the_packet(cast: Cast, tmp_path: Path) -> None:
     complaint = a_complaint(cast)
     client = cast.client_for(cast.alice)
     response = client.post(reverse("complaint_build", args=[complaint.id]), HTTP_HX_REQUEST="true")
@@ -70,6 +73,28 @@ def test_building_and_downloading_the_packet(cast: Cast) -> None:
     )
     assert AuditEntry.objects.filter(action="packet.build").exists()
     assert AuditEntry.objects.filter(action="packet.download").exists()
+    page = response.content.decode()
+    assert "proves the audit log's first" in page and " s.</p>" not in page  # no timings
+    # The zip as downloaded is what `groupguard packet verify` checks: unpacked, it passes;
+    # one changed byte fails; a name that would land outside the folder is refused unread.
+    zipped = tmp_path / "packet.zip"
+    zipped.write_bytes(download.content)
+    key = checkpoints.public_key_info()["public_key"]
+    assert verify_main([str(zipped), "--pubkey", key]) == 0
+    changed = tmp_path / "changed.zip"
+    with (
+        zipfile.ZipFile(io.BytesIO(download.content)) as source,
+        zipfile.ZipFile(changed, "w") as target,
+    ):
+        for name in source.namelist():
+            data = source.read(name)
+            target.writestr(name, data + b" " if name.endswith("packet.json") else data)
+    assert verify_main([str(changed), "--pubkey", key]) == 1
+    unsafe = tmp_path / "unsafe.zip"
+    with zipfile.ZipFile(unsafe, "w") as target:
+        target.writestr("../outside.json", b"{}")
+    assert verify_main([str(unsafe), "--pubkey", key]) == 2
+    assert not (tmp_path.parent / "outside.json").exists()
 
 
 def test_complaints_are_for_admins_of_the_practice(cast: Cast) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
+import zipfile
 from collections.abc import Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from groupguard.evidence.verify.files import check_files, check_manifest, parse_json, read_folder
 from groupguard.evidence.verify.formats import MANIFEST, PACKET, PROOFS, UNREADABLE, Report
@@ -61,13 +63,39 @@ def verify_packet(folder: Path, public_key_b64: str | None = None) -> Report:
     return report
 
 
+# A packet zip holds a dozen small files; anything far bigger is not one.
+_ZIP_MAX_BYTES = 512 * 1024 * 1024
+
+
+def unzip_packet(path: Path, into: Path) -> Path:
+    """Unpack the packet zip ``path`` (as the web page downloads it: one ``packet/`` folder)
+    into ``into`` and return the packet's folder. Refuses names that would land outside
+    ``into`` (absolute, ``..``) and archives too large to be a packet."""
+    with zipfile.ZipFile(path) as archive:
+        infos = archive.infolist()
+        if sum(i.file_size for i in infos) > _ZIP_MAX_BYTES:
+            raise ValueError("the zip unpacks to more than 512 MB: it is not a packet")
+        for info in infos:
+            name = PurePosixPath(info.filename)
+            if name.is_absolute() or ".." in name.parts or "\\" in info.filename:
+                raise ValueError(f"the zip holds an unsafe name {info.filename!r}")
+        archive.extractall(into)
+    tops = list(into.iterdir())
+    if len(tops) == 1 and tops[0].is_dir():
+        return tops[0]
+    return into
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """``groupguard packet verify DIR [--pubkey KEY]``: 0 ok, 1 a check failed, 2 usage."""
+    """``groupguard packet verify PACKET [--pubkey KEY]``: 0 ok, 1 a check failed, 2 usage."""
     parser = argparse.ArgumentParser(
         prog="groupguard packet verify",
-        description="Check an evidence packet folder offline: manifest, files, proofs, citations.",
+        description="Check an evidence packet (its folder or its zip) offline: manifest, files, "
+        "proofs, citations.",
     )
-    parser.add_argument("folder", metavar="DIR", help="the packet folder")
+    parser.add_argument(
+        "folder", metavar="PACKET", help="the packet: its folder, or the zip as downloaded"
+    )
     parser.add_argument(
         "--pubkey",
         metavar="KEY",
@@ -78,10 +106,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on bad usage, 0 for --help
         return exc.code if isinstance(exc.code, int) else 2
-    folder = Path(args.folder)
-    if not folder.is_dir():
-        print(f"groupguard packet verify: {folder} is not a folder", file=sys.stderr)
-        return 2
     key: str | None = None
     if args.pubkey is not None:
         try:
@@ -89,7 +113,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ValueError as exc:
             print(f"groupguard packet verify: --pubkey: {exc}", file=sys.stderr)
             return 2
-    report = verify_packet(folder, key)
+    path = Path(args.folder)
+    if path.is_file() and zipfile.is_zipfile(path):
+        with tempfile.TemporaryDirectory(prefix="groupguard-packet-") as unpacked:
+            try:
+                folder = unzip_packet(path, Path(unpacked))
+            except ValueError as exc:
+                print(f"groupguard packet verify: {path}: {exc}", file=sys.stderr)
+                return 2
+            report = verify_packet(folder, key)
+    elif path.is_dir():
+        report = verify_packet(path, key)
+    else:
+        print(
+            f"groupguard packet verify: {path} is neither a packet folder nor a packet zip",
+            file=sys.stderr,
+        )
+        return 2
     print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
     if not report.ok:
         print(f"packet verify failed: {report.failures[0]}", file=sys.stderr)

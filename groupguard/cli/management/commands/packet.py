@@ -17,7 +17,8 @@ from groupguard.practice.models import Member
 class Command(BaseCommand):
     help = (
         "Evidence packets. build: write a packet folder for a complaint (or a member). "
-        "verify: check a packet folder offline (groupguard packet verify DIR [--pubkey KEY])."
+        "verify: check a packet (its folder or zip) offline "
+        "(groupguard packet verify PACKET [--pubkey KEY])."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
