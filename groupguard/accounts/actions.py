@@ -122,7 +122,15 @@ def confirm_authenticator(
     ends the user's other sessions.
     """
     # Checked before the transaction below so that a wrong code's throttling is kept.
-    if not mfa.confirm_pending(device, code):
+    checked = mfa.confirm_pending(device, code)
+    if checked.wait_seconds:
+        raise ValidationError(
+            {
+                "code": f"After a wrong code, wait {checked.wait_seconds} s before the next "
+                "one, then type the code your app shows then."
+            }
+        )
+    if not checked.ok:
         raise ValidationError(
             {"code": "That code does not match. Type the code your app shows now."}
         )

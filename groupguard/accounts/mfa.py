@@ -177,13 +177,16 @@ def verify(user: User, code: str) -> Verification:
         return Verification(device if device.verify_token(token) else None, method)
 
 
-def confirm_pending(device: Authenticator, code: str) -> bool:
-    """Check the first code from a new authenticator (which also sets its ``last_t``)."""
+def confirm_pending(device: Authenticator, code: str) -> Verification:
+    """Check the first code from a new authenticator (which also sets its ``last_t``). After
+    a wrong code the device refuses every code for a moment, even a right one: the answer
+    then says how long to wait, so a right code is never called wrong."""
     with transaction.atomic():
         locked = Authenticator.objects.select_for_update().get(pk=device.pk)
-        ok = bool(locked.verify_token(_normalized(code)))
+        wait = _wait_seconds(locked)
+        ok = not wait and bool(locked.verify_token(_normalized(code)))
     device.refresh_from_db()
-    return ok
+    return Verification(device if ok else None, "totp", wait)
 
 
 def mark_verified(request: HttpRequest, device: Authenticator | StaticDevice) -> None:

@@ -87,6 +87,12 @@ def test_setup_confirms_with_a_first_code_then_shows_ten_recovery_codes_once(
     assert refused.status_code == 200 and "does not match" in refused.content.decode()
     device.refresh_from_db()
     assert not device.confirmed
+    # The right code at once, inside the pause after a wrong one: told to wait, not "wrong".
+    waited = client.post(reverse("mfa_setup"), {"code": mfa.current_code(device)})
+    page = waited.content.decode()
+    assert "wait 1 s before the next one" in page and "does not match" not in page
+    device.refresh_from_db()
+    assert not device.confirmed
     frozen.shift(datetime.timedelta(seconds=2))  # past the pause after a wrong code
     response = client.post(
         reverse("mfa_setup"), {"code": mfa.current_code(device), "next": "/members/"}
