@@ -15,8 +15,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@echo "Installing groupguard and its dependencies into $(VENV) (a minute or two the first time) ..."
+	@started=$$(date +%s); \
+		$(BIN)/python -m pip install --quiet --upgrade pip && \
+		$(BIN)/python -m pip install --quiet -e '.[dev]' && \
+		echo "Installed in $$(( $$(date +%s) - started )) s."
 	@touch $@
 
 install: $(STAMP)

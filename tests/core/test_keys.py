@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -120,9 +121,12 @@ def test_a_replaced_audit_key_is_refused(cast: Cast, tmp_path: Path) -> None:
 
 
 def test_serve_refuses_to_start_and_names_the_key(cast: Cast, tmp_path: Path) -> None:
+    out = io.StringIO()
     with override_settings(GROUPGUARD_ENCRYPTION_KEYS=OTHER_KEYS):
         with pytest.raises(CommandError, match="not serving: .*'ktest1'"):
-            call_command("serve", stdout=io.StringIO(), stderr=io.StringIO())
+            call_command("serve", stdout=out, stderr=io.StringIO())
+    # Each slow step of a start says what it does and how long it took.
+    assert re.fullmatch(r"Migrating the database \.\.\. done in \d+\.\d s\n", out.getvalue())
 
 
 def test_a_command_on_the_wrong_key_says_so_in_one_line(

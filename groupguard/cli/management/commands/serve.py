@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -79,8 +82,19 @@ class Command(BaseCommand):
         for problem in problems:
             self.stderr.write(self.style.WARNING(f"WARNING: durability: {problem}"))
 
+    @contextmanager
+    def _step(self, doing: str) -> Iterator[None]:
+        """Say what starts, then how long it took: a first start takes a while, silently
+        otherwise."""
+        self.stdout.write(f"{doing} ...", ending="")
+        self.stdout.flush()
+        started = time.monotonic()
+        yield
+        self.stdout.write(f" done in {time.monotonic() - started:.1f} s")
+
     def handle(self, *args: Any, **options: Any) -> None:
-        call_command("migrate", verbosity=0, interactive=False)
+        with self._step("Migrating the database"):
+            call_command("migrate", verbosity=0, interactive=False)
         try:
             load_keys()
         except KeyConfigurationError as exc:
@@ -89,10 +103,11 @@ class Command(BaseCommand):
             bound = ensure_baseline()
             self.stdout.write(f"Bound {bound} record rows stored before row binding.")
         self._report_durability()
-        self._collect_static()
+        with self._step("Preparing the page assets"):
+            self._collect_static()
         if options["demo"] and not Practice.objects.exists():
-            build_demo()
-            self.stdout.write("Loaded the demo practice.")
+            with self._step("Loading the demo practice"):
+                build_demo()
         if settings.DEMO_MODE and demo_exists():
             self.stdout.write(demo_logins_text())
         url = f"http://{options['host']}:{options['port']}"
