@@ -4,7 +4,8 @@ Reads corpus/detector/*.toml (tools/detector_corpus.py), trains on the train fam
 the regularisation, the temperature and the thresholds on the dev families, and writes
 groupguard/contacts/detector/model.bin. The test families are not read here: bench/detect.py
 scores them. Reproducible: the same corpus and this file give the same bytes (fixed seeds,
-a deterministic solver, the version derived from the corpus's and this file's hashes).
+a deterministic solver, the version derived from the hashes of the corpus, this file and the
+feature code).
 
     python -m tools.train_detector [--out PATH] [--quiet]
 """
@@ -235,6 +236,9 @@ def train(out: Path, quiet: bool = False, refit: bool = True, every: int = 1) ->
     for path in sorted(corpus.ROOT.glob("*.toml")):
         digest.update(path.read_bytes())
     digest.update(Path(__file__).read_bytes())
+    # The features are part of the model: a change to how a note is read is a new version.
+    for module in (detector_model.MODEL_PATH.with_name(n) for n in ("features.py", "classes.py")):
+        digest.update(module.read_bytes())
     train_units = _units(families, "train")
     dev_units = _units(families, "dev")
     dev_notes = corpus.notes(families, "dev")
