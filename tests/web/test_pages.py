@@ -210,3 +210,35 @@ def test_an_idle_session_ends_and_activity_keeps_it_alive(cast: Cast, time_machi
     assert client.get(reverse("dashboard")).status_code == 200
     time_machine.shift(datetime.timedelta(minutes=16))
     assert client.get(reverse("dashboard")).status_code == 302
+
+
+def test_no_page_repeats_an_element_id(cast: Cast) -> None:
+    """A repeated id breaks labels and assistive technology (each row's "Send signing link"
+    form once shared its field ids): every id on these pages is used once."""
+    import re
+    from collections import Counter
+
+    for given in ("Rhea", "Tomas"):  # two members yet to sign: two signing-link forms
+        actions.enroll_member(
+            cast.thursday,
+            make_member(cast.north, given),
+            joined_on=cast.north.today(),
+            acting_user=cast.alice,
+        )
+    pages = {
+        "dashboard": [],
+        "group_detail": [cast.thursday.id],
+        "agreement": [cast.thursday.id],
+        "session_detail": [cast.session.id],
+        "member_list": [],
+        "member_detail": [cast.mia.id],
+        "contact_create": [],
+        "member_disclosures": [cast.mia.id],
+    }
+    for user in (cast.bob, cast.alice):
+        client = cast.client_for(user)
+        for name, args in pages.items():
+            response = client.get(reverse(name, args=args))
+            assert response.status_code == 200, (name, response.status_code)
+            ids = Counter(re.findall(r'\sid="([^"]+)"', response.content.decode()))
+            assert [i for i, n in ids.items() if n > 1] == [], (user.username, name)

@@ -115,11 +115,14 @@ def _context(request: HttpRequest, group: Any, **extra: Any) -> dict[str, Any]:
         "required": required,
         "current": selectors.current_version(group),
         "versions": list(selectors.versions(group)),
-        "rows": selectors.consent_rows(group),
+        # Each row's signing-link form with its own element ids (one page, many forms).
+        "rows": [
+            (row, LinkForm(auto_id=f"link-{row.member.id}-%s"))
+            for row in selectors.consent_rows(group)
+        ],
         "revisit": selectors.pending_revisit(group),
         "links": list(selectors.open_links(group)),
         "overrides": list(selectors.overrides(group)[:20]),
-        "link_form": LinkForm(),
         "custom_form": CustomClauseForm(),
         "revisit_form": RevisitForm(initial={"revisited_on": timezone.localdate()}),
         **extra,
