@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -44,6 +45,9 @@ def test_recording_a_complaint(cast: Cast) -> None:
     assert response["Location"] == reverse("complaint_detail", args=[complaint.id])
     page = client.get(response["Location"]).content.decode()
     assert "Key facts" in page and "Signed the agreement of Thursday Group" in page
+    # Moments in the practice's zone (Los Angeles), named; UTC only in machine attributes.
+    assert re.search(r">\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} P[SD]T<", page)
+    assert not re.search(r">\d{4}-\d{2}-\d{2}T[\d:]+Z<", page)
     bad = client.post(reverse("complaint_list"), {"member": str(cast.mia.id), "board": ""})
     assert bad.status_code == 400 and Complaint.objects.count() == 1
 

@@ -18,6 +18,7 @@ from groupguard.evidence import actions, selectors
 from groupguard.evidence.build import PacketError, build_packet
 from groupguard.evidence.models import ComplaintStatus
 from groupguard.evidence.packet import collect
+from groupguard.evidence.pdf.tables import Clock
 from groupguard.practice.access import require_admin, visible_members
 from groupguard.practice.selectors import active_staff
 from groupguard.web.forms import DateInput, apply_errors
@@ -121,11 +122,14 @@ def _context(user: User, complaint: Any, **extra: Any) -> dict[str, Any]:
         start=complaint.period_start,
         end=complaint.period_end,
     )
+    clock = Clock(complaint.member.practice.timezone)
     return {
         "complaint": complaint,
         "content": content,
         "summary": content["summary"],
-        "timeline": content["timeline"],
+        # Moments in the practice's zone, named, as the packet PDF prints them (the packet's
+        # JSON keeps UTC).
+        "timeline": [{**item, "when": clock.when(item["at"])} for item in content["timeline"]],
         "builds": list(complaint.builds.select_related("built_by").defer("archive")),
         "statuses": ComplaintStatus.choices,
         "today": complaint.member.practice.today(),
