@@ -6,21 +6,20 @@ handed to a member can later be compared byte for byte with a fresh one.
 
 from __future__ import annotations
 
-import datetime
-
 from groupguard.agreements.models import Signature
 from groupguard.core import pdf
+from groupguard.core.moments import day_text, moment_text
 
 
 def signed_copy_pdf(signature: Signature) -> bytes:
     version = signature.version
     group = version.group
-    signed_at = signature.signed_at.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    signed_at = moment_text(signature.signed_at, group.practice.tz)
     rows: list[tuple[str, str]] = [
         ("Signed by", signature.typed_name),
         ("Signed at", signed_at),
         ("How", signature.get_method_display()),
-        ("Version", f"{version.number}, effective {version.effective_on.isoformat()}"),
+        ("Version", f"{version.number}, effective {day_text(version.effective_on)}"),
         ("SHA-256 of the text", version.sha256),
     ]
     if signature.guardian_name:

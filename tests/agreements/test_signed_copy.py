@@ -33,6 +33,9 @@ def test_the_signed_copy_is_stable_and_names_the_version_and_hash(cast: Cast, tm
     assert "Mia Zephyrine" in text
     assert signature.version.sha256 in text.replace(" ", "")
     assert "Noah" not in text  # the copy is about one member only
+    # The moment of signing in the practice's zone (Los Angeles), named, as on every page.
+    local = signature.signed_at.astimezone(cast.north.tz)
+    assert f"{local:%H:%M} {local.tzname()}" in text and "UTC" not in text
 
 
 def test_the_signed_copy_is_served_to_the_facilitator_only(cast: Cast) -> None:

@@ -12,10 +12,9 @@ from django.db import models
 from groupguard.agreements.models import SignatureMethod
 from groupguard.contacts.models import PromiseStatus, ReferralStatus
 from groupguard.core import pdf
+from groupguard.core.moments import day_text, moment_text
 from groupguard.disclosures.models import Recipient
 from groupguard.evidence.packet_model import RoleRecord
-
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 class Clock:
@@ -44,10 +43,9 @@ class Clock:
             moment = self._parse(value)
         except ValueError:
             return str(value)
-        day = f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
         if isinstance(moment, datetime.datetime):
-            return f"{day}, {moment:%H:%M} {moment.tzname()}"
-        return day
+            return moment_text(moment, self.tz)
+        return day_text(moment)
 
     def local_day(self, value: str | None) -> str:
         """The local day in ISO form, to sort by ("" first, as in evidence.packet)."""
