@@ -20,5 +20,6 @@ def test_a_moment_is_shown_in_the_zone_with_its_name() -> None:
 
 
 def test_a_naive_moment_is_read_as_utc_and_a_day_has_no_time() -> None:
-    assert moment_text(datetime.datetime(2026, 1, 2, 3, 4), datetime.UTC) == "2 Jan 2026, 03:04 UTC"
+    naive = datetime.datetime(2026, 1, 2, 3, 4)  # noqa: DTZ001 (on purpose)
+    assert moment_text(naive, datetime.UTC) == "2 Jan 2026, 03:04 UTC"
     assert day_text(datetime.date(2026, 3, 9)) == "9 Mar 2026"
