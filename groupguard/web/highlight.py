@@ -85,8 +85,9 @@ def explain(detection: Detection) -> list[ExplainedMatch]:
 
 
 def highlight(text: str, detection: Detection) -> SafeString:
-    """``text`` escaped, each finding in a <mark> naming its kind and rule (also for screen
-    readers, which do not announce <mark> everywhere). Findings that overlap one already
+    """``text`` escaped, each finding in a <mark> naming its kind (also for screen readers,
+    which do not announce <mark> everywhere) and, on hover, why it was found; rule ids stay in
+    the pages' "for the record" details. Findings that overlap one already
     marked are listed but not marked again."""
     marked: list[tuple[int, ExplainedMatch]] = []
     for number, match in enumerate(explain(detection), start=1):
@@ -100,15 +101,13 @@ def highlight(text: str, detection: Detection) -> SafeString:
         parts.append(escape(text[at : match.start]))
         parts.append(
             format_html(
-                '<mark class="req-{}" title="{}: {}">{}</mark>'
-                '<span class="visually-hidden"> ({}, rule {})</span>'
+                '<mark class="req-{}" title="{}">{}</mark>'
+                '<span class="visually-hidden"> ({})</span>'
                 '<sup aria-hidden="true">{}</sup>',
                 match.level,
-                match.rule,
                 match.explanation,
                 text[match.start : match.end],
                 kind,
-                match.rule,
                 number,
             )
         )

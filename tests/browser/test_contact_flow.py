@@ -31,7 +31,9 @@ def test_log_an_after_session_remark_on_a_phone(cast: Cast, live_server, phone) 
     detection = page.locator("#detection")
     detection.locator("mark.req-explicit").first.wait_for()
     assert detection.locator("mark.req-implied").count() >= 1  # "waited until everyone left"
-    assert "explicit.dont-tell" in detection.inner_text()
+    # why it was found, in words (rule ids stay in the saved contact's "for the record")
+    assert "asks the facilitator not to tell the group" in detection.inner_text()
+    assert "explicit.dont-tell" not in detection.inner_text()
     # screen readers hear one short status line, not the whole guidance
     assert page.locator("#detection-status").text_content().startswith("Explicit request")
     # the suggestion pre-fills the answer

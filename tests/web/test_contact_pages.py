@@ -95,8 +95,8 @@ def test_live_detection_marks_the_matches_like_the_cli(cast: Cast) -> None:
     )
     result = json.loads(cli.stdout)
     assert result["request"] == "explicit"
-    marked = re.findall(r'<mark class="req-\w+" title="([\w.-]+):[^"]*">([^<]*)</mark>', html)
-    assert marked == [(m["rule"], m["text"].replace("'", "&#x27;")) for m in result["matches"]]
+    marked = re.findall(r'<mark class="req-(\w+)" title="[^"]*">([^<]*)</mark>', html)
+    assert marked == [(m["level"], m["text"].replace("'", "&#x27;")) for m in result["matches"]]
     assert len(marked) >= 2
     # the guidance: the signed clause with its version, a script, a referral button
     assert "version 1" in html and "Things you tell a facilitator privately" in html
@@ -137,6 +137,14 @@ def test_saving_a_contact(cast: Cast) -> None:
     assert contact.summary == NOTE and contact.request == "explicit"
     page = client.get(response["Location"]).content.decode()
     assert "Editable by its author" in page and "req-explicit" in page
+    # Hashes, the detector's version and rule ids sit in a closed "for the record" disclosure,
+    # not among the facts a facilitator reads.
+    before, record = page.split('<details class="record-details">', 1)
+    record, after = record.split("</details>", 1)
+    rest = before + after
+    assert contact.content_sha256 in record and contact.content_sha256 not in rest
+    assert contact.detector_version in record and contact.detector_version not in rest
+    assert "explicit.stays-between-us" in record and "explicit.stays-between-us" not in rest
 
 
 def test_without_javascript_the_suggestion_is_shown_before_saving(cast: Cast) -> None:
