@@ -12,11 +12,13 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from groupguard.accounts.models import User
 from groupguard.agreements import selectors as agreements
 from groupguard.agreements.models import AttendanceOverride
 from groupguard.audit.log import Actor, record
+from groupguard.practice.actions.sessions import set_session_status
 from groupguard.practice.models import Attendance, Enrollment, GroupSession, Member
 from groupguard.practice.models.sessions import AttendanceStatus, SessionStatus
 
@@ -76,7 +78,7 @@ def record_attendance(
         )
     # Lock the session row so two simultaneous recordings for one member queue up instead
     # of both inserting (PostgreSQL; SQLite serialises writers already).
-    GroupSession.objects.select_for_update().filter(pk=session.pk).first()
+    locked = GroupSession.objects.select_for_update().filter(pk=session.pk).first() or session
     day = session.local_day()
     if (
         not Enrollment.objects.filter(group_id=session.group_id, member=member)
@@ -108,6 +110,15 @@ def record_attendance(
         fields=["status"],
         detail={"session": str(session.id), "status": status},
     )
+    if (
+        status in ATTENDING
+        and locked.status == SessionStatus.SCHEDULED
+        and locked.starts_at <= timezone.now()
+    ):
+        # Someone attended a session that has started: it was held (read from the row, not
+        # from the caller's copy, which may be older).
+        set_session_status(locked, status=SessionStatus.HELD, acting_user=acting_user)
+        session.status = locked.status
     return attendance
 
 

@@ -400,3 +400,26 @@ def test_every_signing_override_withdrawal_and_publication_is_audited(cast: Cast
     assert all(after[a] == before[a] + 1 for a in before), (before, after)
     withdrawal = AuditEntry.objects.filter(action="consent.withdraw").last()
     assert withdrawal is not None and withdrawal.member_id == cast.noah.id
+
+
+def test_a_session_someone_attended_is_held(cast: Cast) -> None:
+    """The cast's session started yesterday: an absence leaves it scheduled, the first member
+    recorded as attending moves it to held (with its own audit entry); a future session
+    stays scheduled, whatever is recorded ahead of time."""
+    session = cast.session
+    assert session.status == "scheduled"
+    attendance.record_attendance(session, cast.noah, status="absent", acting_user=cast.bob)
+    session.refresh_from_db()
+    assert session.status == "scheduled"
+    attendance.record_attendance(session, cast.mia, status="attended", acting_user=cast.bob)
+    session.refresh_from_db()
+    assert session.status == "held"
+    assert AuditEntry.objects.filter(action="session.update", object_id=str(session.id)).exists()
+    later = practice_actions.schedule_session(
+        cast.thursday,
+        starts_at=timezone.now() + datetime.timedelta(days=2),
+        acting_user=cast.bob,
+    )
+    attendance.record_attendance(later, cast.mia, status="attended", acting_user=cast.bob)
+    later.refresh_from_db()
+    assert later.status == "scheduled"

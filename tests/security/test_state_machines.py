@@ -137,6 +137,7 @@ class AgreementMachine(AuditedMachine):
         self.withdrawn: dict[Any, bool] = {m.id: False for m in self.members}
         self.overrides: set[tuple[Any, Any]] = set()
         self.attendance: dict[tuple[Any, Any], str] = {}
+        self.held: set[Any] = set()  # sessions someone attended (all have started): held
 
     def may_attend(self, session: GroupSession, member: Member) -> bool:
         signed = self.signed[member.id] == self.version and not self.withdrawn[member.id]
@@ -221,8 +222,12 @@ class AgreementMachine(AuditedMachine):
         self.attendance[(session.id, who.id)] = status
         if previous == status:
             self.audited({})
-        else:
-            self.audited({"attendance.create" if previous is None else "attendance.update": 1})
+            return
+        expected = {"attendance.create" if previous is None else "attendance.update": 1}
+        if status in ATTENDING and session.id not in self.held:
+            self.held.add(session.id)
+            expected["session.update"] = 1
+        self.audited(expected)
 
     @invariant()
     def attendance_is_justified_when_it_was_recorded(self) -> None:
