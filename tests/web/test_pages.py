@@ -242,3 +242,12 @@ def test_no_page_repeats_an_element_id(cast: Cast) -> None:
             assert response.status_code == 200, (name, response.status_code)
             ids = Counter(re.findall(r'\sid="([^"]+)"', response.content.decode()))
             assert [i for i, n in ids.items() if n > 1] == [], (user.username, name)
+
+
+def test_the_member_page_shows_where_they_stand_with_each_groups_agreement(cast: Cast) -> None:
+    """Mia signed Thursday Group's agreement; Olga is in Monday Group, which has none."""
+    page = cast.client_for(cast.bob).get(reverse("member_detail", args=[cast.mia.id]))
+    html = page.content.decode()
+    assert "agreement: " in html and '<span class="status consent-signed">Signed</span>' in html
+    olga = cast.client_for(cast.carol).get(reverse("member_detail", args=[cast.olga.id]))
+    assert "No agreement published" in olga.content.decode()

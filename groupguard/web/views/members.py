@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from groupguard.accounts.models import User
+from groupguard.agreements.selectors import consent_rows
 from groupguard.audit.reads import record_view
 from groupguard.evidence import timeline as timeline_of
 from groupguard.practice import actions, selectors
@@ -138,10 +139,21 @@ def member_detail(request: HttpRequest, member_id: uuid.UUID) -> HttpResponse:
         practice_id=user.practice_id,
         initial={"starts_on": timezone.localdate(), "practitioner": user.pk},
     )
+    # Where the member stands with each current group's agreement (signed, an older version,
+    # withdrawn, not signed): the first fact a facilitator needs before raising anything.
+    groups = [
+        (e, None if e.left_on else consent_rows(e.group, [member])[0]) for e in page.enrollments
+    ]
     return render(
         request,
         "web/member_detail.html",
-        {"page": page, "member": member, "role_form": role_form, "timeline": timeline},
+        {
+            "page": page,
+            "member": member,
+            "groups": groups,
+            "role_form": role_form,
+            "timeline": timeline,
+        },
     )
 
 
