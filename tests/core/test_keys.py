@@ -126,7 +126,7 @@ def test_serve_refuses_to_start_and_names_the_key(cast: Cast, tmp_path: Path) ->
         with pytest.raises(CommandError, match="not serving: .*'ktest1'"):
             call_command("serve", stdout=out, stderr=io.StringIO())
     # Each slow step of a start says what it does and how long it took.
-    assert re.fullmatch(r"Migrating the database \.\.\. done in \d+\.\d s\n", out.getvalue())
+    assert re.fullmatch(r"Migrating the database \.\.\.\n  done in \d+\.\d s\n", out.getvalue())
 
 
 def test_a_command_on_the_wrong_key_says_so_in_one_line(

@@ -86,11 +86,11 @@ class Command(BaseCommand):
     def _step(self, doing: str) -> Iterator[None]:
         """Say what starts, then how long it took: a first start takes a while, silently
         otherwise."""
-        self.stdout.write(f"{doing} ...", ending="")
+        self.stdout.write(f"{doing} ...")
         self.stdout.flush()
         started = time.monotonic()
         yield
-        self.stdout.write(f" done in {time.monotonic() - started:.1f} s")
+        self.stdout.write(f"  done in {time.monotonic() - started:.1f} s")
 
     def handle(self, *args: Any, **options: Any) -> None:
         with self._step("Migrating the database"):
@@ -103,7 +103,7 @@ class Command(BaseCommand):
             bound = ensure_baseline()
             self.stdout.write(f"Bound {bound} record rows stored before row binding.")
         self._report_durability()
-        with self._step("Preparing the page assets"):
+        with self._step("Preparing the page assets (about half a minute the first time)"):
             self._collect_static()
         if options["demo"] and not Practice.objects.exists():
             with self._step("Loading the demo practice"):
