@@ -52,7 +52,7 @@ def _check_not_a_facilitator_of(member: Member, practitioner: User) -> None:
         raise ValidationError(
             {
                 "to_practitioner": (
-                    f"{practitioner.get_full_name() or practitioner.username} facilitates "
+                    f"{practitioner.display_name} facilitates "
                     f"{', '.join(names)}, which {member.display_name} attends: a referral for "
                     "individual therapy must go to someone outside the member's groups (a "
                     "colleague or an outside therapist). Holding both roles is a dual role; "
