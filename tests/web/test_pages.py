@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 
 import pytest
 from django.db import connection
@@ -251,3 +252,14 @@ def test_the_member_page_shows_where_they_stand_with_each_groups_agreement(cast:
     assert "agreement: " in html and '<span class="status consent-signed">Signed</span>' in html
     olga = cast.client_for(cast.carol).get(reverse("member_detail", args=[cast.olga.id]))
     assert "No agreement published" in olga.content.decode()
+
+
+def test_finding_a_member_by_name(cast: Cast) -> None:
+    """Names are sealed at rest: the search opens only the names the user may see."""
+    client = cast.client_for(cast.bob)
+    html = client.get(reverse("member_list"), {"q": "  mIA "}).content.decode()
+    assert "Mia Zephyrine" in html and "Noah" not in html and 'value="mIA"' in html
+    none = client.get(reverse("member_list"), {"q": "Olga"}).content.decode()
+    assert "No member you can see matches" in none and "Olga Zephyrine" not in none
+    entry = AuditEntry.objects.filter(action="member.list").latest("pk")
+    assert json.loads(bytes(entry.leaf))["detail"]["count"] == 0  # the search listed nobody

@@ -46,8 +46,17 @@ def record_member_list(user: User, count: int, *, group: Group | None = None) ->
 def member_list(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
     rows = selectors.member_list(user=user)
+    # Names are sealed at rest, so the search runs on the names this user may see, opened.
+    query = " ".join(request.GET.get("q", "").split())[:100]
+    if query:
+        wanted = query.casefold()
+        rows = [
+            r
+            for r in rows
+            if wanted in r.member.full_name.casefold() or wanted in r.member.display_name.casefold()
+        ]
     record_member_list(user, len(rows))
-    return render(request, "web/member_list.html", {"rows": rows})
+    return render(request, "web/member_list.html", {"rows": rows, "query": query})
 
 
 class NewMemberForm(MemberForm):
