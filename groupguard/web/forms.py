@@ -90,7 +90,9 @@ class EnrollForm(forms.Form):
 
 class SessionForm(forms.Form):
     starts_at = forms.DateTimeField(widget=DateTimeInput, label="Starts at")
-    duration_minutes = forms.IntegerField(min_value=1, max_value=600, initial=90)
+    duration_minutes = forms.IntegerField(
+        label="Length (minutes)", min_value=1, max_value=600, initial=90
+    )
     location = forms.CharField(max_length=200, required=False)
     telehealth = forms.BooleanField(required=False)
 
