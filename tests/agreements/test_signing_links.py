@@ -130,12 +130,15 @@ def test_answers_that_cannot_be_right_are_explained_and_not_counted(cast: Cast) 
     client = Client()
     for value in ("", "19/07/1984", "1984-02-30", "July 19"):
         response = answer(client, token, value)
-        assert response.status_code == 400 and "YYYY-MM-DD" in response.content.decode()
+        assert response.status_code == 400 and "month/day/year" in response.content.decode()
     link.refresh_from_db()
     assert link.failed_attempts == 0
     wrong = answer(client, token, WRONG_DOB).content.decode()
     assert "does not match" in wrong
     assert f"You can try {actions.MAX_IDENTITY_FAILURES - 1} more times" in wrong
+    assert f'value="{WRONG_DOB}"' in wrong  # the field keeps what was picked, to correct it
+    # Typed as month/day/year where no date picker is offered, the right date passes.
+    assert answer(client, token, f"{DOB.month}/{DOB.day}/{DOB.year}").status_code == 302
 
     code_link, code_token, code = issue(cast, member, check="code")
     assert answer(client, code_token, "12345").status_code == 400  # five digits: a typo

@@ -208,6 +208,7 @@ class IdentityAnswer:
 
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_US_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
 
 
 _CODE = re.compile(r"[0-9]{6}")
@@ -215,18 +216,33 @@ _CODE = re.compile(r"[0-9]{6}")
 
 def _normal_answer(link: SigningLink, answer: str) -> str | None:
     """The answer in the form it is compared in, or None when it cannot be right: a date of
-    birth as YYYY-MM-DD (what a phone's date picker sends), a code as its six digits (spaces
-    and dashes, as in "123 456", are dropped)."""
+    birth as YYYY-MM-DD (what a phone's date picker sends; month/day/year as typed is read
+    too), a code as its six digits (spaces and dashes, as in "123 456", are dropped)."""
     answer = answer.strip()
     if link.identity_check == IdentityCheck.CODE:
         answer = answer.replace(" ", "").replace("-", "")
         return answer if _CODE.fullmatch(answer) else None
+    us = _US_DATE.fullmatch(answer)
+    if us is not None:  # typed where no date picker is offered: month/day/year, as in the US
+        month, day, year = us.groups()
+        answer = f"{year}-{int(month):02d}-{int(day):02d}"
     if not _DATE.fullmatch(answer):
         return None
     try:
         return datetime.date.fromisoformat(answer).isoformat()
     except ValueError:  # 1990-02-30
         return None
+
+
+def normal_date_answer(answer: str) -> str:
+    """A date-of-birth answer as the date field shows it (YYYY-MM-DD), or "" if it is none,
+    so a page can keep what was picked when it asks again."""
+    us = _US_DATE.fullmatch(answer.strip())
+    text = f"{us[3]}-{int(us[1]):02d}-{int(us[2]):02d}" if us else answer.strip()
+    try:
+        return datetime.date.fromisoformat(text).isoformat() if _DATE.fullmatch(text) else ""
+    except ValueError:
+        return ""
 
 
 @transaction.atomic

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 from groupguard.agreements import actions, selectors
 from groupguard.agreements import render as statement_render
 from groupguard.agreements.actions import LinkProblem
+from groupguard.agreements.actions.links import normal_date_answer
 from groupguard.agreements.models import IdentityCheck, SigningLink
 from groupguard.audit.middleware import client_ip
 
@@ -73,7 +74,10 @@ def _identity_error(identity_check: str, result: actions.IdentityAnswer) -> str:
     if not result.counted:
         if identity_check == IdentityCheck.CODE:
             return "The code has 6 digits. Please check it and try again."
-        return "Enter your date of birth in the form YYYY-MM-DD, for example 1985-04-23."
+        return (
+            "Enter your date of birth: pick it from the calendar, or type it as "
+            "month/day/year, for example 04/23/1985."
+        )
     what = "That code" if identity_check == IdentityCheck.CODE else "That date of birth"
     tries = "1 more time" if result.tries_left == 1 else f"{result.tries_left} more times"
     return (
@@ -103,10 +107,13 @@ def sign_start(request: HttpRequest, token: str) -> HttpResponse:
         if result.tries_left == 0:
             return _problem(request, LinkProblem(actions.STOPPED, 410))
         error = _identity_error(link.identity_check, result)
+    kept = ""
+    if error and link.identity_check != IdentityCheck.CODE:
+        kept = normal_date_answer(request.POST.get("answer", ""))  # not cleared on a retry
     return render(
         request,
         "web/sign_start.html",
-        {"identity_check": link.identity_check, "error": error},
+        {"identity_check": link.identity_check, "error": error, "kept": kept},
         status=400 if error else 200,
     )
 
