@@ -68,6 +68,11 @@ def test_publish_link_sign_on_a_phone_attendance_gate_and_re_consent(
         phone.locator(f'input[name="q-{q.id}"][value="{wrong}"]').check()
     phone.get_by_role("button", name="Continue").click()
     phone.get_by_text("Not quite").first.wait_for()
+    # The page opens at the questions with a count of what to look at, not at the top of a
+    # long agreement with the feedback screens below.
+    assert phone.get_by_text("need another look").is_visible()
+    top = phone.evaluate("document.getElementById('check').getBoundingClientRect().top")
+    assert -5 < top < 100, top
     for q in questions:
         phone.locator(f'input[name="q-{q.id}"][value="{q.correct}"]').check()
     phone.get_by_role("button", name="Continue").click()

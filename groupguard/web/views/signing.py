@@ -161,6 +161,7 @@ def sign_read(request: HttpRequest, token: str) -> HttpResponse:
                 }
                 for q in questions
             ],
+            "wrong": len(feedback),
         },
         status=400 if feedback else 200,
     )
