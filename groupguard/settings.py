@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "groupguard.audit.middleware.RequestContextMiddleware",
     "groupguard.web.middleware.PracticeTimezoneMiddleware",
     "groupguard.web.middleware.NoStoreMiddleware",
+    "groupguard.web.middleware.OperatorAdminMiddleware",
 ]
 
 ROOT_URLCONF = "groupguard.urls"

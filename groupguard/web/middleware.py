@@ -3,7 +3,7 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
 
@@ -43,3 +43,23 @@ class PracticeTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class OperatorAdminMiddleware:
+    """The Django admin is the site operators' read-only window (``core.admin``), not part of
+    the product: a signed-in practice user who is not an operator gets the product's own "not
+    found" there, not the admin's sign-in page saying they are not authorised."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            request.path.startswith("/admin/")
+            and user is not None
+            and user.is_authenticated
+            and not user.is_staff
+        ):
+            raise Http404("not found")
+        return self.get_response(request)

@@ -263,3 +263,14 @@ def test_finding_a_member_by_name(cast: Cast) -> None:
     assert "No member you can see matches" in none and "Olga Zephyrine" not in none
     entry = AuditEntry.objects.filter(action="member.list").latest("pk")
     assert json.loads(bytes(entry.leaf))["detail"]["count"] == 0  # the search listed nobody
+
+
+def test_the_operators_admin_is_hidden_from_the_practices_staff(cast: Cast, client) -> None:
+    """/admin/ is the site operators' read-only window: a practice admin or clinician gets the
+    product's "not found", not the admin's sign-in page refusing them."""
+    for user in (cast.alice, cast.bob):
+        response = cast.client_for(user).get("/admin/")
+        assert response.status_code == 404, user.username
+        assert "groupguard administration" not in response.content.decode()
+    anonymous = client.get("/admin/")
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/admin/login/")
