@@ -222,26 +222,21 @@ def _normal_answer(link: SigningLink, answer: str) -> str | None:
     if link.identity_check == IdentityCheck.CODE:
         answer = answer.replace(" ", "").replace("-", "")
         return answer if _CODE.fullmatch(answer) else None
-    us = _US_DATE.fullmatch(answer)
-    if us is not None:  # typed where no date picker is offered: month/day/year, as in the US
-        month, day, year = us.groups()
-        answer = f"{year}-{int(month):02d}-{int(day):02d}"
-    if not _DATE.fullmatch(answer):
-        return None
-    try:
-        return datetime.date.fromisoformat(answer).isoformat()
-    except ValueError:  # 1990-02-30
-        return None
+    return normal_date_answer(answer) or None
 
 
 def normal_date_answer(answer: str) -> str:
-    """A date-of-birth answer as the date field shows it (YYYY-MM-DD), or "" if it is none,
-    so a page can keep what was picked when it asks again."""
-    us = _US_DATE.fullmatch(answer.strip())
-    text = f"{us[3]}-{int(us[1]):02d}-{int(us[2]):02d}" if us else answer.strip()
+    """A date-of-birth answer as the date field shows it (YYYY-MM-DD), or "" if it cannot be
+    a date; month/day/year, as typed where no date picker is offered, is read too."""
+    text = answer.strip()
+    us = _US_DATE.fullmatch(text)
+    if us is not None:
+        text = f"{us[3]}-{int(us[1]):02d}-{int(us[2]):02d}"
+    if not _DATE.fullmatch(text):
+        return ""
     try:
-        return datetime.date.fromisoformat(text).isoformat() if _DATE.fullmatch(text) else ""
-    except ValueError:
+        return datetime.date.fromisoformat(text).isoformat()
+    except ValueError:  # 1990-02-30
         return ""
 
 
