@@ -156,6 +156,36 @@ def consent_rows(group: Group, members: list[Member] | None = None) -> list[Cons
     return rows
 
 
+def member_consent_rows(member: Member, groups: list[Group]) -> dict[Any, ConsentRow]:
+    """One member's consent status with each of ``groups``, keyed by group id, in three
+    queries however many groups the member is in."""
+    ids = [g.id for g in groups]
+    current: dict[Any, StatementVersion] = {}
+    for version in StatementVersion.objects.filter(group_id__in=ids).order_by("number"):
+        current[version.group_id] = version
+    latest: dict[Any, Signature] = {}
+    for sig in (
+        Signature.objects.filter(version__group_id__in=ids, member=member)
+        .select_related("version")
+        .order_by("signed_at")
+    ):
+        latest[sig.version.group_id] = sig
+    withdrawals: dict[Any, ConsentWithdrawal] = {}
+    for w in ConsentWithdrawal.objects.filter(group_id__in=ids, member=member).order_by(
+        "withdrawn_at"
+    ):
+        withdrawals[w.group_id] = w
+    return {
+        gid: ConsentRow(
+            member,
+            _status(current.get(gid), latest.get(gid), withdrawals.get(gid)),
+            latest.get(gid),
+            withdrawals.get(gid),
+        )
+        for gid in ids
+    }
+
+
 def consent_status(group: Group, member: Member) -> str:
     return consent_rows(group, [member])[0].status
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import Count
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -97,12 +98,18 @@ def _page_query_counts(*, groups: int, members: int, sessions: int) -> dict[str,
         clinician = User.objects.get(username=f"{CLINICIAN_PREFIX}001")
         admin = User.objects.get(username=ADMIN_USERNAME)
         group = Group.objects.filter(facilitator_links__user=clinician).order_by("name").first()
-        member = Member.objects.filter(enrollments__group=group).order_by("id").first()
-        assert group is not None and member is not None
+        in_group = Member.objects.annotate(groups=Count("enrollments")).filter(
+            id__in=Enrollment.objects.filter(group=group).values("member")
+        )
+        # A member of one group and one of two: the page's per-group reads must not add up.
+        member = in_group.filter(groups=1).order_by("id").first()
+        member_of_two = in_group.filter(groups=2).order_by("id").first()
+        assert group is not None and member is not None and member_of_two is not None
         paths = {
             "dashboard": reverse("dashboard"),
             "group": reverse("group_detail", args=[group.id]),
             "member": reverse("member_detail", args=[member.id]),
+            "member of two groups": reverse("member_detail", args=[member_of_two.id]),
         }
         for role, user in (("clinician", clinician), ("admin", admin)):
             client = Client()
@@ -121,6 +128,8 @@ def test_page_query_counts_do_not_grow_with_the_practice(db: None) -> None:
     small = _page_query_counts(groups=2, members=12, sessions=10)
     large = _page_query_counts(groups=12, members=90, sessions=150)
     assert small == large
+    for role in ("clinician", "admin"):
+        assert small[f"member as {role}"] == small[f"member of two groups as {role}"]
 
 
 @override_settings(ROOT_URLCONF="bench.urls", TEMPLATES=BENCH_TEMPLATES)

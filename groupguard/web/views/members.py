@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from groupguard.accounts.models import User
-from groupguard.agreements.selectors import consent_rows
+from groupguard.agreements.selectors import member_consent_rows
 from groupguard.audit.reads import record_view
 from groupguard.evidence import timeline as timeline_of
 from groupguard.practice import actions, selectors
@@ -150,9 +150,9 @@ def member_detail(request: HttpRequest, member_id: uuid.UUID) -> HttpResponse:
     )
     # Where the member stands with each current group's agreement (signed, an older version,
     # withdrawn, not signed): the first fact a facilitator needs before raising anything.
-    groups = [
-        (e, None if e.left_on else consent_rows(e.group, [member])[0]) for e in page.enrollments
-    ]
+    current = [e.group for e in page.enrollments if not e.left_on]
+    consent = member_consent_rows(member, current)
+    groups = [(e, None if e.left_on else consent[e.group_id]) for e in page.enrollments]
     return render(
         request,
         "web/member_detail.html",
