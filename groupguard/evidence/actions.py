@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from groupguard.accounts.models import User
@@ -70,6 +70,7 @@ def record_complaint(
 ) -> Complaint:
     if member.practice_id != acting_user.practice_id:
         raise ValidationError("You can record complaints only for your own practice's members.")
+    _check_admin(acting_user)
     if practitioner is not None and practitioner.practice_id != member.practice_id:
         raise ValidationError({"practitioner": "Choose a practitioner of your practice."})
     values = {
@@ -109,11 +110,17 @@ def record_complaint(
     return complaint
 
 
+def _check_admin(user: User) -> None:
+    if not user.is_practice_admin:
+        raise PermissionDenied("Only the practice admin records and updates complaints.")
+
+
 EDITABLE = ("status", "deadline", "notes", "reference", "period_start", "period_end")
 
 
 @transaction.atomic
 def update_complaint(complaint: Complaint, *, acting_user: User, **changes: Any) -> Complaint:
+    _check_admin(acting_user)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ValidationError(f"These cannot be changed: {', '.join(sorted(unknown))}.")

@@ -1,4 +1,5 @@
-"""Complaint pages: admins only, the timeline on screen, building and downloading a packet."""
+"""Complaint pages: the admin acts, a clinician reads those about their work or groups; the
+timeline on screen, building and downloading a packet."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import re
 import zipfile
 from pathlib import Path
 
+import pytest
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 
@@ -56,10 +59,10 @@ def test_the_dashboard_reminds_of_the_deadline(cast: Cast) -> None:
     a_complaint(cast)
     html = cast.client_for(cast.alice).get(reverse("dashboard")).content.decode()
     assert "Complaint responses due" in html
-    assert (
-        "Complaint responses due"
-        not in cast.client_for(cast.bob).get(reverse("dashboard")).content.decode()
-    )
+    # Bob leads Mia's group: the deadline is his to know too; Dave's groups are not hers.
+    for user, sees in ((cast.bob, True), (cast.dave, False)):
+        html = cast.client_for(user).get(reverse("dashboard")).content.decode()
+        assert ("Complaint responses due" in html) is sees, user
 
 
 def test_building_and_downloading_the_packet(cast: Cast, tmp_path: Path) -> None:
@@ -101,20 +104,52 @@ def test_building_and_downloading_the_packet(cast: Cast, tmp_path: Path) -> None
     assert not (tmp_path.parent / "outside.json").exists()
 
 
-def test_complaints_are_for_admins_of_the_practice(cast: Cast) -> None:
+def test_a_clinician_reads_complaints_about_their_groups_and_only_the_admin_acts(
+    cast: Cast,
+) -> None:
     complaint = a_complaint(cast)
-    urls = [
-        reverse("complaint_list"),
-        reverse("complaint_detail", args=[complaint.id]),
-    ]
-    for user in (cast.bob, cast.oscar):
-        client = cast.client_for(user)
-        for url in urls[1:] if user == cast.oscar else urls:  # oscar lists his own practice's
-            assert client.get(url).status_code in (403, 404), (user, url)
-        assert client.post(reverse("complaint_build", args=[complaint.id])).status_code in (
-            403,
-            404,
-        )
-    assert "Alleges" not in cast.client_for(cast.oscar).get(urls[0]).content.decode()
+    listed, detail = reverse("complaint_list"), reverse("complaint_detail", args=[complaint.id])
+    build = reverse("complaint_build", args=[complaint.id])
+    status = reverse("complaint_status", args=[complaint.id])
+    # Bob leads Mia's group: he reads the complaint, and cannot change it or build its packet.
+    bob = cast.client_for(cast.bob)
+    assert "Mia" in bob.get(listed).content.decode()
+    page = bob.get(detail).content.decode()
+    assert "Alleges a broken confidence." in page
+    assert "Save status" not in page and "Build packet" not in page
+    assert "The practice admin builds and downloads the packet" in page
+    assert bob.post(build).status_code == 403
+    assert bob.post(status, {"status": "closed"}).status_code == 403
+    refused = bob.post(listed, {"member": str(cast.mia.id), "board": "BBS"})
+    assert refused.status_code == 403
+    assert Complaint.objects.get().status == "open" and Complaint.objects.count() == 1
+    # Dave leads no group of Mia's: not listed, not found; until a complaint names him.
+    dave = cast.client_for(cast.dave)
+    assert "Mia" not in dave.get(listed).content.decode()
+    assert dave.get(detail).status_code == 404
+    actions.update_complaint(complaint, acting_user=cast.alice, notes="Names Dave.")
+    Complaint.objects.filter(pk=complaint.pk).update(practitioner=cast.dave)
+    assert dave.get(detail).status_code == 200
+    # Another practice's admin sees none of it.
+    oscar = cast.client_for(cast.oscar)
+    assert oscar.get(detail).status_code == 404
+    assert oscar.post(build).status_code == 404
+    assert "Alleges" not in oscar.get(listed).content.decode()
     assert not PacketBuild.objects.exists()
-    assert Client().get(urls[0]).status_code == 302
+    assert Client().get(listed).status_code == 302
+
+
+def test_only_the_admin_records_or_updates_a_complaint(cast: Cast) -> None:
+    with pytest.raises(PermissionDenied):
+        actions.record_complaint(
+            member=cast.mia,
+            acting_user=cast.bob,
+            board="BBS",
+            received_on=cast.north.today(),
+            allegation="Alleges a broken confidence.",
+        )
+    complaint = a_complaint(cast)
+    with pytest.raises(PermissionDenied):
+        actions.update_complaint(complaint, acting_user=cast.bob, status="closed")
+    complaint.refresh_from_db()
+    assert complaint.status == "open"

@@ -1,4 +1,5 @@
-"""Complaints and evidence packets (practice admins)."""
+"""Complaints and evidence packets: the practice admin records them, changes their status and
+builds packets; a clinician reads those about their own work or their groups' members."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -61,9 +62,12 @@ class ComplaintForm(forms.Form):
 @login_required
 def complaint_list(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    require_admin(user)
     practice = user.practice
-    assert practice is not None  # noqa: S101  (require_admin checked)
+    if practice is None:
+        raise Http404("not found")
+    may_act = selectors.may_act_on_complaints(user)
+    if request.method == "POST" and not may_act:
+        raise PermissionDenied("Only the practice admin records complaints.")
     form = ComplaintForm(
         request.POST or None,
         user=user,
@@ -98,7 +102,11 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/complaint_list.html",
-        {"complaints": complaints, "form": form, "today": practice.today()},
+        {
+            "complaints": complaints,
+            "form": form if may_act else None,
+            "today": practice.today(),
+        },
         status=400 if request.method == "POST" else 200,
     )
 
@@ -133,8 +141,14 @@ def _context(user: User, complaint: Any, **extra: Any) -> dict[str, Any]:
         "builds": list(complaint.builds.select_related("built_by").defer("archive")),
         "statuses": ComplaintStatus.choices,
         "today": complaint.member.practice.today(),
+        "may_act": selectors.may_act_on_complaints(user),
         **extra,
     }
+
+
+def _require_acting(user: User) -> None:
+    if not selectors.may_act_on_complaints(user):
+        raise PermissionDenied("Only the practice admin changes a complaint or builds its packet.")
 
 
 @require_POST
@@ -142,6 +156,7 @@ def _context(user: User, complaint: Any, **extra: Any) -> dict[str, Any]:
 def complaint_status(request: HttpRequest, complaint_id: uuid.UUID) -> HttpResponse:
     user = staff_user(request)
     complaint = selectors.access_complaint(user, complaint_id)
+    _require_acting(user)
     try:
         actions.update_complaint(complaint, acting_user=user, status=request.POST.get("status"))
     except ValidationError as exc:
@@ -157,6 +172,7 @@ def complaint_build(request: HttpRequest, complaint_id: uuid.UUID) -> HttpRespon
     """Build the packet now; keep the zip (encrypted) for download."""
     user = staff_user(request)
     complaint = selectors.access_complaint(user, complaint_id)
+    _require_acting(user)
     try:
         packet = build_packet(
             member=complaint.member, acting_user=user, complaint=complaint, keep=True
