@@ -14,6 +14,7 @@ from groupguard.audit import actions as audit_actions
 from groupguard.audit import selectors
 from groupguard.audit.reads import record_view
 from groupguard.audit.verify import verify_log
+from groupguard.audit.words import action_words
 from groupguard.practice import selectors as practice_selectors
 from groupguard.practice.access import require_admin
 from groupguard.web.views.common import login_required, staff_user
@@ -104,6 +105,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
                 if actor.get("kind") == "user"
                 else actor.get("kind"),
                 "action": entry.action,
+                "words": action_words(entry.action),
                 "object": f"{entry.object_type} {entry.object_id[:8]}" if entry.object_type else "",
                 "member": names.get(str(entry.member_id), "") if entry.member_id else "",
                 "fields": ", ".join(data.get("fields", [])),
