@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +21,17 @@ from groupguard.agreements.models import (
     SigningLink,
     StatementVersion,
 )
-from groupguard.practice.models import Enrollment, Group, GroupSession, Member, Practice
+from groupguard.practice.models import (
+    Enrollment,
+    Group,
+    GroupFacilitator,
+    GroupSession,
+    Member,
+    Practice,
+    RoleRelationship,
+)
 from groupguard.practice.models.groups import GroupStatus
+from groupguard.practice.models.roles import DUAL_ROLES
 
 SIGNED = "signed"
 RECONSENT = "reconsent"
@@ -335,4 +345,81 @@ def dashboard_summaries(groups: list[Group]) -> dict[Any, GroupConsentSummary]:
                 else:
                     summary.reconsent += 1
         out[gid] = summary
+    return out
+
+
+# A role statement that says no facilitator has another role with any member ("I am not the
+# individual therapist of any member", the first draft's words, or the facilitator's own).
+_DENIES_DUAL_ROLE = re.compile(
+    r"\b(?:not|none of us|neither of us|no facilitator|nobody)\b[^.]{0,80}"
+    r"\b(?:individual|other|second|another)\b[^.]{0,40}\b(?:therapist|role|relationship)",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class RoleConflict:
+    """A member signed an agreement whose role statement cannot have stated a role the
+    member now has with one of the group's facilitators."""
+
+    group: Group
+    member: Member
+    role: RoleRelationship
+    version: StatementVersion
+
+    @property
+    def reason(self) -> str:
+        if self.role.starts_on > self.version.effective_on:
+            return (
+                f"the role began on {self.role.starts_on:%d %b %Y}, after version "
+                f"{self.version.number} took effect"
+            )
+        return f"version {self.version.number} says no facilitator has another role"
+
+
+def role_conflicts(groups: list[Group], day: datetime.date | None = None) -> list[RoleConflict]:
+    """Members of ``groups`` whose signed agreement contradicts a role recorded today between
+    them and one of the group's facilitators (an individual therapist, a family therapist, a
+    supervisor): the agreement they signed either predates the role or says there is none.
+    Five queries, however many groups."""
+    day = day or timezone.localdate()
+    ids = [g.id for g in groups]
+    by_id = {g.id: g for g in groups}
+    leads: dict[Any, set[Any]] = {}
+    for group_id, user_id in GroupFacilitator.objects.filter(group_id__in=ids).values_list(
+        "group_id", "user_id"
+    ):
+        leads.setdefault(group_id, set()).add(user_id)
+    current = set(
+        Enrollment.objects.filter(group_id__in=ids)
+        .current(day)
+        .values_list("group_id", "member_id")
+    )
+    signed: dict[tuple[Any, Any], Signature] = {}
+    for sig in (
+        Signature.objects.filter(version__group_id__in=ids, member_id__in={m for _, m in current})
+        .select_related("version", "member")
+        .order_by("signed_at")
+    ):
+        if (sig.version.group_id, sig.member_id) in current:
+            signed[(sig.version.group_id, sig.member_id)] = sig
+    members = {member_id for _, member_id in signed}
+    staff = set().union(*leads.values()) if leads else set()
+    roles = (
+        RoleRelationship.objects.on(day)
+        .filter(kind__in=DUAL_ROLES, member_id__in=members, practitioner_id__in=staff)
+        .select_related("practitioner")
+        .order_by("starts_on")
+    )
+    out = []
+    for role in roles:
+        for (group_id, member_id), sig in signed.items():
+            if member_id != role.member_id or role.practitioner_id not in leads[group_id]:
+                continue
+            version = sig.version
+            if role.starts_on > version.effective_on or _DENIES_DUAL_ROLE.search(
+                version.role_statement
+            ):
+                out.append(RoleConflict(by_id[group_id], sig.member, role, version))
+    out.sort(key=lambda c: (c.group.name, c.member.display_name.casefold()))
     return out

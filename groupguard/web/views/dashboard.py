@@ -21,6 +21,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     groups = list(page.object_list)
     sessions = selectors.upcoming_sessions(user=user)
     consent = agreement_selectors.dashboard_summaries(groups)
+    conflicts = agreement_selectors.role_conflicts(groups)
     rows = [(g, consent[g.id]) for g in groups]
     promises = contact_selectors.open_promises(user)
     awaiting = contact_selectors.referrals_awaiting(user)
@@ -28,7 +29,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     complaints = (
         complaint_selectors.deadlines_soon(user, user.practice.today()) if user.practice else []
     )
-    if user.practice_id is not None and (promises or awaiting or unanswered or complaints):
+    if user.practice_id is not None and (
+        promises or awaiting or unanswered or complaints or conflicts
+    ):
         # The reminders name members (open promises, unanswered referrals, contacts whose
         # request is not answered, complaints due): one entry for the page with how many of
         # each, as for a list.
@@ -42,6 +45,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 "referrals": len(awaiting),
                 "unanswered_contacts": len(unanswered),
                 "complaints": len(complaints),
+                "role_conflicts": len(conflicts),
             },
         )
     return render(
@@ -56,6 +60,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "awaiting": awaiting,
             "unanswered": unanswered,
             "complaints": complaints,
+            "conflicts": conflicts,
         },
     )
 

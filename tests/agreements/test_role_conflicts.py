@@ -1,0 +1,102 @@
+"""A role that the member's signed agreement does not state is flagged on the dashboard."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.urls import reverse
+from django.utils import timezone
+
+from groupguard.agreements import actions as agreements
+from groupguard.agreements import selectors
+from groupguard.practice import actions
+from groupguard.practice.models.roles import RoleKind
+from tests.conftest import Cast
+
+HEADING = "Roles the signed agreement does not state"
+
+
+def test_a_second_role_after_signing_is_flagged_until_the_member_signs_a_version_naming_it(
+    cast: Cast,
+) -> None:
+    thursday = cast.mia.enrollments.get().group
+    assert selectors.role_conflicts([thursday]) == []
+    assert HEADING not in cast.client_for(cast.bob).get(reverse("dashboard")).content.decode()
+    # A group-only role, or a second role with someone who does not lead the group: no flag.
+    today = timezone.localdate()
+    actions.record_role(
+        practitioner=cast.bob,
+        member=cast.mia,
+        kind=RoleKind.GROUP_ONLY,
+        starts_on=today,
+        acting_user=cast.alice,
+    )
+    actions.record_role(
+        practitioner=cast.dave,
+        member=cast.mia,
+        kind=RoleKind.INDIVIDUAL,
+        starts_on=today,
+        acting_user=cast.alice,
+    )
+    assert selectors.role_conflicts([thursday]) == []
+    # Bob leads the group and becomes Mia's individual therapist after she signed.
+    actions.record_role(
+        practitioner=cast.bob,
+        member=cast.mia,
+        kind=RoleKind.INDIVIDUAL,
+        starts_on=today,
+        acting_user=cast.alice,
+    )
+    [conflict] = selectors.role_conflicts([thursday])
+    assert (conflict.member, conflict.role.practitioner) == (cast.mia, cast.bob)
+    assert "after version 1 took effect" in conflict.reason
+    for user in (cast.bob, cast.alice):
+        html = cast.client_for(user).get(reverse("dashboard")).content.decode()
+        assert HEADING in html and "Mia" in html.split(HEADING)[1].split("</section>")[0]
+    assert HEADING not in cast.client_for(cast.dave).get(reverse("dashboard")).content.decode()
+
+    # A new version whose role statement still denies any second role: still flagged.
+    draft = agreements.draft_for(thursday)
+    agreements.save_draft(
+        thursday,
+        policy=draft.policy,
+        clause_ids=list(draft.clause_ids),
+        role_statement="I am Bob, the facilitator, and I am not the individual therapist of any member.",
+        acting_user=cast.bob,
+    )
+    agreements.publish(thursday, acting_user=cast.bob)
+    sign = {"typed_name": cast.mia.full_name, "method": "in_person", "acting_user": cast.bob}
+    agreements.record_signature(thursday, cast.mia, **sign)
+    [conflict] = selectors.role_conflicts([thursday])
+    assert conflict.reason == "version 2 says no facilitator has another role"
+
+    # A version naming the role, signed: the flag goes.
+    agreements.save_draft(
+        thursday,
+        policy=draft.policy,
+        clause_ids=list(draft.clause_ids),
+        role_statement="I am Bob, the facilitator. I am also the individual therapist of one member.",
+        acting_user=cast.bob,
+    )
+    agreements.publish(thursday, acting_user=cast.bob)
+    agreements.record_signature(thursday, cast.mia, **sign)
+    assert selectors.role_conflicts([thursday]) == []
+
+
+def test_a_member_who_left_the_group_is_not_flagged(cast: Cast) -> None:
+    thursday = cast.noah.enrollments.get().group
+    today = timezone.localdate()
+    actions.record_role(
+        practitioner=cast.bob,
+        member=cast.noah,
+        kind=RoleKind.INDIVIDUAL,
+        starts_on=today,
+        acting_user=cast.alice,
+    )
+    assert [c.member for c in selectors.role_conflicts([thursday])] == [cast.noah]
+    actions.end_enrollment(
+        cast.noah.enrollments.get(),
+        left_on=today - datetime.timedelta(days=1),
+        acting_user=cast.alice,
+    )
+    assert selectors.role_conflicts([thursday]) == []
