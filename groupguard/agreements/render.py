@@ -225,3 +225,22 @@ def default_role_statement(
         "the law requires it."
     )
     return " ".join(sentences)
+
+
+def reading_blocks(text: str) -> list[tuple[str, str]]:
+    """The signed text in blocks for the page a member reads: ("heading", line) for a clause's
+    title, ("para", text) for the rest. The words are the text's own, in order (only the blank
+    lines between paragraphs become the blocks' edges): what the member reads is what they
+    sign and what its hash covers."""
+    blocks: list[tuple[str, str]] = []
+    for paragraph in text.split("\n\n"):
+        if not paragraph.strip():
+            continue
+        first, _, rest = paragraph.partition("\n")
+        # A clause opens with its title on a line of its own: short, with no closing stop.
+        if rest.strip() and len(first) <= 100 and not first.rstrip().endswith((".", ":", ";", ",")):
+            blocks.append(("heading", first))
+            blocks.append(("para", rest))
+        else:
+            blocks.append(("para", paragraph))
+    return blocks

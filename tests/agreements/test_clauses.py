@@ -486,3 +486,14 @@ def test_a_facilitator_without_a_second_role_says_so() -> None:
     text = render.default_role_statement(["Ada Q.", "Ben R."], [("Ada Q.", "", "Supervisor")])
     assert "Ada Q. is also the supervisor of one member of this group." in text
     assert "Ben R. is not the individual therapist of any member." in text
+
+
+def test_the_page_a_member_reads_keeps_every_word_of_the_signed_text_in_order() -> None:
+    text = render.render_statement(statement(effective_date="2026-03-01"))
+    blocks = render.reading_blocks(text)
+    headings = [t for kind, t in blocks if kind == "heading"]
+    # Each clause's title is a heading; the opening lines are not.
+    assert len(headings) >= len(statement().clause_ids)
+    assert not any(h.startswith("Group agreement") for h in headings)
+    assert all(len(h) <= 100 and not h.endswith(".") for h in headings)
+    assert " ".join(t for _, t in blocks).split() == text.split()

@@ -150,6 +150,7 @@ def sign_read(request: HttpRequest, token: str) -> HttpResponse:
             "link": link,
             "token": token,
             "version": link.version,
+            "blocks": statement_render.reading_blocks(link.version.text),
             "group": link.version.group,
             "items": [
                 {
