@@ -101,6 +101,9 @@ def test_the_story_is_accessible_on_a_phone_and_a_laptop(
     page.wait_for_url(f"{base}/sign/{token}/read/")
     _check(page, "sign read", errors)
 
+    page.goto(f"{base}/login/")
+    page.get_by_text("Cannot sign in?").click()
+    _check(page, "login", errors)
     log_in(page, base, "alice")
     for path in (
         "/",
