@@ -249,16 +249,18 @@ class _Reading:
             for i, u in enumerate(self.units[: len(self.sentences)])
             if not self.silenced[i] and not any(rs < u[1] and u[0] < re for rs, re in ruled)
         ]
+        # Each column's highest raw score over the units: the sigmoid keeps order, so the
+        # highest probability is that of the highest score.
+        top = [max(column) for column in zip(*(u.raw for u in units), strict=True)]
         return Evidence(
             rule_levels={
                 RULES_BY_ID[r].level for _, _, r, who in self.rule_found if who == "member"
             },
             p_explicit=max((u.request["explicit"] for u in unruled), default=0.0),
             p_request=max((1.0 - u.request["none"] for u in heard), default=0.0),
-            # The sigmoid keeps order: the highest probability is that of the highest score.
-            p_promise=max(units, key=lambda u: u.raw[promise]).promise if units else 0.0,
+            p_promise=detector_model._sigmoid(top[promise]) if top else 0.0,
             p_risks={
-                k: max(units, key=lambda u: u.raw[i]).risk(k) if units else 0.0
+                k: detector_model._sigmoid(top[i]) if top else 0.0
                 for k, i in self.model._risk_index.items()
             },
             rule_promise=bool(self.promise_found),

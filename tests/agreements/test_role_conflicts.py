@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
@@ -17,10 +18,11 @@ HEADING = "Roles the signed agreement does not state"
 
 
 def test_a_second_role_after_signing_is_flagged_until_the_member_signs_a_version_naming_it(
-    cast: Cast,
+    cast: Cast, django_assert_num_queries: Any
 ) -> None:
     thursday = cast.mia.enrollments.get().group
-    assert selectors.role_conflicts([thursday]) == []
+    with django_assert_num_queries(4):
+        assert selectors.role_conflicts([thursday, cast.monday]) == []
     assert HEADING not in cast.client_for(cast.bob).get(reverse("dashboard")).content.decode()
     # A group-only role, or a second role with someone who does not lead the group: no flag.
     today = timezone.localdate()
@@ -47,8 +49,9 @@ def test_a_second_role_after_signing_is_flagged_until_the_member_signs_a_version
         starts_on=today,
         acting_user=cast.alice,
     )
-    [conflict] = selectors.role_conflicts([thursday])
-    assert (conflict.member, conflict.role.practitioner) == (cast.mia, cast.bob)
+    with django_assert_num_queries(4):
+        [conflict] = selectors.role_conflicts([thursday, cast.monday])
+        assert (conflict.member, conflict.role.practitioner) == (cast.mia, cast.bob)
     assert "after version 1 took effect" in conflict.reason
     for user in (cast.bob, cast.alice):
         html = cast.client_for(user).get(reverse("dashboard")).content.decode()

@@ -106,6 +106,7 @@ class Model:
         self.temperature = float(meta["temperature"])
         self._words: dict[str, tuple[int, int, int]] = {}
         self._tuples: dict[tuple[str, ...], object] = {}
+        self._carrier_weights: dict[str, dict[str | tuple[str, str], float]] = {}
         self._request = [self.column_names.index(f"request.{c}") for c in REQUESTS]
         self._promise = self.column_names.index("promise")
         self._risk_index = {r: self.column_names.index(f"risk.{r}") for r in RISKS}
@@ -198,26 +199,46 @@ class Model:
     def carriers(self, words: list[str], column: str, top: int = 3) -> list[str]:
         """The words of a unit that pushed ``column`` up the most (for a request class,
         relative to "none"), strongest first. A word counts its own features and the word
-        pairs it is part of."""
+        pairs it is part of. Each word's and pair's weight for a column is worked out once
+        per process (notes reuse words)."""
+        cache = self._carrier_weights.get(column)
+        if cache is None:
+            cache = self._carrier_weights[column] = {}
         index = self.column_names.index(column)
         base = self.column_names.index("request.none") if column.startswith("request.") else None
+        scale = self.scales[index]
+        base_scale = self.scales[base] if base is not None else 0.0
 
         def weight(packed: int | None, rows: int = 1) -> float:
             if packed is None:
                 return 0.0
-            value = self.scales[index] * _field(packed, rows, index)
+            value = scale * _field(packed, rows, index)
             if base is not None:
-                value -= self.scales[base] * _field(packed, rows, base)
+                value -= base_scale * _field(packed, rows, base)
             return value
 
-        pairs = [self._context((a, b)) for a, b in zip(words, words[1:], strict=False)]
+        def cached(key: str | tuple[str, str]) -> float:
+            value = cache.get(key)
+            if value is None:
+                if isinstance(key, str):
+                    value = weight(*self._word(key)[:2])
+                else:
+                    value = weight(self._context(key))
+                if len(cache) < 200_000:
+                    cache[key] = value
+            return value
+
+        pairs = [cached((a, b)) for a, b in zip(words, words[1:], strict=False)]
         scored: dict[str, float] = {}
+        last = len(pairs)
         for i, word in enumerate(words):
-            total = weight(*self._word(word)[:2])
-            total += weight(pairs[i - 1]) if i > 0 else 0.0
-            total += weight(pairs[i]) if i < len(pairs) else 0.0
-            if total > 0 and len(word) > 1:
-                scored[word] = max(scored.get(word, 0.0), total)
+            total = cached(word)
+            if i > 0:
+                total += pairs[i - 1]
+            if i < last:
+                total += pairs[i]
+            if total > 0 and len(word) > 1 and total > scored.get(word, 0.0):
+                scored[word] = total
         return [w for w, _ in sorted(scored.items(), key=lambda kv: -kv[1])[:top]]
 
 
