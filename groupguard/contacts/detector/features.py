@@ -204,3 +204,37 @@ def sentences(scan: str) -> list[tuple[int, int, list[str]]]:
         if words:
             out.append((start, end, words))
     return out
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+class Needles:
+    """Which of a fixed set of strings occur in a text, as ``needle in text`` would say, but
+    fast: a needle made only of letters can occur only inside a run of letters, so each run
+    is looked up once (cached: notes reuse words) and only the few needles with other
+    characters ("n't", "back to", "y/o") are searched for in the whole text."""
+
+    def __init__(self, needles: frozenset[str]) -> None:
+        self.lettered = frozenset(n for n in needles if _LETTERS.fullmatch(n))
+        self.other = tuple(sorted(needles - self.lettered))
+        self._runs: dict[str, frozenset[str]] = {}
+
+    def _in_run(self, run: str) -> frozenset[str]:
+        found = self._runs.get(run)
+        if found is None:
+            found = frozenset(n for n in self.lettered if n in run)
+            if len(self._runs) < 100_000:
+                self._runs[run] = found
+        return found
+
+    def present(self, text: str) -> set[str]:
+        found = {n for n in self.other if n in text}
+        runs = self._runs
+        for run in _LETTERS.findall(text):
+            hit = runs.get(run)
+            if hit is None:
+                hit = self._in_run(run)
+            if hit:
+                found |= hit
+        return found

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from groupguard.contacts.detector.features import Needles
+
 _CHILD = (
     r"(?:child|children|kid|kids|son|daughter|baby|toddler|infant|boy|girl|stepson|stepdaughter"
     r"|step-son|step-daughter|grandson|granddaughter|niece|nephew|newborn|teen|teenager|minor"
@@ -159,6 +161,7 @@ _NEEDS: dict[str, tuple[str, ...]] = {
 
 _PIECES = {kind: frozenset(pieces) for kind, pieces in _NEEDS.items()}
 _ALL_PIECES = frozenset().union(*_PIECES.values())
+_PIECE_FINDER = Needles(_ALL_PIECES)
 
 
 def risk_matches(lowered: str, sentences: list[tuple[int, int]]) -> list[RiskMatch]:
@@ -166,9 +169,8 @@ def risk_matches(lowered: str, sentences: list[tuple[int, int]]) -> list[RiskMat
     before it in its sentence do not rule out. Each pattern runs only on the sentences that
     hold one of its word pieces (``_NEEDS``)."""
     out = []
-    chunks = [(s, e, lowered[s:e]) for s, e in sentences] or [(0, len(lowered), lowered)]
-    in_note = [p for p in _ALL_PIECES if p in lowered]
-    present = [(s, e, {p for p in in_note if p in chunk}) for s, e, chunk in chunks]
+    spans = sentences or [(0, len(lowered))]
+    present = [(s, e, _PIECE_FINDER.present(lowered[s:e])) for s, e in spans]
     for kind, pattern in patterns().items():
         pieces = _PIECES[kind]
         for begin, stop, held in present:

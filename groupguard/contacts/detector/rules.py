@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
+from groupguard.contacts.detector.features import Needles
+
 Level = Literal["explicit", "implied"]
 # How far back a veto looks, in characters (it also stops at punctuation).
 _PREFIX_WINDOW = 80
@@ -716,6 +718,17 @@ _NEEDED = {
 }
 
 
+_NEEDLES = {language: Needles(words) for language, words in _NEEDED.items()}
+
+
+def _holds(words: set[str], needs: list[frozenset[str]]) -> bool:
+    """Whether ``words`` hold one word of each group of ``needs``."""
+    for group in needs:
+        if words.isdisjoint(group):
+            return False
+    return True
+
+
 def rule_matches(
     lowered: str,
     language: str,
@@ -730,19 +743,21 @@ def rule_matches(
     With ``spans`` (the note's sentences), a rule runs only on the sentences that hold its
     ``needs``: no rule matches across a sentence end, and scanning a third of the note is a
     third of the work. Look-behinds and vetoes still see the text before the sentence."""
-    chunks = [(s, e, lowered[s:e]) for s, e in spans] if spans else [(0, len(lowered), lowered)]
-    # Which of all the rules' needed words the note holds, then each sentence (found once):
-    # most rules are ruled out by the note as a whole.
-    in_note = [w for w in _NEEDED[language] if w in lowered]
-    present = [(s, e, {w for w in in_note if w in chunk}) for s, e, chunk in chunks]
+    needles = _NEEDLES[language]
+    # Which of the rules' needed words each sentence holds; the note's are their union (a
+    # needed word never spans a sentence end): most rules are ruled out by the note.
+    if spans:
+        present = [(s, e, needles.present(lowered[s:e])) for s, e in spans]
+    else:
+        present = [(0, len(lowered), needles.present(lowered))]
+    note_words: set[str] = set().union(*(words for _, _, words in present))
     out: list[tuple[int, int, Rule]] = []
-    note_words = frozenset(in_note)
     for rule in RULES[language]:
         needs = _NEEDS_SETS[rule.id]
-        if not all(not note_words.isdisjoint(group) for group in needs):
+        if not _holds(note_words, needs):
             continue
         for begin, stop, words in present:
-            if not all(not words.isdisjoint(group) for group in needs):
+            if not _holds(words, needs):
                 continue
             for found in rule.pattern.finditer(lowered, begin, stop):
                 start, end = found.span()
