@@ -52,6 +52,7 @@ from groupguard.contacts.detector.speaker import (
     Speaker,
     promises,
     promising_frame,
+    refuses,
     replies,
     speaker_of,
 )
@@ -302,11 +303,23 @@ class _Reading:
         ]
         if promised and not promise_matches:
             best = max(self.units, key=lambda u: u[3].promise)
-            carriers = self.model.carriers(best[2], "promise")
-            # The model's promise counts only in the facilitator's own words.
-            at = self.lowered.find(carriers[0], best[0], best[1]) if carriers else best[0]
-            at = best[0] if at == -1 else at
-            if speaker_of(self.lowered, self._sentence_of(at), at, at + 1) != "facilitator":
+            # The model's promise counts only in the facilitator's own words: a sentence of
+            # its best unit that the facilitator speaks ("writer assured clt ...", "I said
+            # sure", "me: no, I won't"), read whole; the match is the likeliest such sentence.
+            spoken = [
+                u
+                for u in self.units[: len(self.sentences)]
+                if u[0] < best[1]
+                and best[0] < u[1]
+                and speaker_of(self.lowered, (u[0], u[1]), u[1] - 1, u[1]) == "facilitator"
+                and not refuses(self.lowered[u[0] : u[1]])
+            ]
+            # Read alone, that sentence must still sound like a promise (more likely than
+            # not): a pair of sentences can score high on the member's words alone.
+            if spoken and (chosen := max(spoken, key=lambda u: u[3].promise))[3].promise >= 0.5:
+                best = chosen
+                carriers = self.model.carriers(best[2], "promise")
+            else:
                 promised = False
         if promised and not promise_matches:
             promise_matches.append(

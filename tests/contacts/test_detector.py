@@ -111,6 +111,32 @@ def test_the_facilitators_agreeing_reply_and_charted_promises_are_promises(text:
 @pytest.mark.parametrize(
     "text",
     [
+        # No rule phrase: the model hears the promise, in a sentence the facilitator speaks
+        # (the sentence is read whole, whatever word weighed most).
+        "Writer assured pt that writer would not be the one to bring it to group.",
+        "Later that evening I gave her my word that none of it would reach the circle.",
+    ],
+)
+def test_the_model_hears_a_promise_in_the_facilitators_own_sentence(text: str) -> None:
+    detection = detect(text)
+    assert [m.speaker for m in detection.promises] == ["facilitator"], detection.as_json()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I told him I can't be a vault for things the group needs to hear.",
+        "I said I wouldn't keep it from the group and offered her a referral.",
+        "Writer explained it doesn't work that way in this group.",
+    ],
+)
+def test_the_facilitator_declining_to_keep_a_secret_is_no_promise(text: str) -> None:
+    assert detect(text).promises == (), detect(text).as_json()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "me: ok, see you on Thursday",
         "He asked how group went. me: ok, it went well.",
     ],

@@ -218,10 +218,33 @@ def promises(lowered: str, spans: list[tuple[int, int]] | None = None) -> list[P
             continue
         if re.search(r"\b(?:could not|couldn't|can't|cannot|not) promise\b", m.group()):
             continue
+        if refuses(m.group()):  # "I said I wouldn't keep it from the group"
+            continue
         if any(o.start < m.end() and m.start() < o.end for o in out):
             continue
         out.append(PromiseMatch(m.start(), m.end()))
     return out
+
+
+# The facilitator declining to hold a secret ("I won't be a vault", "I couldn't promise that",
+# "it doesn't work that way", "I wouldn't keep it back from the group"): their own words, and
+# the opposite of a promise.
+_REFUSAL = re.compile(
+    r"\b(?:won't|will not|wouldn't|would not|can't|cannot|could not|couldn't|not|never|rather not)"
+    r"(?: \w+){0,2}? (?:be (?:a|an|anyone's|your|the group's) (?:vault|go-between|secret[- ]?keeper"
+    r"|keeper|holder|safe|locked box|middleman)|be (?:holding|keeping) (?:secrets|things|it)"
+    r"|be in the middle|be part of|promise|serve as|hold (?:onto |on to )?(?:secrets|things)"
+    r"|keep (?:it|this|that|things|secrets|anything)(?: back)?"
+    r" from (?:the group|group|them|the others)"
+    r"|keep secrets)"
+    r"|\bdoesn't work (?:that|like that)|\bdoes not work (?:that|like that)|\bno secrets\b"
+)
+
+
+def refuses(sentence: str) -> bool:
+    """Whether the facilitator's sentence declines to keep something from the group, or
+    points to the agreement instead: not a promise, whatever the model hears."""
+    return _REFUSAL.search(sentence) is not None
 
 
 @dataclass(frozen=True)
