@@ -68,8 +68,9 @@ def test_a_second_role_after_signing_is_flagged_until_the_member_signs_a_version
         acting_user=cast.bob,
     )
     agreements.publish(thursday, acting_user=cast.bob)
-    sign = {"typed_name": cast.mia.full_name, "method": "in_person", "acting_user": cast.bob}
-    agreements.record_signature(thursday, cast.mia, **sign)
+    agreements.record_signature(
+        thursday, cast.mia, typed_name=cast.mia.full_name, method="in_person", acting_user=cast.bob
+    )
     [conflict] = selectors.role_conflicts([thursday])
     assert conflict.reason == "version 2 says no facilitator has another role"
 
@@ -82,7 +83,9 @@ def test_a_second_role_after_signing_is_flagged_until_the_member_signs_a_version
         acting_user=cast.bob,
     )
     agreements.publish(thursday, acting_user=cast.bob)
-    agreements.record_signature(thursday, cast.mia, **sign)
+    agreements.record_signature(
+        thursday, cast.mia, typed_name=cast.mia.full_name, method="in_person", acting_user=cast.bob
+    )
     assert selectors.role_conflicts([thursday]) == []
 
 
