@@ -348,13 +348,41 @@ def dashboard_summaries(groups: list[Group]) -> dict[Any, GroupConsentSummary]:
     return out
 
 
-# A role statement that says no facilitator has another role with any member ("I am not the
-# individual therapist of any member", the first draft's words, or the facilitator's own).
+# A sentence of a role statement saying someone has no other role with any member ("I am not
+# the individual therapist of any member", "Ben is not the individual therapist of any
+# member", "neither of us is ...").
 _DENIES_DUAL_ROLE = re.compile(
     r"\b(?:not|none of us|neither of us|no facilitator|nobody)\b[^.]{0,80}"
     r"\b(?:individual|other|second|another)\b[^.]{0,40}\b(?:therapist|role|relationship)",
     re.IGNORECASE,
 )
+_EVERY_FACILITATOR = re.compile(
+    r"\b(?:none of us|neither of us|no facilitator|nobody|no one)\b", re.IGNORECASE
+)
+_ALSO = re.compile(r"\b(?:also|another role|second role|other role)\b", re.IGNORECASE)
+
+
+def statement_denies_role(statement: str, practitioner_name: str) -> bool:
+    """Whether a role statement says the practitioner has no other role with a member, and
+    names none for them. A sentence is about them when it names them (full or first name),
+    says "I" in a statement that opens "I am <their name>", or speaks for every facilitator
+    ("neither of us"); one naming a second role of theirs ("Ben is also the family therapist
+    of one member") outweighs a denial elsewhere."""
+    full = practitioner_name.strip()
+    first = full.split()[0] if full else ""
+    if not first:
+        return False
+    name = re.compile(rf"\b(?:{re.escape(full)}|{re.escape(first)})\b", re.IGNORECASE)
+    writes = re.search(rf"\bI(?: am|'m) {re.escape(first)}\b", statement, re.IGNORECASE)
+    denied = False
+    for sentence in re.split(r"(?<=[.!?])\s+", statement):
+        about = bool(name.search(sentence)) or bool(writes and re.search(r"\bI\b", sentence))
+        if _DENIES_DUAL_ROLE.search(sentence):
+            if about or _EVERY_FACILITATOR.search(sentence):
+                denied = True
+        elif about and _ALSO.search(sentence):
+            return False
+    return denied
 
 
 @dataclass
@@ -374,7 +402,10 @@ class RoleConflict:
                 f"the role began on {self.role.starts_on:%d %b %Y}, after version "
                 f"{self.version.number} took effect"
             )
-        return f"version {self.version.number} says no facilitator has another role"
+        return (
+            f"version {self.version.number} says {self.role.practitioner.display_name} has no "
+            "other role with a member"
+        )
 
 
 def role_conflicts(groups: list[Group], day: datetime.date | None = None) -> list[RoleConflict]:
@@ -433,8 +464,8 @@ def role_conflicts(groups: list[Group], day: datetime.date | None = None) -> lis
             if key not in current or role.practitioner_id not in staff or key not in latest:
                 continue
             version = latest[key]
-            if role.starts_on > version.effective_on or _DENIES_DUAL_ROLE.search(
-                version.role_statement
+            if role.starts_on > version.effective_on or statement_denies_role(
+                version.role_statement, role.practitioner.display_name
             ):
                 out.append(RoleConflict(by_id[group_id], role.member, role, version))
     out.sort(key=lambda c: (c.group.name, c.member.display_name.casefold()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -72,7 +73,7 @@ def test_a_second_role_after_signing_is_flagged_until_the_member_signs_a_version
         thursday, cast.mia, typed_name=cast.mia.full_name, method="in_person", acting_user=cast.bob
     )
     [conflict] = selectors.role_conflicts([thursday])
-    assert conflict.reason == "version 2 says no facilitator has another role"
+    assert conflict.reason == "version 2 says Bob Tester has no other role with a member"
 
     # A version naming the role, signed: the flag goes.
     agreements.save_draft(
@@ -106,3 +107,40 @@ def test_a_member_who_left_the_group_is_not_flagged(cast: Cast) -> None:
         acting_user=cast.alice,
     )
     assert selectors.role_conflicts([thursday]) == []
+
+
+@pytest.mark.parametrize(
+    ("statement", "name", "denies"),
+    [
+        # Two facilitators: one's second role named, the other's denied.
+        (
+            "We, Ada Q and Ben M, are the facilitators. Ada Q is also the individual therapist"
+            " of one member. Ben M is not the individual therapist of any member.",
+            "Ada Q",
+            False,
+        ),
+        (
+            "We, Ada Q and Ben M, are the facilitators. Ada Q is also the individual therapist"
+            " of one member. Ben M is not the individual therapist of any member.",
+            "Ben M",
+            True,
+        ),
+        (
+            "We lead this group, and neither of us is the individual therapist of any member.",
+            "Ben M",
+            True,
+        ),
+        (
+            "I am Cleo V, the facilitator, and I am not the individual therapist of anyone.",
+            "Cleo V",
+            True,
+        ),
+        ("I am Cleo V. I also see one member in family therapy, another role.", "Cleo V", False),
+        ("I am Cleo V, and I am not the individual therapist of any member.", "Ben M", False),
+        ("We run this group together on Tuesdays.", "Ben M", False),
+    ],
+)
+def test_a_role_statement_denies_a_role_only_for_whom_it_names(
+    statement: str, name: str, denies: bool
+) -> None:
+    assert selectors.statement_denies_role(statement, name) is denies
