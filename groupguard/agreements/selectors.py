@@ -413,6 +413,7 @@ def role_conflicts(groups: list[Group], day: datetime.date | None = None) -> lis
     them and one of the group's facilitators (an individual therapist, a family therapist, a
     supervisor): the agreement they signed either predates the role or says there is none.
 
+    ``day`` is the practice's today (``Practice.today()``); the server's when not given.
     Four queries however many groups and members; only members with a second role are read
     (and their names decrypted), and signatures without their encrypted fields."""
     day = day or timezone.localdate()

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from groupguard.agreements import actions as agreements
 from groupguard.agreements import selectors
@@ -22,11 +21,11 @@ def test_a_second_role_after_signing_is_flagged_until_the_member_signs_a_version
     cast: Cast, django_assert_num_queries: Any
 ) -> None:
     thursday = cast.mia.enrollments.get().group
+    today = cast.north.today()  # the dashboard's today is the practice's
     with django_assert_num_queries(4):
-        assert selectors.role_conflicts([thursday, cast.monday]) == []
+        assert selectors.role_conflicts([thursday, cast.monday], today) == []
     assert HEADING not in cast.client_for(cast.bob).get(reverse("dashboard")).content.decode()
     # A group-only role, or a second role with someone who does not lead the group: no flag.
-    today = timezone.localdate()
     actions.record_role(
         practitioner=cast.bob,
         member=cast.mia,
@@ -41,7 +40,7 @@ def test_a_second_role_after_signing_is_flagged_until_the_member_signs_a_version
         starts_on=today,
         acting_user=cast.alice,
     )
-    assert selectors.role_conflicts([thursday]) == []
+    assert selectors.role_conflicts([thursday], today) == []
     # Bob leads the group and becomes Mia's individual therapist after she signed.
     actions.record_role(
         practitioner=cast.bob,
@@ -51,7 +50,7 @@ def test_a_second_role_after_signing_is_flagged_until_the_member_signs_a_version
         acting_user=cast.alice,
     )
     with django_assert_num_queries(4):
-        [conflict] = selectors.role_conflicts([thursday, cast.monday])
+        [conflict] = selectors.role_conflicts([thursday, cast.monday], today)
         assert (conflict.member, conflict.role.practitioner) == (cast.mia, cast.bob)
     assert "after version 1 took effect" in conflict.reason
     for user in (cast.bob, cast.alice):
@@ -72,7 +71,7 @@ def test_a_second_role_after_signing_is_flagged_until_the_member_signs_a_version
     agreements.record_signature(
         thursday, cast.mia, typed_name=cast.mia.full_name, method="in_person", acting_user=cast.bob
     )
-    [conflict] = selectors.role_conflicts([thursday])
+    [conflict] = selectors.role_conflicts([thursday], today)
     assert conflict.reason == "version 2 says Bob Tester has no other role with a member"
 
     # A version naming the role, signed: the flag goes.
@@ -87,12 +86,12 @@ def test_a_second_role_after_signing_is_flagged_until_the_member_signs_a_version
     agreements.record_signature(
         thursday, cast.mia, typed_name=cast.mia.full_name, method="in_person", acting_user=cast.bob
     )
-    assert selectors.role_conflicts([thursday]) == []
+    assert selectors.role_conflicts([thursday], today) == []
 
 
 def test_a_member_who_left_the_group_is_not_flagged(cast: Cast) -> None:
     thursday = cast.noah.enrollments.get().group
-    today = timezone.localdate()
+    today = cast.north.today()  # the dashboard's today is the practice's
     actions.record_role(
         practitioner=cast.bob,
         member=cast.noah,
@@ -100,13 +99,13 @@ def test_a_member_who_left_the_group_is_not_flagged(cast: Cast) -> None:
         starts_on=today,
         acting_user=cast.alice,
     )
-    assert [c.member for c in selectors.role_conflicts([thursday])] == [cast.noah]
+    assert [c.member for c in selectors.role_conflicts([thursday], today)] == [cast.noah]
     actions.end_enrollment(
         cast.noah.enrollments.get(),
         left_on=today - datetime.timedelta(days=1),
         acting_user=cast.alice,
     )
-    assert selectors.role_conflicts([thursday]) == []
+    assert selectors.role_conflicts([thursday], today) == []
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     groups = list(page.object_list)
     sessions = selectors.upcoming_sessions(user=user)
     consent = agreement_selectors.dashboard_summaries(groups)
-    conflicts = agreement_selectors.role_conflicts(groups)
+    # "Today" is the practice's, as for every date a page shows.
+    conflicts = agreement_selectors.role_conflicts(
+        groups, user.practice.today() if user.practice else None
+    )
     rows = [(g, consent[g.id]) for g in groups]
     promises = contact_selectors.open_promises(user)
     awaiting = contact_selectors.referrals_awaiting(user)
