@@ -17,6 +17,26 @@ from tests.conftest import Cast
 HEADING = "Roles the signed agreement does not state"
 
 
+def mia_signs_a_new_version(cast: Cast, role_statement: str) -> None:
+    """Thursday Group publishes a version with this role statement, and Mia signs it."""
+    draft = agreements.draft_for(cast.thursday)
+    agreements.save_draft(
+        cast.thursday,
+        policy=draft.policy,
+        clause_ids=list(draft.clause_ids),
+        role_statement=role_statement,
+        acting_user=cast.bob,
+    )
+    agreements.publish(cast.thursday, acting_user=cast.bob)
+    agreements.record_signature(
+        cast.thursday,
+        cast.mia,
+        typed_name=cast.mia.full_name,
+        method="in_person",
+        acting_user=cast.bob,
+    )
+
+
 def test_a_second_role_after_signing_is_flagged_until_the_member_signs_a_version_naming_it(
     cast: Cast, django_assert_num_queries: Any
 ) -> None:
@@ -59,32 +79,15 @@ def test_a_second_role_after_signing_is_flagged_until_the_member_signs_a_version
     assert HEADING not in cast.client_for(cast.dave).get(reverse("dashboard")).content.decode()
 
     # A new version whose role statement still denies any second role: still flagged.
-    draft = agreements.draft_for(thursday)
-    agreements.save_draft(
-        thursday,
-        policy=draft.policy,
-        clause_ids=list(draft.clause_ids),
-        role_statement="I am Bob, the facilitator, and I am not the individual therapist of any member.",
-        acting_user=cast.bob,
-    )
-    agreements.publish(thursday, acting_user=cast.bob)
-    agreements.record_signature(
-        thursday, cast.mia, typed_name=cast.mia.full_name, method="in_person", acting_user=cast.bob
+    mia_signs_a_new_version(
+        cast, "I am Bob, the facilitator, and I am not the individual therapist of any member."
     )
     [conflict] = selectors.role_conflicts([thursday], today)
     assert conflict.reason == "version 2 says Bob Tester has no other role with a member"
 
     # A version naming the role, signed: the flag goes.
-    agreements.save_draft(
-        thursday,
-        policy=draft.policy,
-        clause_ids=list(draft.clause_ids),
-        role_statement="I am Bob, the facilitator. I am also the individual therapist of one member.",
-        acting_user=cast.bob,
-    )
-    agreements.publish(thursday, acting_user=cast.bob)
-    agreements.record_signature(
-        thursday, cast.mia, typed_name=cast.mia.full_name, method="in_person", acting_user=cast.bob
+    mia_signs_a_new_version(
+        cast, "I am Bob, the facilitator. I am also the individual therapist of one member."
     )
     assert selectors.role_conflicts([thursday], today) == []
 
